@@ -1,0 +1,51 @@
+# SmartCommune — every target bootstraps what it needs and is safe to run again.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEBIAN_PACKAGES := chromium
+
+.PHONY: up test lint typecheck unit bench package reset clean debian venv openapi
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip<26.3"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+debian:
+	@infra/bootstrap-debian.sh $(DEBIAN_PACKAGES)
+
+up: $(STAMP)
+	$(BIN)/smartcommune up
+
+reset: $(STAMP)
+	$(BIN)/smartcommune reset
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy layers/smartcommune infra/local/smartcommune_local functions app.py bench
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+test: $(STAMP) debian lint typecheck
+	$(BIN)/pytest -q -n 2 --dist loadfile tests
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+package: $(STAMP)
+	$(BIN)/smartcommune package
+
+openapi: $(STAMP)
+	$(BIN)/smartcommune openapi > docs/openapi.json
+
+clean:
+	rm -rf $(VENV) .build .bench

@@ -1,0 +1,26 @@
+"""Health and the API's own description."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from smartcommune.api.router import PUBLIC, router
+
+if TYPE_CHECKING:
+    from smartcommune.api.http import ApiRequest
+
+
+@router.route(
+    "GET", "/health", allow=PUBLIC, summary="Liveness and readiness of the API and its table", tags=("system",)
+)
+def health(request: ApiRequest) -> dict[str, Any]:
+    from smartcommune.domain.wiring import health_probe
+
+    return request.services.get(health_probe)()
+
+
+@router.route("GET", "/openapi.json", allow=PUBLIC, summary="The OpenAPI 3 document of this API", tags=("system",))
+def openapi_document(request: ApiRequest) -> dict[str, Any]:
+    from smartcommune.api.openapi import build_document
+
+    return build_document(router)

@@ -1,0 +1,70 @@
+"""Runtime settings, parsed once from the environment at the edge and passed inward.
+
+Nothing else in the package reads ``os.environ``: handlers call :func:`get_settings` and hand the
+result (or what it builds) to the domain.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Stage = Literal["local", "test", "prod"]
+
+
+class Settings(BaseModel):
+    """Every knob of the platform, with the defaults the local stack runs on."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    stage: Stage = "local"
+    aws_region: str = "ap-southeast-1"
+    # Set locally (moto server) and in tests; empty in AWS where the SDK finds the real endpoints.
+    aws_endpoint_url: str | None = None
+
+    table_name: str = "smartcommune-main"
+    web_bucket: str = "smartcommune-web"
+    media_bucket: str = "smartcommune-media"
+    audit_anchor_bucket: str = "smartcommune-audit-anchors"
+    sms_queue_url: str | None = None
+
+    # "sns" sends real SMS through Amazon SNS; "outbox" appends them to a JSON-lines file for developers and tests.
+    sms_transport: Literal["sns", "outbox"] = "outbox"
+    outbox_path: str = ".local/outbox/sms.jsonl"
+
+    # Keyed hashing of phone numbers and CCCD for look-up keys and logs; a secret in AWS (Secrets Manager).
+    pii_hash_key: str = Field(default="local-development-only-key", min_length=16)
+
+    citizen_session_ttl_s: int = 30 * 24 * 3600
+    staff_session_ttl_s: int = 12 * 3600
+    otp_ttl_s: int = 300
+    otp_max_attempts: int = 5
+    otp_resend_after_s: int = 60
+    otp_max_sends_per_phone_per_hour: int = 5
+    otp_max_sends_per_client_per_hour: int = 20
+    staff_max_failed_logins: int = 5
+    staff_lockout_s: int = 15 * 60
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Build settings from ``SMARTCOMMUNE_*`` variables (and ``AWS_REGION`` / ``AWS_ENDPOINT_URL``)."""
+        source = dict(os.environ if env is None else env)
+        values: dict[str, str] = {}
+        for name in cls.model_fields:
+            key = f"SMARTCOMMUNE_{name.upper()}"
+            if key in source:
+                values[name] = source[key]
+        if "aws_region" not in values and source.get("AWS_REGION"):
+            values["aws_region"] = source["AWS_REGION"]
+        if "aws_endpoint_url" not in values and source.get("AWS_ENDPOINT_URL"):
+            values["aws_endpoint_url"] = source["AWS_ENDPOINT_URL"]
+        return cls.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing the environment."""
+    return Settings.from_env()
