@@ -37,7 +37,15 @@ STATUS_OF: dict[type[SmartCommuneError], int] = {
     RateLimitedError: 429,
 }
 
+
 MAX_BODY_BYTES = 256 * 1024
+
+
+class InternalError(SmartCommuneError):
+    """An unexpected failure; the caller gets a reference, the log gets the details."""
+
+    code = "internal_error"
+
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -48,6 +56,8 @@ SECURITY_HEADERS = {
 
 
 def status_of(error: SmartCommuneError) -> int:
+    if isinstance(error, InternalError):
+        return 500
     for cls in type(error).__mro__:
         if cls in STATUS_OF:
             return STATUS_OF[cls]
@@ -149,6 +159,7 @@ def _to_raw(result: Any, route: Route, request_id: str) -> RawResponse:
 
 def dispatch(route: Route, raw: RawRequest, services: Services) -> RawResponse:
     """Run ``route`` for ``raw`` and return the response; never raises for a caller's mistake."""
+    logger.set_correlation_id(raw.request_id)
     try:
         principal = _authenticate(route, raw, services)
         _authorise(route, principal)
@@ -160,3 +171,12 @@ def dispatch(route: Route, raw: RawRequest, services: Services) -> RawResponse:
     except SmartCommuneError as error:
         logger.info("request refused", extra={"code": error.code, "route": f"{route.method} {route.path}"})
         return error_response(error, raw.request_id)
+    except Exception:
+        logger.exception("request failed", extra={"route": f"{route.method} {route.path}"})
+        return error_response(
+            InternalError(
+                "Hệ thống gặp lỗi, vui lòng thử lại sau. Mã tra cứu: " + raw.request_id,
+                "Something went wrong on our side; please try again later. Reference: " + raw.request_id,
+            ),
+            raw.request_id,
+        )

@@ -103,6 +103,7 @@ router = Router()
 # Every module that registers routes; importing them fills ``router``.
 ROUTE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.api.routes_system",
+    "smartcommune.api.routes_communes",
     "smartcommune.api.routes_identity",
     "smartcommune.api.routes_citizens",
     "smartcommune.api.routes_audit",

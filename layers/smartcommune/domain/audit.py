@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from smartcommune.models.audit import AuditEntry, AuditRecord, ChainReport
 
@@ -74,3 +74,40 @@ def verify_chain(
         head_hash=head_hash,
         problems=problems,
     )
+
+
+class ChainSource(Protocol):
+    """Where a commune's chain is read from (the audit repository)."""
+
+    def all_entries(self, commune_id: str) -> Iterable[AuditEntry]: ...
+
+    def head(self, commune_id: str) -> tuple[int, str] | None: ...
+
+
+class AnchorSink(Protocol):
+    """Where chain heads are anchored outside the table."""
+
+    def put(self, commune_id: str, day: str, seq: int, digest: str) -> None: ...
+
+    def all(self, commune_id: str) -> list[tuple[int, str]]: ...
+
+
+class AuditVerifier:
+    """Verifies chains against their heads and anchors, and anchors heads that verified."""
+
+    def __init__(self, chains: ChainSource, anchors: AnchorSink) -> None:
+        self._chains = chains
+        self._anchors = anchors
+
+    def verify(self, commune_id: str) -> ChainReport:
+        return verify_chain(
+            commune_id, self._chains.all_entries(commune_id), self._chains.head(commune_id),
+            self._anchors.all(commune_id),
+        )
+
+    def verify_and_anchor(self, commune_id: str, day: str) -> ChainReport:
+        """Verify, and only if the chain is intact, anchor its head for ``day`` (an edited chain is never anchored)."""
+        report = self.verify(commune_id)
+        if report.ok and report.head_seq > 0:
+            self._anchors.put(commune_id, day, report.head_seq, report.head_hash)
+        return report
