@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalice import Chalice, Response
+
 from smartcommune.api.dispatch import dispatch
 from smartcommune.api.http import RawRequest
 from smartcommune.api.router import Route, load_routes

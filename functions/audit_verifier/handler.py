@@ -25,7 +25,7 @@ def _day_of(event: dict[str, Any], services: Services) -> str:
     return moment.astimezone(VN_TZ).date().isoformat()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _services

@@ -12,7 +12,8 @@ SERVICE = "smartcommune"
 
 # +84/84/0 followed by a mobile prefix, and any 12-digit run (CCCD); both may be spaced or dotted.
 _PHONE = re.compile(r"(?<!\d)(?:\+?84|0)[\s.]?[35789]\d(?:[\s.]?\d){7}(?!\d)")
-_CCCD = re.compile(r"(?<!\d)\d{12}(?!\d)")
+# A 12-digit run inside an ARN (``:123456789012:``) is an AWS account id, not a citizen.
+_CCCD = re.compile(r"(?<![\d:])\d{12}(?![\d:])")
 
 
 def redact(text: str) -> str:

@@ -10,9 +10,11 @@ import os
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Stage = Literal["local", "test", "prod"]
+
+DEVELOPMENT_PII_KEY = "local-development-only-key"
 
 
 class Settings(BaseModel):
@@ -36,7 +38,7 @@ class Settings(BaseModel):
     outbox_path: str = ".local/outbox/sms.jsonl"
 
     # Keyed hashing of phone numbers and CCCD for look-up keys and logs; a secret in AWS (Secrets Manager).
-    pii_hash_key: str = Field(default="local-development-only-key", min_length=16)
+    pii_hash_key: str = Field(default=DEVELOPMENT_PII_KEY, min_length=16)
 
     citizen_session_ttl_s: int = 30 * 24 * 3600
     staff_session_ttl_s: int = 12 * 3600
@@ -47,6 +49,12 @@ class Settings(BaseModel):
     otp_max_sends_per_client_per_hour: int = 20
     staff_max_failed_logins: int = 5
     staff_lockout_s: int = 15 * 60
+
+    @model_validator(mode="after")
+    def _no_development_key_in_production(self) -> Settings:
+        if self.stage == "prod" and self.pii_hash_key == DEVELOPMENT_PII_KEY:
+            raise ValueError("SMARTCOMMUNE_PII_HASH_KEY must be set to a secret in production")
+        return self
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

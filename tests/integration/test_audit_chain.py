@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+
 from smartcommune.dal.audit import AuditEntryItem, AuditHeadItem, AuditRepository
 from smartcommune.domain.audit import verify_chain
 from smartcommune.models.audit import AuditRecord

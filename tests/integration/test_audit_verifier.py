@@ -14,8 +14,8 @@ from smartcommune.dal.audit import AuditEntryItem
 from smartcommune.dal.communes import CommuneRepository
 from smartcommune.domain.wiring import audit_repository
 from smartcommune.models.audit import AuditRecord
-from smartcommune.models.commune import Commune, Hamlet
 from smartcommune.models.common import Role
+from smartcommune.models.commune import Commune, Hamlet
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,7 +96,8 @@ def test_nightly_run_anchors_intact_chains_and_reports_a_tampered_one(communes, 
         invoked_function_arn="arn:aws:lambda:ap-southeast-1:123456789012:function:x",
     )
     # Given intact chains, When the nightly run happens, Then both are anchored for the Vietnamese day
-    result = handler.lambda_handler(_event(), context)
+    event = dict(_event(), time="2026-11-28T19:00:00Z")  # 02:00 on the 29th in Hà Nội
+    result = handler.lambda_handler(event, context)
     assert result == {"day": "2026-11-29", "communes": 2, "broken": {}}
 
     # Given someone rewrites the whole chain of Giao Phong consistently (hashes recomputed), the anchor catches it

@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from smartcommune.api.services import Services
 from smartcommune.settings import Settings
 from smartcommune_local.template import LocalResources, create_resources

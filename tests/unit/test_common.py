@@ -55,3 +55,16 @@ def test_dates_and_money_in_vietnamese_conventions():
     assert format_date_vn(date(2026, 1, 5)) == "05/01/2026"
     assert format_date_vn(datetime(2026, 1, 4, 18, 30, tzinfo=UTC)) == "05/01/2026"  # 01:30 on the 5th in Hà Nội
     assert format_vnd(1250000) == "1.250.000 ₫"
+
+
+def test_account_ids_in_arns_are_not_mistaken_for_citizen_ids():
+    arn = "arn:aws:sqs:ap-southeast-1:123456789012:smartcommune-sms-queue"
+    assert redact(arn) == arn
+
+
+def test_production_refuses_the_development_hashing_key():
+    from smartcommune.settings import Settings
+
+    with pytest.raises(ValidationError, match="PII_HASH_KEY"):
+        Settings(stage="prod")
+    assert Settings(stage="prod", pii_hash_key="a-real-secret-of-enough-length").stage == "prod"

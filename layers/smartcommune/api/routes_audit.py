@@ -22,7 +22,12 @@ class AuditQuery(Contract):
 
 
 @router.route(
-    "GET", "/audit", allow=ADMINS, query=AuditQuery, response=AuditPage, tags=("audit",),
+    "GET",
+    "/audit",
+    allow=ADMINS,
+    query=AuditQuery,
+    response=AuditPage,
+    tags=("audit",),
     summary="The commune's audit trail, newest first",
 )
 def list_audit_entries(request: ApiRequest) -> AuditPage:
@@ -33,7 +38,11 @@ def list_audit_entries(request: ApiRequest) -> AuditPage:
 
 
 @router.route(
-    "GET", "/audit/verify", allow=ADMINS, response=ChainReport, tags=("audit",),
+    "GET",
+    "/audit/verify",
+    allow=ADMINS,
+    response=ChainReport,
+    tags=("audit",),
     summary="Verify the commune's audit hash chain against its head and its external anchors",
 )
 def verify_audit_chain(request: ApiRequest) -> ChainReport:

@@ -13,7 +13,11 @@ if TYPE_CHECKING:
 
 
 @router.route(
-    "GET", "/communes/{commune_id}", allow=PUBLIC, response=Commune, tags=("communes",),
+    "GET",
+    "/communes/{commune_id}",
+    allow=PUBLIC,
+    response=Commune,
+    tags=("communes",),
     summary="A commune's public profile and its hamlets",
 )
 def get_commune(request: ApiRequest) -> Commune:

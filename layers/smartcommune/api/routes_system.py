@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from smartcommune.api.http import ApiResponse
 from smartcommune.api.router import PUBLIC, router
 
 if TYPE_CHECKING:
@@ -13,10 +14,12 @@ if TYPE_CHECKING:
 @router.route(
     "GET", "/health", allow=PUBLIC, summary="Liveness and readiness of the API and its table", tags=("system",)
 )
-def health(request: ApiRequest) -> dict[str, Any]:
+def health(request: ApiRequest) -> ApiResponse:
     from smartcommune.domain.wiring import health_probe
 
-    return request.services.get(health_probe)()
+    report = request.services.get(health_probe)()
+    # Load balancers and the local stack's readiness wait read the status code, not the body.
+    return ApiResponse(body=report, status=200 if report.get("status") == "ok" else 503)
 
 
 @router.route("GET", "/openapi.json", allow=PUBLIC, summary="The OpenAPI 3 document of this API", tags=("system",))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +83,7 @@ def _to_entry(commune_id: str, item: AuditEntryItem) -> AuditEntry:
 class AuditRepository:
     """Appends to and reads each commune's audit chain."""
 
-    MAX_ATTEMPTS = 8
+    MAX_ATTEMPTS = 12
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self._clock = clock
@@ -99,7 +101,10 @@ class AuditRepository:
         Two staff acting at once race for the next sequence number; the loser re-reads the head and tries
         again. If the change's own condition fails, nothing is written and :class:`ConflictError` is raised.
         """
-        for _ in range(self.MAX_ATTEMPTS):
+        for attempt in range(self.MAX_ATTEMPTS):
+            if attempt:
+                # Jittered back-off so racing writers stop colliding on the same head.
+                time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 6)))  # noqa: S311 - jitter, not secrecy
             prev_seq, prev_hash = self.head(commune_id) or (0, GENESIS)
             entry = chain_next(commune_id, record, self._clock(), prev_seq, prev_hash)
             head = AuditHeadItem(_partition(commune_id), "HEAD", seq=entry.seq, hash=entry.hash)

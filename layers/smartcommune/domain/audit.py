@@ -101,7 +101,9 @@ class AuditVerifier:
 
     def verify(self, commune_id: str) -> ChainReport:
         return verify_chain(
-            commune_id, self._chains.all_entries(commune_id), self._chains.head(commune_id),
+            commune_id,
+            self._chains.all_entries(commune_id),
+            self._chains.head(commune_id),
             self._anchors.all(commune_id),
         )
 

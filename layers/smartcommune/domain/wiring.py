@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from smartcommune.api.services import Services
     from smartcommune.dal.audit import AuditRepository
+    from smartcommune.dal.citizens import CitizenRepository
     from smartcommune.dal.communes import CommuneRepository
-    from smartcommune.domain.identity import IdentityService
+    from smartcommune.domain.audit import AuditVerifier
+    from smartcommune.domain.citizens import CitizenService
+    from smartcommune.domain.identity import IdentityService, PiiHasher, SmsGateway
 
 
 def bound_table(services: Services) -> None:
@@ -28,6 +31,15 @@ def audit_repository(services: Services) -> AuditRepository:
 
     services.get(bound_table)
     return AuditRepository(services.clock)
+
+
+def audit_verifier(services: Services) -> AuditVerifier:
+    from smartcommune.dal.anchors import AnchorStore
+    from smartcommune.dal.aws import client
+    from smartcommune.domain.audit import AuditVerifier
+
+    s3 = client("s3", services.settings)
+    return AuditVerifier(services.get(audit_repository), AnchorStore(s3, services.settings.audit_anchor_bucket))
 
 
 def commune_repository(services: Services) -> CommuneRepository:
@@ -50,7 +62,52 @@ def health_probe(services: Services) -> Callable[[], dict[str, Any]]:
     return probe
 
 
-def identity_service(services: Services) -> IdentityService:
-    from smartcommune.domain.identity import IdentityService
+def pii_hasher(services: Services) -> PiiHasher:
+    """Keyed hashing of phone numbers and CCCD for look-up keys."""
+    from smartcommune.domain.identity import PiiHasher
 
-    return IdentityService.build(services)
+    return PiiHasher(services.settings.pii_hash_key)
+
+
+def sms_gateway(services: Services) -> SmsGateway:
+    """The SMS queue (or, without one, the local outbox file)."""
+    from smartcommune.dal.sms import sms_gateway as build
+
+    return build(services.settings)
+
+
+def citizen_repository(services: Services) -> CitizenRepository:
+    from smartcommune.dal.citizens import CitizenRepository
+
+    services.get(bound_table)
+    return CitizenRepository(services.get(pii_hasher), services.get(audit_repository))
+
+
+def identity_service(services: Services) -> IdentityService:
+    from smartcommune.dal.identity import OtpRepository, RateCounterRepository, SessionRepository, StaffRepository
+    from smartcommune.domain.identity import IdentityPolicy, IdentityService
+
+    services.get(bound_table)
+    return IdentityService(
+        policy=IdentityPolicy.of(services.settings),
+        clock=services.clock,
+        pii=services.get(pii_hasher),
+        communes=services.get(commune_repository),
+        citizens=services.get(citizen_repository),
+        staff=StaffRepository(services.get(audit_repository)),
+        sessions=SessionRepository(),
+        otps=OtpRepository(),
+        rates=RateCounterRepository(),
+        sms=services.get(sms_gateway),
+    )
+
+
+def citizen_service(services: Services) -> CitizenService:
+    from smartcommune.domain.citizens import CitizenService
+
+    return CitizenService(
+        clock=services.clock,
+        communes=services.get(commune_repository),
+        citizens=services.get(citizen_repository),
+        audit=services.get(audit_repository),
+    )

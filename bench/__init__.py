@@ -1,0 +1,36 @@
+"""Benchmarks: ``python -m bench [NAME ...]`` (``make bench``) writes ``.bench/<name>.json`` per benchmark.
+
+A benchmark is a function that returns a JSON-able dict, registered with :func:`benchmark` in a module listed
+in :data:`MODULES`. Add a module, list it, and ``make bench`` runs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any, Final
+
+Benchmark = Callable[[], dict[str, Any]]
+
+MODULES: Final[tuple[str, ...]] = ("bench.coldstart",)
+
+_registry: dict[str, Benchmark] = {}
+
+
+def benchmark(name: str) -> Callable[[Benchmark], Benchmark]:
+    """Register the decorated function as the benchmark ``name`` (its result goes to ``.bench/<name>.json``)."""
+
+    def register(function: Benchmark) -> Benchmark:
+        if name in _registry and _registry[name] is not function:
+            raise ValueError(f"benchmark {name!r} is registered twice")
+        _registry[name] = function
+        return function
+
+    return register
+
+
+def registry() -> dict[str, Benchmark]:
+    """Every benchmark, by name, after importing :data:`MODULES`."""
+    for module in MODULES:
+        importlib.import_module(module)
+    return dict(_registry)

@@ -1,0 +1,483 @@
+"""``smartcommune up``: the whole platform on 127.0.0.1, from the same template that deploys it.
+
+Parts, in start order: moto (AWS stand-in, its writes tracked for snapshots) → tables, buckets and queues made
+from ``template.yaml`` → the process environment a Lambda function gets, plus local overrides → data restored
+from DATA_DIR → ``web/`` uploaded to the web bucket → demo data seeded where missing → trigger workers (SQS
+pollers, schedules) → the API (the real Chalice app, Chalice's local server) → the edge (CloudFront's part).
+``GET /health`` answers 200 once the API is up, which is last, so a 200 means every part is running.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from smartcommune_local.template import REPO_ROOT
+
+if TYPE_CHECKING:
+    from smartcommune.api.services import Services
+    from smartcommune_local.demo_data import SeedReport
+    from smartcommune_local.edge import Edge
+    from smartcommune_local.persistence import Persistence
+    from smartcommune_local.template import LocalResources
+    from smartcommune_local.triggers import Triggers
+
+log = logging.getLogger("smartcommune_local")
+
+HOST = "127.0.0.1"
+REGION = "ap-southeast-1"
+WEB_DIR = REPO_ROOT / "web"
+SITES = ("citizen", "admin", "dashboard")
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Where the stack listens and keeps its data (from ``PORT``, ``WEB_PORT``, ``SMARTCOMMUNE_MOTO_PORT``,
+    ``DATA_DIR``)."""
+
+    api_port: int = 8000
+    web_port: int = 8080
+    moto_port: int = 4566
+    data_dir: Path = REPO_ROOT / ".local"
+    host: str = HOST
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> StackConfig:
+        source = os.environ if env is None else env
+        return cls(
+            api_port=int(source.get("PORT") or 8000),
+            web_port=int(source.get("WEB_PORT") or 8080),
+            moto_port=int(source.get("SMARTCOMMUNE_MOTO_PORT") or 4566),
+            data_dir=Path(source.get("DATA_DIR") or REPO_ROOT / ".local").resolve(),
+        )
+
+    @property
+    def moto_url(self) -> str:
+        return f"http://{self.host}:{self.moto_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.data_dir / "outbox" / "sms.jsonl"
+
+    @property
+    def stack_file(self) -> Path:
+        return self.data_dir / "stack.json"
+
+
+def read_stack_file(data_dir: Path) -> dict[str, Any] | None:
+    """What a running stack wrote to ``<DATA_DIR>/stack.json``; ``None`` when no stack runs there."""
+    path = Path(data_dir) / "stack.json"
+    try:
+        info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(int(info["pid"]), 0)
+    except (OSError, KeyError, ValueError):
+        return None  # left behind by a stack that died
+    return info
+
+
+def demo_cache_dir() -> Path:
+    """Where the seeded demo data is kept for the current code (``.local/cache/demo-<fingerprint>``).
+
+    The fingerprint covers everything that decides what seeding writes (the shared package, the demo data and the
+    template), so changing any of it seeds afresh; ``smartcommune reset`` keeps the cache (it wipes DATA_DIR).
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    sources = sorted((REPO_ROOT / "layers" / "smartcommune").rglob("*.py"))
+    sources += [Path(__file__).with_name("demo_data.py"), REPO_ROOT / "template.yaml"]
+    for path in sources:
+        digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return REPO_ROOT / ".local" / "cache" / f"demo-{digest.hexdigest()[:16]}"
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def load_app_module() -> ModuleType:
+    """The repository's ``app.py`` (the Chalice app that deploys), imported by its path."""
+    import importlib.util
+    import sys
+
+    if "app" in sys.modules and getattr(sys.modules["app"], "__file__", None) == str(REPO_ROOT / "app.py"):
+        return sys.modules["app"]
+    spec = importlib.util.spec_from_file_location("app", REPO_ROOT / "app.py")
+    if spec is None or spec.loader is None:
+        raise ImportError("cannot load app.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["app"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class LocalStack:
+    """The running local stack; :meth:`start` brings every part up, :meth:`stop` takes a final snapshot."""
+
+    config: StackConfig
+    timings: dict[str, float] = field(default_factory=dict)
+    resources: LocalResources | None = None
+    services: Services | None = None
+    persistence: Persistence | None = None
+    triggers: Triggers | None = None
+    edge: Edge | None = None
+    seed_report: SeedReport | None = None
+    web_objects: int = 0
+    restored: tuple[int, int] = (0, 0)
+    _moto: Any = None
+    _api: Any = None
+    _api_thread: threading.Thread | None = None
+    _stopped: bool = False
+
+    # -- start
+
+    def start(self) -> None:
+        started = time.monotonic()
+        config = self.config
+        for name, port in (("moto", config.moto_port), ("API", config.api_port), ("web", config.web_port)):
+            if not _port_free(config.host, port):
+                raise RuntimeError(
+                    f"Cổng {port} ({name}) đang được dùng — có thể stack khác đang chạy. / "
+                    f"Port {port} ({name}) is in use — is another stack running?"
+                )
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        config.outbox_path.parent.mkdir(parents=True, exist_ok=True)
+        self._step("moto", self._start_moto)
+        self._step("resources", self._create_resources)
+        self._step("restore", self._restore)
+        self._step("web upload", self._upload_web)
+        self._step("demo data", self._seed)
+        self._step("triggers", self._start_triggers)
+        self._step("api", self._start_api)
+        self._step("edge", self._start_edge)
+        assert self.persistence is not None
+        self.persistence.start_autosave(1.0)
+        self._write_stack_file()
+        self.timings["total"] = time.monotonic() - started
+
+    def _step(self, name: str, action: Any) -> None:
+        t0 = time.monotonic()
+        action()
+        self.timings[name] = time.monotonic() - t0
+        log.info("%s: %.2f s", name, self.timings[name])
+
+    def _start_moto(self) -> None:
+        from smartcommune_local.persistence import tracking_moto_server
+
+        os.environ.update(
+            AWS_ACCESS_KEY_ID="local",
+            AWS_SECRET_ACCESS_KEY="local",  # noqa: S106 - moto accepts anything; never real credentials
+            AWS_DEFAULT_REGION=REGION,
+            AWS_REGION=REGION,
+            AWS_ENDPOINT_URL=self.config.moto_url,
+        )
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        os.environ.pop("AWS_PROFILE", None)
+        self._moto = tracking_moto_server(self.config.host, self.config.moto_port, self._on_change)
+        self._moto.start()
+
+    def _on_change(self) -> None:
+        if self.persistence is not None:
+            self.persistence.mark_dirty()
+
+    def _session(self) -> Any:
+        import boto3
+
+        return boto3.Session(region_name=REGION)
+
+    def _create_resources(self) -> None:
+        from smartcommune.settings import get_settings
+        from smartcommune_local.template import create_resources
+
+        resources = create_resources(self._session(), self.config.moto_url)
+        env: dict[str, str] = {}
+        for logical_id, resource in resources.template["Resources"].items():
+            if resource.get("Type") == "AWS::Serverless::Function":
+                env.update(resources.environment(logical_id))  # one process plays every function
+        env.update(resources.environment())
+        env.update(
+            SMARTCOMMUNE_STAGE="local",
+            SMARTCOMMUNE_SMS_TRANSPORT="outbox",
+            SMARTCOMMUNE_OUTBOX_PATH=str(self.config.outbox_path),
+            SMARTCOMMUNE_AWS_ENDPOINT_URL=self.config.moto_url,
+            POWERTOOLS_TRACE_DISABLED="true",
+            POWERTOOLS_METRICS_NAMESPACE="SmartCommuneLocal",
+        )
+        os.environ.update(env)
+        get_settings.cache_clear()
+        self.resources = resources
+
+    def _bucket(self, logical_id: str) -> str:
+        assert self.resources is not None
+        return self.resources.refs[logical_id]
+
+    def _restore(self) -> None:
+        from smartcommune_local.persistence import Persistence
+
+        assert self.resources is not None
+        by_type: dict[str, list[str]] = {}
+        for logical_id, resource in self.resources.template["Resources"].items():
+            by_type.setdefault(resource["Type"], []).append(logical_id)
+        tables = [self.resources.refs[x] for x in by_type.get("AWS::DynamoDB::Table", [])]
+        # The web bucket is rebuilt from web/ on every start: the code is the source of the pages.
+        buckets = [self.resources.refs[x] for x in by_type.get("AWS::S3::Bucket", []) if x != "WebBucket"]
+        self.persistence = Persistence(self.config.data_dir, self._session(), self.config.moto_url, tables, buckets)
+        report = self.persistence.restore()
+        self.restored = (report.items, report.objects)
+
+    def _upload_web(self) -> None:
+        from smartcommune_local.edge import upload_site
+
+        s3 = self._session().client("s3", endpoint_url=self.config.moto_url)
+        self.web_objects = upload_site(s3, self._bucket("WebBucket"), WEB_DIR) if WEB_DIR.is_dir() else 0
+
+    def _seed(self) -> None:
+        from smartcommune.api.services import Services
+        from smartcommune_local import demo_data
+
+        self.services = Services()
+        cache = demo_cache_dir()
+        fresh = self.restored == (0, 0)
+        if fresh and (cache / "state" / "snapshot.json").is_file():
+            # The demo data this code would seed, saved by an earlier first start: restoring it takes a second,
+            # seeding through the services takes minutes on moto (it copies the table on every transaction).
+            restored = self._persistence_for(cache).restore()
+            log.info("demo data restored from %s (%d items)", cache, restored.items)
+        try:
+            self.seed_report = demo_data.seed(self.services)
+            if fresh and self.seed_report.communes_seeded and not self.seed_report.notes:
+                import shutil
+
+                for stale in cache.parent.glob("demo-*"):  # made by older code: never used again
+                    shutil.rmtree(stale, ignore_errors=True)
+                self._persistence_for(cache).snapshot()
+        except Exception as exc:  # keep the stack usable; the next start tries again
+            log.exception("demo data could not be seeded")
+            self.seed_report = demo_data.SeedReport(notes=[f"demo data could not be seeded: {exc!r}"])
+
+    def _persistence_for(self, data_dir: Path) -> Persistence:
+        from smartcommune_local.persistence import Persistence
+
+        assert self.persistence is not None
+        p = self.persistence
+        return Persistence(data_dir, self._session(), self.config.moto_url, p.tables, p.buckets)
+
+    def _start_triggers(self) -> None:
+        from smartcommune_local.triggers import Triggers
+
+        assert self.resources is not None
+        self.triggers = Triggers(self.resources, self._session(), self.config.moto_url)
+        self.triggers.start()
+
+    def _start_api(self) -> None:
+        from chalice.config import Config
+        from chalice.local import create_local_server
+
+        from smartcommune.domain.wiring import health_probe
+
+        assert self.services is not None
+        self.services.override(health_probe, self._health_probe(health_probe(self.services)))
+        app_module = load_app_module()
+        app_module.use_services(self.services)
+        config = Config.create(chalice_stage="local", app_name=app_module.app.app_name, lambda_timeout=30)
+        self._api = create_local_server(app_module.app, config, self.config.host, self.config.api_port)
+        self._api_thread = threading.Thread(target=self._api.server.serve_forever, name="api", daemon=True)
+        self._api_thread.start()
+
+    def _start_edge(self) -> None:
+        from smartcommune_local.edge import Edge
+
+        s3 = self._session().client("s3", endpoint_url=self.config.moto_url)
+        self.edge = Edge(
+            host=self.config.host,
+            port=self.config.web_port,
+            s3=s3,
+            bucket=self._bucket("WebBucket"),
+            api_host=self.config.host,
+            api_port=self.config.api_port,
+        )
+        self.edge.start()
+
+    # -- health
+
+    def _health_probe(self, table_probe: Any) -> Any:
+        s3 = self._session().client("s3", endpoint_url=self.config.moto_url)
+        web_bucket = self._bucket("WebBucket")
+        expected_pages = [f"{site}/index.html" for site in SITES if (WEB_DIR / site / "index.html").is_file()]
+
+        def probe() -> dict[str, Any]:
+            result: dict[str, Any] = table_probe()
+            checks: dict[str, str] = dict(result.get("checks", {}))
+            checks["moto"] = "ok" if self._moto is not None and self._moto._thread.is_alive() else "down"
+            try:
+                for key in expected_pages:
+                    s3.head_object(Bucket=web_bucket, Key=key)
+                checks["web"] = "ok"
+            except Exception as exc:
+                checks["web"] = f"missing page: {exc}"
+            workers = self.triggers.workers if self.triggers else []
+            dead = [w.name for w in workers if not w.alive]
+            checks["triggers"] = "ok" if not dead else "stopped: " + ", ".join(dead)
+            checks["edge"] = "ok" if self.edge is not None and self.edge.alive else "down"
+            persistence = self.persistence
+            checks["snapshots"] = (
+                "ok" if persistence is not None and persistence.last_error is None else f"failing: {persistence}"
+            )
+            if persistence is not None and persistence.last_error:
+                checks["snapshots"] = f"failing: {persistence.last_error}"
+            result["checks"] = checks
+            result["status"] = "ok" if all(v == "ok" for v in checks.values()) else "degraded"
+            return result
+
+        return probe
+
+    # -- running
+
+    def _write_stack_file(self) -> None:
+        from smartcommune_local.persistence import atomic_write
+
+        config = self.config
+        info = {
+            "pid": os.getpid(),
+            "api_url": config.api_url,
+            "web_url": config.web_url,
+            "moto_url": config.moto_url,
+            "data_dir": str(config.data_dir),
+            "outbox_path": str(config.outbox_path),
+            "ports": {"api": config.api_port, "web": config.web_port, "moto": config.moto_port},
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        atomic_write(config.stack_file, json.dumps(info, indent=2).encode())
+
+    def stop(self) -> None:
+        """Stop serving, stop the workers, take the final snapshot, stop moto (safe to call twice)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self.edge is not None:
+            self.edge.stop()
+        if self._api is not None:
+            self._api.server.shutdown()
+            self._api.server.server_close()
+        if self.triggers is not None:
+            self.triggers.stop()
+        if self.persistence is not None:
+            self.persistence.stop()
+        if self._moto is not None:
+            self._moto.stop()
+        info = read_stack_file(self.config.data_dir)
+        if info is not None and info.get("pid") == os.getpid():
+            self.config.stack_file.unlink(missing_ok=True)
+
+    # -- what to tell the developer
+
+    def banner(self) -> str:
+        from smartcommune_local import demo_data
+
+        config = self.config
+        web = config.web_url
+        gp_staff = demo_data.demo_staff("giao-phong")
+        bl_staff = demo_data.demo_staff("bach-long")
+        citizens = demo_data.all_demo_citizens()
+        sample = citizens["giao-phong"][:3] + citizens["bach-long"][:1]
+        width = max(len(s.username) for s in gp_staff + bl_staff)
+        lines = [
+            "",
+            f"SmartCommune — stack cục bộ đã sẵn sàng / local stack is ready ({self.timings.get('total', 0):.1f} s)",
+            "",
+            f"  Cổng công dân / citizen portal   {web}/citizen/",
+            f"  Trang quản trị / admin site      {web}/admin/",
+            f"  Trung tâm điều hành / dashboard  {web}/dashboard/",
+            f"  API (qua edge / via the edge)    {web}/api/   (trực tiếp / direct: {config.api_url})",
+            f"  OpenAPI                          {web}/api/openapi.json",
+            f"  AWS giả lập / moto endpoint      {config.moto_url}",
+            "",
+            f"  Cán bộ / staff (mật khẩu / password: {demo_data.DEMO_PASSWORD} — chỉ dùng cục bộ / local only):",
+        ]
+        lines += [f"    {s.username:<{width}}  {s.roles[0].value:<15} {s.display_name}" for s in gp_staff + bl_staff]
+        lines += ["", "  Công dân / citizens (đăng nhập bằng mã OTP / sign in with an SMS code):"]
+        lines += [f"    {c.phone}  {c.full_name} ({c.commune_id})" for c in sample]
+        lines += [
+            "    Mã OTP nằm trong hộp thư SMS cục bộ / sign-in codes appear in the SMS outbox:",
+            f"      {config.outbox_path}   — hoặc / or: smartcommune outbox --follow",
+            "",
+            f"  Dữ liệu / DATA_DIR: {config.data_dir}"
+            f"  (khôi phục / restored: {self.restored[0]} items, {self.restored[1]} objects)",
+        ]
+        if self.seed_report is not None and (self.seed_report.communes_seeded or self.seed_report.notes):
+            seeded = ", ".join(self.seed_report.communes_seeded) or "—"
+            lines.append(
+                f"  Dữ liệu mẫu / demo data: {seeded}; {self.seed_report.staff_created} staff, "
+                f"{self.seed_report.citizens_imported} citizens"
+            )
+            lines += [f"    ! {note}" for note in self.seed_report.notes]
+        if self.triggers is not None and self.triggers.skipped:
+            lines.append("  ! Chưa có mã hàm / handler file missing: " + ", ".join(self.triggers.skipped))
+        lines += ["", "  Ctrl-C để dừng (dữ liệu được lưu) / Ctrl-C to stop (data is saved)", ""]
+        return "\n".join(lines)
+
+
+def run_up() -> int:
+    """Start the stack, print how to use it, serve until SIGINT/SIGTERM, then stop cleanly."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("werkzeug", "botocore", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    config = StackConfig.from_env()
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+        if not serving.is_set():  # still starting: abort at once (the finally below stops what is up)
+            raise KeyboardInterrupt
+
+    serving = threading.Event()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stack = LocalStack(config)
+    try:
+        try:
+            stack.start()
+        except RuntimeError as exc:
+            print(str(exc), flush=True)
+            return 1
+        except KeyboardInterrupt:
+            print("Đã hủy khi đang khởi động / interrupted while starting", flush=True)
+            return 130
+        serving.set()
+        print(stack.banner(), flush=True)
+        while not stop.wait(0.5):
+            pass
+        print("Đang dừng, lưu dữ liệu… / stopping, saving data…", flush=True)
+        return 0
+    finally:
+        stack.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

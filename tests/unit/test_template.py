@@ -1,0 +1,195 @@
+"""Structural checks of template.yaml (and the API overlay) that a reviewer would otherwise do by eye."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from smartcommune_local.packaging import OVERLAY_PATH, merge_template
+from smartcommune_local.template import REPO_ROOT, load_template
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+MERGED_RESOURCES: dict[str, Any] = merge_template()["Resources"]
+
+# Who may touch what. A new grant is a decision: make it here and in template.yaml together.
+ROLE_RESOURCES: dict[str, set[str]] = {
+    "ApiHandlerRole": {"ApiHandlerLogGroup", "MainTable", "SmsQueue", "MediaBucket"},
+    "SmsSenderRole": {"SmsSenderLogGroup", "SmsQueue"},
+    "AuditVerifierRole": {"AuditVerifierLogGroup", "MainTable", "AuditAnchorBucket"},
+}
+# The only Allow statements on "*": X-Ray has no resource-level permissions; SMS to a phone number has no ARN.
+STAR_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "sns:Publish"}
+
+
+def _of_type(resource_type: str, resources: dict[str, Any] = RESOURCES) -> dict[str, dict[str, Any]]:
+    return {k: v.get("Properties", {}) for k, v in resources.items() if v["Type"] == resource_type}
+
+
+def _referenced(value: Any) -> set[str]:
+    """Logical ids a value refers to through Ref, GetAtt or Sub."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, arg in value.items():
+            if key == "Ref" and isinstance(arg, str) and not arg.startswith("AWS::"):
+                found.add(arg)
+            elif key == "Fn::GetAtt":
+                found.add(arg[0] if isinstance(arg, list) else arg.split(".")[0])
+            elif key == "Fn::Sub":
+                text = arg if isinstance(arg, str) else arg[0]
+                found |= {v.split(".")[0] for v in re.findall(r"\${([^}!]+)}", text) if not v.startswith("AWS::")}
+            else:
+                found |= _referenced(arg)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _referenced(item)
+    return found
+
+
+def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for policy in role.get("Policies", []) for s in policy["PolicyDocument"]["Statement"]]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _role_of(function: dict[str, Any]) -> str:
+    return str(function["Role"]["Fn::GetAtt"][0])
+
+
+def test_every_function_has_its_handler_file():
+    # Given every Lambda function the template deploys
+    functions = _of_type("AWS::Serverless::Function")
+    assert functions, "the template deploys no function"
+    for logical_id, props in functions.items():
+        # Then its handler module exists where CodeUri and Handler say
+        module, _, _ = props["Handler"].rpartition(".")
+        handler_file = REPO_ROOT / props["CodeUri"] / f"{module.replace('.', '/')}.py"
+        assert handler_file.is_file(), f"{logical_id}: {handler_file} is missing"
+
+
+def test_the_chalice_api_function_exists():
+    # The APIHandler that the overlay completes is Chalice's: app.py with its `app` object
+    assert "app = Chalice(" in (REPO_ROOT / "app.py").read_text(encoding="utf-8")
+    assert "APIHandler" in MERGED_RESOURCES
+
+
+def test_every_function_runs_with_its_own_role_and_no_sam_managed_policies():
+    # SAM's `Policies` and event sources attach AWS managed policies on "*"; explicit roles keep grants readable
+    functions = _of_type("AWS::Serverless::Function")
+    functions["APIHandler"] = MERGED_RESOURCES["APIHandler"]["Properties"]
+    roles = {logical_id: _role_of(props) for logical_id, props in functions.items()}
+    assert not [logical_id for logical_id, props in functions.items() if "Policies" in props]
+    assert len(set(roles.values())) == len(roles), f"functions share a role: {roles}"
+    assert set(roles.values()) == set(ROLE_RESOURCES)
+
+
+@pytest.mark.parametrize("role_id", sorted(ROLE_RESOURCES))
+def test_every_role_reaches_only_its_own_resources(role_id):
+    # Given a function's role
+    role = RESOURCES[role_id]["Properties"]
+    statements = _statements(role)
+    assert statements
+    assert not role.get("ManagedPolicyArns"), "managed policies grant on '*'"
+    # Then every resource it names is one of the resources that function is meant to use
+    assert set().union(*(_referenced(s.get("Resource")) for s in statements)) == ROLE_RESOURCES[role_id]
+    for statement in statements:
+        actions = set(_as_list(statement["Action"]))
+        # And nothing is granted by wildcard, and no request path can scan the table
+        assert not any(a.endswith("*") for a in actions), statement
+        assert "dynamodb:Scan" not in actions
+        if statement["Effect"] == "Allow" and "*" in _as_list(statement["Resource"]):
+            assert actions <= STAR_ACTIONS, f"{role_id}: {actions} on '*'"
+
+
+def test_sms_sender_may_publish_to_phone_numbers_but_not_to_topics():
+    statements = _statements(RESOURCES["SmsSenderRole"]["Properties"])
+    denies = [s for s in statements if s["Effect"] == "Deny"]
+    assert denies
+    assert denies[0]["Action"] == "sns:Publish"
+    assert "arn:${AWS::Partition}:sns:*:*:*" in denies[0]["Resource"]["Fn::Sub"]
+
+
+def test_main_table_has_point_in_time_recovery_and_encryption():
+    table = RESOURCES["MainTable"]
+    assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+
+
+def test_every_bucket_blocks_public_access_and_encrypts():
+    buckets = _of_type("AWS::S3::Bucket")
+    assert set(buckets) >= {"WebBucket", "MediaBucket", "AuditAnchorBucket"}
+    for logical_id, props in buckets.items():
+        block = props["PublicAccessBlockConfiguration"]
+        flags = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+        assert all(block[flag] is True for flag in flags), logical_id
+        assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"], logical_id
+
+
+def test_audit_anchors_are_write_once():
+    props = RESOURCES["AuditAnchorBucket"]["Properties"]
+    assert props["ObjectLockEnabled"] is True
+    assert props["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]["Mode"] == "COMPLIANCE"
+
+
+def test_every_work_queue_has_a_dead_letter_queue_that_raises_an_alarm():
+    queues = _of_type("AWS::SQS::Queue")
+    redriven = [p["RedrivePolicy"]["deadLetterTargetArn"] for p in queues.values() if "RedrivePolicy" in p]
+    dead_letter = {_referenced(target).pop() for target in redriven}
+    for logical_id, props in queues.items():
+        assert props.get("SqsManagedSseEnabled") is True, logical_id
+        assert logical_id in dead_letter or "RedrivePolicy" in props, f"{logical_id} has no dead-letter queue"
+    alarmed = {
+        dim["Value"]["Fn::GetAtt"][0]
+        for props in _of_type("AWS::CloudWatch::Alarm").values()
+        for dim in props.get("Dimensions", [])
+        if dim["Name"] == "QueueName"
+    }
+    assert dead_letter <= alarmed
+
+
+def test_globals_environment_names_that_code_depends_on():
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert {
+        "SMARTCOMMUNE_TABLE_NAME",
+        "SMARTCOMMUNE_WEB_BUCKET",
+        "SMARTCOMMUNE_MEDIA_BUCKET",
+        "SMARTCOMMUNE_AUDIT_ANCHOR_BUCKET",
+        "SMARTCOMMUNE_SMS_QUEUE_URL",
+        "SMARTCOMMUNE_PII_HASH_KEY",
+    } <= set(env)
+    assert {"Ref": "SharedLayer"} in TEMPLATE["Globals"]["Function"]["Layers"]
+
+
+def test_overlay_leaves_layers_and_environment_to_globals():
+    # SAM appends Globals lists to a function's own: naming the layer in the overlay would attach it twice
+    overlay = load_template(OVERLAY_PATH)["Resources"]["APIHandler"]["Properties"]
+    assert "Layers" not in overlay
+    assert "Environment" not in overlay
+
+
+def test_edge_serves_pages_privately_and_the_api_under_api():
+    distribution = MERGED_RESOURCES["WebDistribution"]["Properties"]["DistributionConfig"]
+    origins = {o["Id"]: o for o in distribution["Origins"]}
+    assert "OriginAccessControlId" in origins["web"]
+    assert "RestAPI" in _referenced(origins["api"]["DomainName"])
+    (api_behaviour,) = distribution["CacheBehaviors"]
+    assert api_behaviour["PathPattern"] == "/api/*"
+    assert api_behaviour["TargetOriginId"] == "api"
+    # And every response carries the security headers
+    policy = MERGED_RESOURCES["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    csp = policy["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert csp == (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+    for behaviour in [distribution["DefaultCacheBehavior"], api_behaviour]:
+        assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+    # And the local edge sends the same policy, so what the browser tests see is what AWS serves
+    from smartcommune_local.edge import CONTENT_SECURITY_POLICY
+
+    assert csp == CONTENT_SECURITY_POLICY

@@ -1,0 +1,427 @@
+// Staff admin site: sign in, then the sections the account's roles allow (citizens, audit trail).
+import { label, t } from '/shared/i18n.js';
+import {
+  $,
+  $$,
+  apiClient,
+  busy,
+  clearProblems,
+  fieldProblem,
+  fill,
+  formatDate,
+  formatDateTime,
+  formValues,
+  h,
+  notify,
+  parseDateVn,
+  setOptions,
+  shortCommuneName,
+  show,
+  showError,
+} from '/shared/sc.js';
+
+// Who may use what; the API enforces the same rules, the page only avoids offering what would be refused.
+const ACCESS = {
+  citizens: ['admin', 'office', 'police'],
+  createCitizen: ['admin', 'office'],
+  lockCitizen: ['admin', 'office'],
+  audit: ['admin'],
+};
+const SECTIONS = [
+  { view: 'citizens', title: 'Công dân', text: 'Tra cứu, thêm mới, khóa và mở khóa tài khoản công dân.' },
+  { view: 'audit', title: 'Nhật ký hệ thống', text: 'Mọi thay đổi của cán bộ, có kiểm tra toàn vẹn.' },
+];
+const PAGE_SIZE = 20;
+
+// The token lives in sessionStorage: closing the browser on a shared office computer signs the staff out.
+const api = apiClient({
+  storage: window.sessionStorage,
+  tokenKey: 'sc.admin.token',
+  onUnauthenticated: () => showSignIn(t('session_expired')),
+});
+
+let me = null;
+let commune = null;
+const hamletNames = new Map();
+const citizenState = { cursor: null, loaded: false };
+const auditState = { before: null, loaded: false };
+const staffNames = new Map(); // actor id → "display name (username)", for the audit trail
+
+const can = (what) => Boolean(me && me.roles.some((role) => ACCESS[what].includes(role)));
+
+// ---------------------------------------------------------------- sign-in and layout
+
+function showSignIn(message) {
+  me = null;
+  citizenState.loaded = false;
+  auditState.loaded = false;
+  for (const id of ['home', 'citizens', 'audit', 'nav', 'user-box']) show($(`#${id}`), false);
+  // A shared office computer must not keep the previous user's data on the page.
+  for (const table of ['#citizens-table', '#audit-table']) $(`${table} tbody`).replaceChildren();
+  for (const box of ['#citizens-alert', '#audit-alert', '#verify-result', '#page-alert']) clearProblems(null, $(box));
+  staffNames.clear();
+  show($('#signin'), true);
+  const form = $('#signin-form');
+  clearProblems(form, $('#signin-alert'));
+  form.elements.password.value = '';
+  if (message) notify($('#signin-alert'), 'info', message);
+  $('#username').focus();
+}
+
+async function signIn() {
+  const form = $('#signin-form');
+  const box = $('#signin-alert');
+  clearProblems(form, box);
+  const { username, password } = formValues(form);
+  if (!username) fieldProblem(form, 'username', 'Vui lòng nhập tên đăng nhập.');
+  if (!password) fieldProblem(form, 'password', 'Vui lòng nhập mật khẩu.');
+  if (!username || !password) return;
+  try {
+    const session = await busy($('#signin-button'), t('loading'), () =>
+      api.call('POST', '/auth/staff/login', { body: { username, password } }),
+    );
+    api.setToken(session.token);
+    form.reset();
+    await enter();
+  } catch (error) {
+    showError(box, form, error);
+  }
+}
+
+async function signOut() {
+  try {
+    await api.call('POST', '/auth/logout');
+  } catch {
+    // The local token is dropped whatever the server says.
+  }
+  api.clearToken();
+  window.location.hash = '#/';
+  showSignIn();
+}
+
+async function enter() {
+  me = await api.call('GET', '/me');
+  me.roles = Array.isArray(me.roles) ? me.roles : [];
+  if (!commune || commune.id !== me.commune_id) {
+    commune = await api.call('GET', `/communes/${encodeURIComponent(me.commune_id)}`);
+    hamletNames.clear();
+    for (const hamlet of commune.hamlets || []) hamletNames.set(hamlet.id, hamlet.name);
+    const hamlets = (commune.hamlets || []).map((hamlet) => ({ value: hamlet.id, label: hamlet.name }));
+    setOptions($('#f-hamlet_id'), hamlets, 1);
+    setOptions($('#nc-hamlet_id'), hamlets, 1);
+  }
+  fill($('#commune-name'), shortCommuneName(commune.name));
+  document.title = `Quản trị ${commune.name} — SmartCommune`;
+  fill($('#user-name'), me.display_name || me.username);
+  fill($('#user-role'), me.roles.map((role) => label('role', role)).join(', '));
+  show($('#user-box'), true);
+  show($('#signin'), false);
+  show($('#nav'), true);
+  show($('a[data-view="citizens"]'), can('citizens'));
+  show($('a[data-view="audit"]'), can('audit'));
+  show($('#new-citizen-toggle'), can('createCitizen'));
+  renderHome();
+  route();
+}
+
+function renderHome() {
+  fill($('#home-title'), t('hello', { name: me.display_name || me.username }));
+  fill($('#home-roles'), `Vai trò: ${me.roles.map((role) => label('role', role)).join(', ')}`);
+  const allowed = SECTIONS.filter((section) => can(section.view));
+  fill(
+    $('#home-sections'),
+    allowed.length
+      ? allowed.map((section) =>
+          h('li', { class: 'tile' }, h('h3', {}, h('a', { href: `#/${section.view}`, text: section.title })), h('p', { text: section.text })),
+        )
+      : h('li', { class: 'tile' }, h('p', { text: t('no_sections') })),
+  );
+}
+
+function route() {
+  if (!me) return;
+  const wanted = window.location.hash.replace(/^#\/?/, '') || 'home';
+  const view = wanted === 'citizens' || wanted === 'audit' ? wanted : 'home';
+  const allowed = view === 'home' || can(view) ? view : 'home';
+  for (const id of ['home', 'citizens', 'audit']) show($(`#${id}`), id === allowed);
+  for (const link of $$('#nav a')) {
+    if (link.dataset.view === allowed) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  if (allowed === 'citizens' && !citizenState.loaded) loadCitizens(true);
+  if (allowed === 'audit' && !auditState.loaded) loadAudit(true);
+}
+
+// ---------------------------------------------------------------- citizens
+
+function statusBadge(status) {
+  return h('span', { class: ['badge', `badge-${status}`], text: label('status', status) });
+}
+
+function citizenRow(citizen) {
+  const locked = citizen.status === 'locked';
+  const action = locked ? 'unlock' : 'lock';
+  const row = h(
+    'tr',
+    { dataset: { id: citizen.id } },
+    h('td', {}, h('strong', { text: citizen.full_name || '—' })),
+    h('td', { class: 'mono nowrap', text: citizen.phone_masked || '' }),
+    h('td', { class: 'mono nowrap', text: citizen.cccd_masked || '' }),
+    h('td', { class: 'nowrap', text: hamletNames.get(citizen.hamlet_id) || citizen.hamlet_id || '' }),
+    h('td', { text: citizen.address || '' }),
+    h('td', {}, statusBadge(citizen.status)),
+    h(
+      'td',
+      {},
+      can('lockCitizen')
+        ? h('button', {
+            type: 'button',
+            class: ['btn', 'btn-small', locked ? 'btn-secondary' : 'btn-danger'],
+            text: t(action),
+            'aria-label': `${t(action)}: ${citizen.full_name}`,
+            on: { click: () => openLockDialog(citizen, action, row) },
+          })
+        : null,
+    ),
+  );
+  return row;
+}
+
+async function loadCitizens(reset) {
+  const box = $('#citizens-alert');
+  const form = $('#citizen-filter');
+  const tbody = $('#citizens-table tbody');
+  if (reset) citizenState.cursor = null;
+  const query = { ...formValues(form), limit: PAGE_SIZE, cursor: citizenState.cursor };
+  try {
+    const button = reset ? $('#search-button') : $('#citizens-more');
+    const page = await busy(button, t('loading'), () => api.call('GET', '/citizens', { query }));
+    if (reset) {
+      tbody.replaceChildren();
+      clearProblems(form, box);
+    }
+    for (const citizen of page.items || []) tbody.append(citizenRow(citizen));
+    citizenState.cursor = page.next_cursor || null;
+    citizenState.loaded = true;
+    show($('#citizens-more'), Boolean(citizenState.cursor));
+    show($('#citizens-empty'), tbody.rows.length === 0);
+  } catch (error) {
+    if (error.status !== 401) showError(box, form, error);
+  }
+}
+
+function openLockDialog(citizen, action, row) {
+  const dialog = $('#lock-dialog');
+  const form = $('#lock-form');
+  form.reset();
+  clearProblems(form, $('#lock-alert'));
+  fill($('#lock-title'), t(`${action}_title`, { name: citizen.full_name }));
+  fill($('#lock-confirm'), t(action));
+  $('#lock-confirm').className = action === 'lock' ? 'btn btn-danger' : 'btn';
+  form.dataset.action = action;
+  form.dataset.id = citizen.id;
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    clearProblems(form, $('#lock-alert'));
+    const { reason } = formValues(form);
+    if (!reason) {
+      fieldProblem(form, 'reason', t('reason_required'));
+      return;
+    }
+    try {
+      const updated = await busy($('#lock-confirm'), t('saving'), () =>
+        api.call('POST', `/citizens/${encodeURIComponent(citizen.id)}/${action}`, { body: { reason } }),
+      );
+      const next = updated && updated.id ? updated : { ...citizen, status: action === 'lock' ? 'locked' : 'active' };
+      row.replaceWith(citizenRow(next));
+      dialog.close();
+      notify($('#citizens-alert'), 'success', t(action === 'lock' ? 'locked_done' : 'unlocked_done', { name: next.full_name }));
+    } catch (error) {
+      if (error.status !== 401) showError($('#lock-alert'), form, error);
+      else dialog.close();
+    }
+  };
+  dialog.showModal();
+  $('#lock-reason').focus();
+}
+
+function toggleNewCitizen(open) {
+  show($('#new-citizen'), open);
+  $('#new-citizen-toggle').setAttribute('aria-expanded', String(open));
+  if (open) {
+    clearProblems($('#new-citizen-form'), $('#new-citizen-alert'));
+    $('#nc-full_name').focus();
+  }
+}
+
+async function createCitizen() {
+  const form = $('#new-citizen-form');
+  const box = $('#new-citizen-alert');
+  clearProblems(form, box);
+  const values = formValues(form);
+  const body = { full_name: values.full_name, phone: values.phone, hamlet_id: values.hamlet_id, address: values.address };
+  if (values.cccd) body.cccd = values.cccd.replace(/\s/g, '');
+  const birth = parseDateVn(values.birth_date);
+  if (birth === undefined) {
+    fieldProblem(form, 'birth_date', t('date_invalid'));
+    return;
+  }
+  if (birth) body.birth_date = birth;
+  try {
+    const created = await busy($('#new-citizen-save'), t('saving'), () => api.call('POST', '/citizens', { body }));
+    form.reset();
+    toggleNewCitizen(false);
+    await loadCitizens(true);
+    notify($('#citizens-alert'), 'success', t('created_done', { name: (created && created.full_name) || body.full_name }));
+  } catch (error) {
+    if (error.status !== 401) showError(box, form, error);
+  }
+}
+
+// ---------------------------------------------------------------- audit trail
+
+function showValue(value) {
+  if (value === null || value === undefined) return '∅';
+  if (typeof value === 'string') return /^\d{4}-\d{2}-\d{2}$/.test(value) ? formatDate(value) : value;
+  return JSON.stringify(value);
+}
+
+const isBlank = (value) => value === null || value === undefined || value === '';
+
+function changeList(before, after) {
+  // Fields empty on both sides say nothing; leave them out.
+  const keys = [...new Set([...Object.keys(before || {}), ...Object.keys(after || {})])].filter(
+    (key) => !(isBlank(before?.[key]) && isBlank(after?.[key])),
+  );
+  if (!keys.length) return h('span', { class: 'muted', text: '—' });
+  return h(
+    'ul',
+    { class: 'changes' },
+    keys.map((key) => {
+      const had = before && key in before;
+      const has = after && key in after;
+      return h(
+        'li',
+        {},
+        h('span', { class: 'change-key', text: `${key}: ` }),
+        had ? h('span', { class: 'before', text: showValue(before[key]) }) : null,
+        had && has ? ' → ' : null,
+        has ? h('span', { class: 'after', text: showValue(after[key]) }) : null,
+      );
+    }),
+  );
+}
+
+function actorCell(actorId) {
+  const name = staffNames.get(actorId) || (actorId === 'system' ? 'Hệ thống' : null);
+  return name ? h('span', { title: actorId, text: name }) : h('span', { class: 'mono', text: actorId });
+}
+
+async function loadStaffNames() {
+  try {
+    const list = await api.call('GET', '/staff');
+    for (const staff of list.items || []) staffNames.set(staff.id, `${staff.display_name} (${staff.username})`);
+  } catch {
+    // Names are a convenience; the audit trail still shows the actor ids.
+  }
+}
+
+function auditRow(entry) {
+  return h(
+    'tr',
+    { dataset: { seq: entry.seq } },
+    h('td', { class: 'nowrap', text: entry.seq }),
+    h('td', { class: 'nowrap', text: formatDateTime(entry.at) }),
+    h('td', {}, actorCell(entry.actor_id)),
+    h('td', { text: label('role', entry.actor_role) }),
+    h(
+      'td',
+      {},
+      label('action', entry.action),
+      label('action', entry.action) === entry.action ? null : h('span', { class: 'hint mono', text: entry.action }),
+    ),
+    h('td', { class: 'mono', text: entry.target }),
+    h('td', {}, changeList(entry.before, entry.after)),
+  );
+}
+
+async function loadAudit(reset) {
+  const box = $('#audit-alert');
+  const tbody = $('#audit-table tbody');
+  if (reset) auditState.before = null;
+  if (!staffNames.size) await loadStaffNames();
+  try {
+    const run = () => api.call('GET', '/audit', { query: { before_seq: auditState.before, limit: 50 } });
+    const page = reset ? await run() : await busy($('#audit-more'), t('loading'), run);
+    if (reset) tbody.replaceChildren();
+    clearProblems(null, box);
+    for (const entry of page.entries || []) tbody.append(auditRow(entry));
+    auditState.before = page.next_before_seq || null;
+    auditState.loaded = true;
+    show($('#audit-more'), Boolean(auditState.before));
+    show($('#audit-empty'), tbody.rows.length === 0);
+  } catch (error) {
+    if (error.status !== 401) showError(box, null, error);
+  }
+}
+
+async function verifyChain() {
+  const box = $('#verify-result');
+  try {
+    const report = await busy($('#verify-button'), t('loading'), () => api.call('GET', '/audit/verify'));
+    if (report.ok) {
+      notify(box, 'success', t('verify_ok', { n: report.entries, head: report.head_seq }));
+    } else {
+      notify(
+        box,
+        'error',
+        h('span', { text: t('verify_bad', { n: report.entries }) }),
+        h('ul', {}, (report.problems || []).map((problem) => h('li', { text: problem }))),
+      );
+    }
+    await loadAudit(true);
+  } catch (error) {
+    if (error.status !== 401) showError(box, null, error);
+  }
+}
+
+// ---------------------------------------------------------------- start
+
+function wire() {
+  $('#signin-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    signIn();
+  });
+  $('#sign-out').addEventListener('click', signOut);
+  $('#citizen-filter').addEventListener('submit', (event) => {
+    event.preventDefault();
+    loadCitizens(true);
+  });
+  for (const select of ['#f-hamlet_id', '#f-status']) $(select).addEventListener('change', () => loadCitizens(true));
+  $('#citizens-more').addEventListener('click', () => loadCitizens(false));
+  $('#new-citizen-toggle').addEventListener('click', () => toggleNewCitizen($('#new-citizen').hidden));
+  $('#new-citizen-cancel').addEventListener('click', () => toggleNewCitizen(false));
+  $('#new-citizen-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    createCitizen();
+  });
+  $('#lock-cancel').addEventListener('click', () => $('#lock-dialog').close());
+  $('#verify-button').addEventListener('click', verifyChain);
+  $('#audit-more').addEventListener('click', () => loadAudit(false));
+  window.addEventListener('hashchange', route);
+}
+
+async function start() {
+  wire();
+  if (!api.token) {
+    showSignIn();
+    return;
+  }
+  try {
+    await enter();
+  } catch (error) {
+    if (error.status !== 401) notify($('#page-alert'), 'error', error.message);
+  }
+}
+
+start();
