@@ -12,7 +12,7 @@ from typing import Any, Final
 
 Benchmark = Callable[[], dict[str, Any]]
 
-MODULES: Final[tuple[str, ...]] = ("bench.coldstart",)
+MODULES: Final[tuple[str, ...]] = ("bench.coldstart", "bench.feedback", "bench.broadcast")
 
 _registry: dict[str, Benchmark] = {}
 

@@ -107,6 +107,11 @@ ROUTE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.api.routes_identity",
     "smartcommune.api.routes_citizens",
     "smartcommune.api.routes_audit",
+    "smartcommune.api.routes_feedback",
+    "smartcommune.api.routes_open311",
+    "smartcommune.api.routes_broadcast",
+    "smartcommune.api.routes_devices",
+    "smartcommune.api.routes_cap",
 )
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: feedback (being written)."""

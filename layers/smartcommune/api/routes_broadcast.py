@@ -1,0 +1,1 @@
+"""Routes: broadcast (being written)."""

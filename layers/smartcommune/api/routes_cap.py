@@ -1,0 +1,1 @@
+"""Routes: cap (being written)."""

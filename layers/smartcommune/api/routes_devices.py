@@ -1,0 +1,1 @@
+"""Routes: devices (being written)."""

@@ -1,0 +1,1 @@
+"""Routes: feedback (being written)."""

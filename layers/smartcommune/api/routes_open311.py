@@ -1,0 +1,1 @@
+"""Routes: open311 (being written)."""
