@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy layers/smartcommune infra/local/smartcommune_local functions app.py bench
+	$(BIN)/mypy layers/smartcommune infra/local/smartcommune_local functions app.py bench devices
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit

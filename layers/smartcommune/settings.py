@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Stage = Literal["local", "test", "prod"]
 
 DEVELOPMENT_PII_KEY = "local-development-only-key"
+DEVELOPMENT_COMMAND_KEY = "local-development-command-key"
 
 
 class Settings(BaseModel):
@@ -50,10 +51,33 @@ class Settings(BaseModel):
     staff_max_failed_logins: int = 5
     staff_lockout_s: int = 15 * 60
 
+    # Bulletins (issue 4): Vietnamese speech with espeak-ng + lame (on PATH locally; /opt/bin in the Lambda layer,
+    # see docs/tts.md), and the public base URL CAP documents and the Atom index link to.
+    tts_espeak_path: str = "espeak-ng"
+    tts_lame_path: str = "lame"
+    tts_espeak_data_path: str | None = None
+    tts_voice: str = "vi"
+    public_base_url: str = ""
+
+    # ---- loudspeakers (issue 4, device fabric)
+    # Platform secret the per-commune play-command keys are derived from (Secrets Manager in AWS).
+    command_key: str = Field(default=DEVELOPMENT_COMMAND_KEY, min_length=16)
+    # "iot" publishes commands through the IoT data plane (AWS); "mqtt" to the local Mosquitto.
+    fanout_transport: Literal["iot", "mqtt"] = "mqtt"
+    iot_data_endpoint: str | None = None
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = 1883
+    mqtt_username: str = "platform"
+    mqtt_password: str = "local-platform-password"  # noqa: S105 (local development only)
+    speaker_offline_after_s: int = 90
+
     @model_validator(mode="after")
     def _no_development_key_in_production(self) -> Settings:
         if self.stage == "prod" and self.pii_hash_key == DEVELOPMENT_PII_KEY:
             raise ValueError("SMARTCOMMUNE_PII_HASH_KEY must be set to a secret in production")
+        if self.stage == "prod" and self.command_key == DEVELOPMENT_COMMAND_KEY:
+            # Speakers trust commands signed with this key: a public default would let anyone broadcast.
+            raise ValueError("SMARTCOMMUNE_COMMAND_KEY must be set to a secret in production")
         return self
 
     @classmethod

@@ -37,7 +37,7 @@ from typing import Any
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-READY_TIMEOUT_S = 60
+READY_TIMEOUT_S = 120  # a first start seeds the demo data; CI machines may be busy
 
 
 def free_port() -> int:
@@ -79,6 +79,7 @@ class LocalStackHandle:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.api_port, self.web_port, self.moto_port = free_port(), free_port(), free_port()
+        self.mqtt_port = free_port()
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.web_url = f"http://127.0.0.1:{self.web_port}"
         self.moto_url = f"http://127.0.0.1:{self.moto_port}"
@@ -88,6 +89,7 @@ class LocalStackHandle:
             "PORT": str(self.api_port),
             "WEB_PORT": str(self.web_port),
             "SMARTCOMMUNE_MOTO_PORT": str(self.moto_port),
+            "SMARTCOMMUNE_MQTT_PORT": str(self.mqtt_port),
             "PYTHONUNBUFFERED": "1",
         }
         self.env.pop("AWS_ENDPOINT_URL", None)
@@ -139,6 +141,17 @@ class LocalStackHandle:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def output(self, wait_s: float = 15.0) -> str:
+        """Everything ``smartcommune up`` printed, once its ready banner is out (it follows the health check)."""
+        deadline = time.monotonic() + wait_s
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+            if "Ctrl-C" in text:
+                break
+            time.sleep(0.2)
+        return text
 
     def log_tail(self, lines: int = 60) -> str:
         if not self.log_path.exists():

@@ -128,3 +128,34 @@ def test_reset_refuses_while_the_stack_runs(local_stack):
     result = local_stack.cli("reset")
     assert result.returncode == 1
     assert "Ctrl-C" in result.stderr
+
+
+def test_audit_verify_checks_the_running_stacks_chains(local_stack):
+    # Given the running stack with its demo data (seeding writes audit entries: staff created, citizens imported)
+    # When the developer runs the verification command against it
+    result = local_stack.cli("audit", "verify")
+    # Then both communes' chains verify
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "giao-phong: OK" in result.stdout
+    assert "bach-long: OK" in result.stdout
+
+
+def test_the_printout_gives_an_open311_key_that_works(local_stack):
+    # Given the line `make up` prints for integrators (the log holds one banner per start of the stack)
+    lines = [line for line in local_stack.output().splitlines() if line.startswith("Open311 API key: sc311_")]
+    assert lines
+    key = lines[-1].removeprefix("Open311 API key: ").strip()
+    # When an integrator posts a request with it, Then it is accepted
+    status, _, body = local_stack.post(
+        f"{local_stack.api_url}/open311/v2/requests.json",
+        {
+            "api_key": key,
+            "jurisdiction_id": "giao-phong",
+            "service_code": "roads",
+            "lat": "20.25",
+            "long": "106.5",
+            "description": "Ổ gà lớn trên đường trục xã, gần cổng trường tiểu học.",
+        },
+    )
+    assert status == 201, body
+    assert body[0]["service_request_id"]

@@ -37,6 +37,9 @@ API_ROLE_ACTIONS = {
     "sqs:SendMessage",
     "s3:GetObject",
     "s3:PutObject",
+    "iot:Publish",
+    "iot:GetThingShadow",
+    "iot:UpdateThingShadow",
 }
 
 
@@ -103,7 +106,14 @@ def test_the_api_function_has_the_least_privilege_role(sam):
     assert {a for s in statements for a in _as_list(s["Action"])} == API_ROLE_ACTIONS
     assert not role.get("ManagedPolicyArns")
     iam = {k for k, v in sam["Resources"].items() if v["Type"].startswith("AWS::IAM::")}
-    assert iam == {"ApiHandlerRole", "SmsSenderRole", "AuditVerifierRole"}
+    assert iam == {
+        "ApiHandlerRole",
+        "SmsSenderRole",
+        "AuditVerifierRole",
+        "DeviceAcksRole",
+        "BroadcastRetryRole",
+        "BroadcastSchedulerRole",
+    }
     # And table access covers the table and its indexes, nothing else
     (table,) = [s for s in statements if "dynamodb:Query" in s["Action"]]
     assert table["Resource"] == [

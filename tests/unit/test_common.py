@@ -67,4 +67,7 @@ def test_production_refuses_the_development_hashing_key():
 
     with pytest.raises(ValidationError, match="PII_HASH_KEY"):
         Settings(stage="prod")
-    assert Settings(stage="prod", pii_hash_key="a-real-secret-of-enough-length").stage == "prod"
+    with pytest.raises(ValidationError, match="COMMAND_KEY"):
+        Settings(stage="prod", pii_hash_key="a-real-secret-of-enough-length")
+    real = Settings(stage="prod", pii_hash_key="a-real-secret-of-enough-length", command_key="another-real-secret")
+    assert real.stage == "prod"

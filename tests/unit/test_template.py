@@ -19,6 +19,9 @@ ROLE_RESOURCES: dict[str, set[str]] = {
     "ApiHandlerRole": {"ApiHandlerLogGroup", "MainTable", "SmsQueue", "MediaBucket"},
     "SmsSenderRole": {"SmsSenderLogGroup", "SmsQueue"},
     "AuditVerifierRole": {"AuditVerifierLogGroup", "MainTable", "AuditAnchorBucket"},
+    "DeviceAcksRole": {"DeviceAcksLogGroup", "MainTable"},
+    "BroadcastRetryRole": {"BroadcastRetryLogGroup", "MainTable"},
+    "BroadcastSchedulerRole": {"BroadcastSchedulerLogGroup", "MainTable", "MediaBucket", "SmsQueue"},
 }
 # The only Allow statements on "*": X-Ray has no resource-level permissions; SMS to a phone number has no ARN.
 STAR_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "sns:Publish"}
@@ -177,9 +180,12 @@ def test_edge_serves_pages_privately_and_the_api_under_api():
     origins = {o["Id"]: o for o in distribution["Origins"]}
     assert "OriginAccessControlId" in origins["web"]
     assert "RestAPI" in _referenced(origins["api"]["DomainName"])
-    (api_behaviour,) = distribution["CacheBehaviors"]
-    assert api_behaviour["PathPattern"] == "/api/*"
-    assert api_behaviour["TargetOriginId"] == "api"
+    behaviours = {b["PathPattern"]: b for b in distribution["CacheBehaviors"]}
+    assert set(behaviours) == {"/api/*", "/media/*"}
+    assert behaviours["/api/*"]["TargetOriginId"] == "api"
+    # Photos go straight to the media bucket: the presigned query string, not CloudFront, authorises them
+    assert behaviours["/media/*"]["TargetOriginId"] == "media"
+    assert "OriginAccessControlId" not in origins["media"]
     # And every response carries the security headers
     policy = MERGED_RESOURCES["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
     csp = policy["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
@@ -187,7 +193,7 @@ def test_edge_serves_pages_privately_and_the_api_under_api():
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
-    for behaviour in [distribution["DefaultCacheBehavior"], api_behaviour]:
+    for behaviour in [distribution["DefaultCacheBehavior"], *behaviours.values()]:
         assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
     # And the local edge sends the same policy, so what the browser tests see is what AWS serves
     from smartcommune_local.edge import CONTENT_SECURITY_POLICY

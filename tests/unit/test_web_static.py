@@ -30,6 +30,9 @@ FORBIDDEN_JS = {
     "createContextualFragment": re.compile(r"\bcreateContextualFragment\b"),
     "inline style or handler attribute": re.compile(r"setAttribute\(\s*['\"](style|on\w+)['\"]"),
 }
+DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*['"]([^'"]+)['"]\s*\)""")
+# A view loaded on demand (dynamic import()) may add at most this much to what the page already loaded.
+LAZY_VIEW_BUDGET_BYTES = 30 * 1024
 IMPORT = re.compile(r"""^\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]""", re.M)
 
 
@@ -127,6 +130,36 @@ def transfer_files(page: Path) -> set[Path]:
     return seen
 
 
+def lazy_modules(files: set[Path]) -> set[Path]:
+    """The modules ``files`` load later with ``import('…')``, and theirs in turn."""
+    found: set[Path] = set()
+    todo = [f for f in files if f.suffix == ".js" and f.is_file()]
+    while todo:
+        script = todo.pop()
+        for reference in DYNAMIC_IMPORT.findall(script.read_text(encoding="utf-8")):
+            target = local_file(reference, script)
+            if target is not None and target not in found:
+                found.add(target)
+                if target.is_file():
+                    todo += [f for f in transfer_files_of_module(target) if f.suffix == ".js"]
+    return found
+
+
+def transfer_files_of_module(module: Path) -> set[Path]:
+    """A module and everything it imports statically."""
+    seen = {module}
+    todo = [(ref, module) for ref in js_imports(module)] if module.is_file() else []
+    while todo:
+        reference, referrer = todo.pop()
+        target = local_file(reference, referrer)
+        if target is None or target in seen:
+            continue
+        seen.add(target)
+        if target.is_file():
+            todo += [(ref, target) for ref in js_imports(target)]
+    return seen
+
+
 def page_id(page: Path) -> str:
     return page.parent.name
 
@@ -179,6 +212,57 @@ def test_every_local_asset_a_page_loads_exists(page: Path) -> None:
 def test_page_transfer_stays_under_the_budget(page: Path) -> None:
     total = sum(f.stat().st_size for f in transfer_files(page))
     assert total < PAGE_BUDGET_BYTES, f"{page_id(page)} loads {total} bytes"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
+def test_views_loaded_on_demand_exist_and_each_adds_little_to_the_page(page: Path) -> None:
+    # Given a page's first load and the view modules it imports later (import('…'))
+    first = transfer_files(page)
+    for module in lazy_modules(first):
+        # Then each exists, and opening it costs at most the lazy-view budget on top of the first load
+        assert module.is_file(), module
+        extra = transfer_files_of_module(module) - first
+        missing = sorted(str(f.relative_to(WEB)) for f in extra if not f.is_file())
+        assert missing == []
+        size = sum(f.stat().st_size for f in extra)
+        assert size < LAZY_VIEW_BUDGET_BYTES, f"{module.relative_to(WEB)} adds {size} bytes"
+
+
+def test_the_citizen_portal_splits_feedback_views_out_of_its_first_load() -> None:
+    # Given the citizen portal (cheap phones, slow links)
+    page = WEB / "citizen" / "index.html"
+    first = transfer_files(page)
+    # Then the feedback views are not part of the first load but are loaded on demand
+    assert WEB / "citizen" / "feedback.js" not in first
+    assert WEB / "citizen" / "feedback.js" in lazy_modules(first)
+
+
+def test_every_english_text_of_the_citizen_portal_replaces_plain_text_only() -> None:
+    # Given the elements the language switch rewrites (data-en): swapping their text must not drop child elements
+    class Marked(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[tuple[str, bool]] = []
+            self.bad: list[str] = []
+            self.count = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if any(marked for _, marked in self.stack):
+                self.bad.append(f"<{tag}> inside a data-en element")
+            marked = any(name == "data-en" for name, _ in attrs)
+            self.count += marked
+            if tag not in {"meta", "link", "input", "br", "img"}:
+                self.stack.append((tag, marked))
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.stack and self.stack[-1][0] == tag:
+                self.stack.pop()
+
+    parser = Marked()
+    parser.feed((WEB / "citizen" / "index.html").read_text(encoding="utf-8"))
+    # Then there are many, and none holds an element
+    assert parser.count >= 20
+    assert parser.bad == []
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: str(s.relative_to(WEB)))

@@ -1,4 +1,5 @@
-// Staff admin site: sign in, then the sections the account's roles allow (citizens, audit trail).
+// Staff admin site: sign in, then the sections the account's roles allow (feedback, statistics, citizens, audit).
+// The feedback views are modules loaded on demand (/admin/feedback.js, /admin/stats.js) to keep the first load small.
 import { label, t } from '/shared/i18n.js';
 import {
   $,
@@ -21,13 +22,18 @@ import {
 } from '/shared/sc.js';
 
 // Who may use what; the API enforces the same rules, the page only avoids offering what would be refused.
+const ALL_STAFF = ['admin', 'office', 'police', 'environment', 'infrastructure', 'health', 'school', 'culture'];
 const ACCESS = {
+  feedback: ALL_STAFF,
+  stats: ALL_STAFF,
   citizens: ['admin', 'office', 'police'],
   createCitizen: ['admin', 'office'],
   lockCitizen: ['admin', 'office'],
   audit: ['admin'],
 };
 const SECTIONS = [
+  { view: 'feedback', title: 'Phản ánh, kiến nghị', text: 'Tiếp nhận, giao xử lý, theo dõi hạn, duyệt và công khai.' },
+  { view: 'stats', title: 'Thống kê phản ánh', text: 'Theo lĩnh vực, đơn vị, xóm; tỉ lệ đúng hạn; mức hài lòng.' },
   { view: 'citizens', title: 'Công dân', text: 'Tra cứu, thêm mới, khóa và mở khóa tài khoản công dân.' },
   { view: 'audit', title: 'Nhật ký hệ thống', text: 'Mọi thay đổi của cán bộ, có kiểm tra toàn vẹn.' },
 ];
@@ -55,7 +61,8 @@ function showSignIn(message) {
   me = null;
   citizenState.loaded = false;
   auditState.loaded = false;
-  for (const id of ['home', 'citizens', 'audit', 'nav', 'user-box']) show($(`#${id}`), false);
+  for (const id of ['home', 'citizens', 'audit', 'feedback', 'stats', 'nav', 'user-box']) show($(`#${id}`), false);
+  for (const id of ['#feedback', '#stats']) $(id).replaceChildren();
   // A shared office computer must not keep the previous user's data on the page.
   for (const table of ['#citizens-table', '#audit-table']) $(`${table} tbody`).replaceChildren();
   for (const box of ['#citizens-alert', '#audit-alert', '#verify-result', '#page-alert']) clearProblems(null, $(box));
@@ -119,6 +126,8 @@ async function enter() {
   show($('#nav'), true);
   show($('a[data-view="citizens"]'), can('citizens'));
   show($('a[data-view="audit"]'), can('audit'));
+  show($('a[data-view="feedback"]'), can('feedback'));
+  show($('a[data-view="stats"]'), can('stats'));
   show($('#new-citizen-toggle'), can('createCitizen'));
   renderHome();
   route();
@@ -140,16 +149,29 @@ function renderHome() {
 
 function route() {
   if (!me) return;
-  const wanted = window.location.hash.replace(/^#\/?/, '') || 'home';
-  const view = wanted === 'citizens' || wanted === 'audit' ? wanted : 'home';
+  const [wanted, ...rest] = (window.location.hash.replace(/^#\/?/, '') || 'home').split('/');
+  const view = ['citizens', 'audit', 'feedback', 'stats'].includes(wanted) ? wanted : 'home';
   const allowed = view === 'home' || can(view) ? view : 'home';
-  for (const id of ['home', 'citizens', 'audit']) show($(`#${id}`), id === allowed);
+  for (const id of ['home', 'citizens', 'audit', 'feedback', 'stats']) show($(`#${id}`), id === allowed);
   for (const link of $$('#nav a')) {
     if (link.dataset.view === allowed) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   if (allowed === 'citizens' && !citizenState.loaded) loadCitizens(true);
   if (allowed === 'audit' && !auditState.loaded) loadAudit(true);
+  if (allowed === 'feedback' || allowed === 'stats') lazyView(allowed, rest.join('/'));
+}
+
+async function lazyView(view, arg) {
+  const section = $(`#${view}`);
+  fill(section, h('p', { class: 'muted', text: t('loading') }));
+  try {
+    const module = await import(view === 'feedback' ? '/admin/feedback.js' : '/admin/stats.js');
+    await module.render(section, { api, me, commune, hamletNames, arg });
+  } catch (error) {
+    if (error.status === 401) return;
+    fill(section, h('div', { class: 'alert alert-error', role: 'alert', text: error.message || t('network') }));
+  }
 }
 
 // ---------------------------------------------------------------- citizens

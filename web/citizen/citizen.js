@@ -1,5 +1,6 @@
-// Citizen portal: sign in with a phone code, then keep one's own profile up to date.
-import { t } from '/shared/i18n.js';
+// Citizen portal: sign in with a phone code, keep one's own profile up to date; feedback views load on demand
+// (/citizen/feedback.js) so the first visit on a slow link stays small. Vietnamese first, with an English switch.
+import { language, setLanguage, t } from '/shared/i18n.js';
 import {
   $,
   ApiError,
@@ -24,8 +25,22 @@ const communeId = communeFromUrl();
 const api = apiClient({
   storage: window.localStorage,
   tokenKey: `sc.citizen.${communeId}.token`,
-  onUnauthenticated: () => showSignIn(t('session_expired')),
+  onUnauthenticated: () => {
+    showHome();
+    showSignIn(t('session_expired'));
+  },
 });
+const LANG_KEY = 'sc.lang';
+const EN = {
+  signin_first: 'Please sign in with your phone number to send and follow feedback.',
+  phone_on_file: 'Phone: {phone}',
+};
+const VI = {
+  signin_first: 'Vui lòng đăng nhập bằng số điện thoại để gửi và theo dõi phản ánh.',
+  phone_on_file: 'Số điện thoại: {phone}',
+};
+const say = (key, vars = {}) =>
+  (language() === 'en' ? EN : VI)[key].replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
 
 const el = {
   pageAlert: $('#page-alert'),
@@ -115,7 +130,7 @@ function renderProfile(me) {
   form.elements.cccd.value = '';
   form.elements.birth_date.value = formatDate(me.birth_date);
   fill(el.cccdHint, me.cccd_masked ? t('cccd_saved', { masked: me.cccd_masked }) : '');
-  fill(el.profilePhone, me.phone_masked ? `Số điện thoại: ${me.phone_masked}` : '');
+  fill(el.profilePhone, me.phone_masked ? say('phone_on_file', { phone: me.phone_masked }) : '');
 }
 
 async function showProfile() {
@@ -161,7 +176,8 @@ async function verifyCode() {
       api.call('POST', '/auth/otp/verify', { body: { commune_id: communeId, phone, code } }),
     );
     api.setToken(session.token);
-    await showProfile();
+    if (feedbackRoute()) await route();
+    else await showProfile();
   } catch (error) {
     showError(el.otpAlert, el.otpVerify, error);
   }
@@ -197,7 +213,90 @@ async function signOut() {
     // Signing out locally is what matters; the session expires on the server anyway.
   }
   api.clearToken();
+  if (feedbackRoute()) window.location.hash = '#/';
+  showHome();
   showSignIn();
+}
+
+// ---------------------------------------------------------------- language (Vietnamese first, English on demand)
+
+/** Swap every static text marked with data-en (the Vietnamese original is kept in data-vi). */
+function applyLanguage(code) {
+  setLanguage(code);
+  document.documentElement.lang = code;
+  for (const node of document.querySelectorAll('[data-en]')) {
+    if (node.dataset.vi === undefined) node.dataset.vi = node.textContent;
+    node.textContent = code === 'en' ? node.dataset.en : node.dataset.vi;
+  }
+  for (const node of document.querySelectorAll('[data-en-placeholder]')) {
+    if (node.dataset.viPlaceholder === undefined) node.dataset.viPlaceholder = node.placeholder;
+    node.placeholder = code === 'en' ? node.dataset.enPlaceholder : node.dataset.viPlaceholder;
+  }
+  const toggle = $('#lang');
+  toggle.textContent = code === 'en' ? 'Tiếng Việt' : 'English';
+  toggle.lang = code === 'en' ? 'vi' : 'en';
+  show(toggle, true);
+}
+
+function switchLanguage() {
+  const next = language() === 'en' ? 'vi' : 'en';
+  try {
+    window.localStorage.setItem(LANG_KEY, next);
+  } catch {
+    // Private mode: the switch still works for this visit.
+  }
+  applyLanguage(next);
+  if (feedbackRoute()) route();
+  else if (!el.profile.hidden) showProfile().catch(() => {});
+}
+
+// ---------------------------------------------------------------- routing: home (sign-in/profile) or a feedback view
+
+let feedbackModule = null;
+const feedbackRoute = () => /^#\/(phan-anh|cong-dong)(\/|$)/.test(window.location.hash);
+
+function showHome() {
+  show($('#fb-view'), false);
+  show($('#services'), true);
+}
+
+async function route() {
+  if (!commune) return;
+  if (!feedbackRoute()) {
+    showHome();
+    if (!api.token) showSignIn();
+    else await showProfile().catch(homeRefused);
+    return;
+  }
+  const own = window.location.hash.startsWith('#/phan-anh');
+  if (own && !api.token) {
+    showHome();
+    showSignIn(say('signin_first'));
+    return;
+  }
+  show(el.signin, false);
+  show(el.profile, false);
+  show($('#services'), false);
+  show(el.signOut, Boolean(api.token));
+  const view = $('#fb-view');
+  show(view, true);
+  try {
+    feedbackModule = feedbackModule || (await import('/citizen/feedback.js'));
+  } catch {
+    notify(el.pageAlert, 'error', t('network'));
+    return;
+  }
+  await feedbackModule.render(view, { api, communeId, commune, hash: window.location.hash });
+  window.scrollTo(0, 0);
+}
+
+function homeRefused(error) {
+  // 401 already led back to sign-in; a locked account or another refusal is explained there too.
+  if (error instanceof ApiError && error.status !== 401) {
+    api.clearToken();
+    showSignIn();
+    showError(el.otpAlert, null, error);
+  }
 }
 
 // ---------------------------------------------------------------- start
@@ -219,10 +318,19 @@ function wire() {
   });
   el.signOut.addEventListener('click', signOut);
   el.profileAlert.tabIndex = -1;
+  $('#lang').addEventListener('click', switchLanguage);
+  window.addEventListener('hashchange', route);
 }
 
 async function start() {
   wire();
+  let saved = 'vi';
+  try {
+    saved = window.localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'vi';
+  } catch {
+    // No storage: Vietnamese.
+  }
+  applyLanguage(saved);
   try {
     commune = await api.call('GET', `/communes/${encodeURIComponent(communeId)}`);
     renderCommune();
@@ -230,20 +338,7 @@ async function start() {
     notify(el.pageAlert, 'error', error.message);
     return;
   }
-  if (!api.token) {
-    showSignIn();
-    return;
-  }
-  try {
-    await showProfile();
-  } catch (error) {
-    // 401 already led back to sign-in; a locked account or another refusal is explained there too.
-    if (error instanceof ApiError && error.status !== 401) {
-      api.clearToken();
-      showSignIn();
-      showError(el.otpAlert, null, error);
-    }
-  }
+  await route();
 }
 
 start();

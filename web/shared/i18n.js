@@ -1,4 +1,4 @@
-// Interface strings, Vietnamese first. English is kept alongside so the pages can switch language later.
+// Interface strings, Vietnamese first, English alongside (the citizen portal has a language switch).
 // Static page text lives in the HTML (readable without JavaScript); this table holds what scripts write.
 
 const STRINGS = {
@@ -36,6 +36,10 @@ const STRINGS = {
     health_bad: 'Có sự cố',
     health_unreachable: 'Không kết nối được API',
     hello: 'Xin chào, {name}',
+    days_hours: '{d} ngày {h} giờ',
+    hours: '{h} giờ',
+    remaining: 'Còn {span}',
+    overdue_by: 'Quá hạn {span}',
   },
   en: {
     network: 'Cannot reach the server. Please check the network and try again.',
@@ -71,6 +75,10 @@ const STRINGS = {
     health_bad: 'Problem detected',
     health_unreachable: 'Cannot reach the API',
     hello: 'Hello, {name}',
+    days_hours: '{d} d {h} h',
+    hours: '{h} h',
+    remaining: '{span} left',
+    overdue_by: 'Overdue by {span}',
   },
 };
 
@@ -89,6 +97,16 @@ const LABELS = {
       culture: 'Văn hóa - Thông tin',
     },
     status: { active: 'Đang hoạt động', locked: 'Đã khóa', pending: 'Chờ xác nhận' },
+    fb: {
+      received: 'Đã tiếp nhận',
+      assigned: 'Đã giao xử lý',
+      in_progress: 'Đang xử lý',
+      resolved: 'Đã có kết quả',
+      approved: 'Đã duyệt kết quả',
+      published: 'Đã công khai',
+      rejected: 'Từ chối',
+      duplicate: 'Trùng lặp',
+    },
     action: {
       'citizen.create': 'Thêm công dân',
       'citizen.register': 'Công dân đăng ký',
@@ -114,6 +132,16 @@ const LABELS = {
       culture: 'Culture - Information',
     },
     status: { active: 'Active', locked: 'Locked', pending: 'Pending' },
+    fb: {
+      received: 'Received',
+      assigned: 'Assigned',
+      in_progress: 'In progress',
+      resolved: 'Resolved',
+      approved: 'Approved',
+      published: 'Published',
+      rejected: 'Rejected',
+      duplicate: 'Duplicate',
+    },
     action: {
       'citizen.create': 'Citizen added',
       'citizen.register': 'Citizen registered',
@@ -144,7 +172,7 @@ export function t(key, vars = {}) {
   return template.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 
-/** A readable label for an API code (`kind` is role, status or action); unknown codes are shown as they are. */
+/** A readable label for an API code (`kind` is role, status, fb (feedback status) or action); unknown codes are shown as they are. */
 export function label(kind, code) {
   return LABELS[lang][kind]?.[code] ?? LABELS.vi[kind]?.[code] ?? String(code ?? '');
 }

@@ -81,7 +81,7 @@ export function apiClient({ storage, tokenKey, onUnauthenticated }) {
     clearToken() {
       storage.removeItem(tokenKey);
     },
-    async call(method, path, { body, query } = {}) {
+    async call(method, path, { body, query, headers: extra } = {}) {
       let url = API_BASE + path;
       if (query) {
         const params = new URLSearchParams();
@@ -89,7 +89,7 @@ export function apiClient({ storage, tokenKey, onUnauthenticated }) {
         const qs = params.toString();
         if (qs) url += `?${qs}`;
       }
-      const headers = { Accept: 'application/json' };
+      const headers = { Accept: 'application/json', ...(extra || {}) };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       const token = this.token;
       if (token) headers.Authorization = `Bearer ${token}`;
@@ -262,4 +262,19 @@ export async function busy(button, busyText, task) {
 export function setOptions(select, options, keep = 0) {
   while (select.options.length > keep) select.remove(keep);
   for (const { value, label } of options) select.add(h('option', { value, text: label }));
+}
+
+/** A fresh random id (an Idempotency-Key); crypto.randomUUID needs a secure context, so fall back to getRandomValues. */
+export function randomId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** "còn 2 ngày 3 giờ" / "quá hạn 5 giờ" from a number of hours (negative = overdue), in the current language. */
+export function remainingText(hours, overdue) {
+  const value = Math.abs(Number(hours) || 0);
+  const days = Math.floor(value / 24);
+  const rest = Math.round(value - days * 24);
+  const span = days ? t('days_hours', { d: days, h: rest }) : t('hours', { h: rest });
+  return t(overdue || Number(hours) < 0 ? 'overdue_by' : 'remaining', { span });
 }

@@ -110,6 +110,12 @@ def _package(args: argparse.Namespace) -> int:
     return int(package_command(args))
 
 
+def _broadcast(args: argparse.Namespace) -> int:
+    from smartcommune_local.cli_broadcast import broadcast_command
+
+    return int(broadcast_command(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smartcommune",
@@ -136,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit_sub.add_parser("verify", help="kiểm tra chuỗi băm / verify the hash chains")
     verify.add_argument("--commune", metavar="ID", help="chỉ một xã / only this commune")
     verify.set_defaults(handler=_audit)
+
+    broadcast = sub.add_parser("broadcast", help="soạn, duyệt và phát một bản tin / draft, approve and send a bulletin")
+    from smartcommune_local.cli_broadcast import add_arguments
+
+    add_arguments(broadcast)
+    broadcast.set_defaults(handler=_broadcast)
 
     openapi = sub.add_parser("openapi", help="in tài liệu OpenAPI / print the OpenAPI document")
     openapi.set_defaults(handler=_openapi)

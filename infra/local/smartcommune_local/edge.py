@@ -3,6 +3,9 @@
 - ``/citizen/``, ``/admin/``, ``/dashboard/``, ``/shared/…`` come from the web bucket through the S3 API
   (``index.html`` for directory paths, the content type stored with the object); ``/`` redirects to ``/citizen/``.
 - ``/api/*`` is proxied to the API with the ``/api`` prefix stripped, so pages call the API same-origin.
+- ``/media/*`` (GET, HEAD, PUT) is proxied path-style to the media bucket on the S3 endpoint (moto), path unchanged
+  (keys start with ``media/``, as CloudFront forwards them) and query string included, so the API's presigned
+  upload/download URLs (``/media/<…>?X-Amz-…``) work same-origin. The bucket is ``SMARTCOMMUNE_MEDIA_BUCKET``.
 - Every response carries the security headers CloudFront's response-headers policy adds in AWS.
 """
 
@@ -11,12 +14,13 @@ from __future__ import annotations
 import http.client
 import logging
 import mimetypes
+import os
 import posixpath
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 log = logging.getLogger("smartcommune_local.edge")
 
@@ -35,6 +39,13 @@ SITES = ("citizen", "admin", "dashboard")
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding"}
     | {"upgrade", "host", "content-length", "server", "date"}
+)
+MEDIA_PREFIX = "/media/"
+MEDIA_METHODS = frozenset({"GET", "HEAD", "PUT"})
+# What a browser may send on to S3 for a media object (the presigned PUT's signed headers and conditionals).
+MEDIA_REQUEST_HEADERS = frozenset(
+    {"content-type", "content-md5", "cache-control", "content-disposition", "if-none-match", "if-match", "range"}
+    | {"if-modified-since"}
 )
 _EXTRA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -88,6 +99,8 @@ class Edge:
         self.s3 = s3
         self.bucket = bucket
         self.api = (api_host, api_port)
+        # The S3 endpoint the web bucket client talks to (moto locally) also holds the media bucket.
+        self.media_endpoint = str(getattr(getattr(s3, "meta", None), "endpoint_url", "") or "http://127.0.0.1:5000")
         edge = self
 
         class Handler(EdgeHandler):
@@ -133,7 +146,10 @@ class EdgeHandler(BaseHTTPRequestHandler):
         self._route_api_only()
 
     def do_PUT(self) -> None:
-        self._route_api_only()
+        if urlsplit(self.path).path.startswith(MEDIA_PREFIX):
+            self._media()
+        else:
+            self._route_api_only()
 
     def do_PATCH(self) -> None:
         self._route_api_only()
@@ -148,6 +164,8 @@ class EdgeHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/api" or path.startswith("/api/"):
             self._proxy()
+        elif path.startswith(MEDIA_PREFIX):
+            self._media()
         elif path == "/":
             self._send(302, b"", {"Location": "/citizen/"}, head)
         elif path.strip("/") in SITES and not path.endswith("/"):
@@ -238,5 +256,51 @@ class EdgeHandler(BaseHTTPRequestHandler):
             log.exception("API unreachable at %s:%s", *edge.api)
             message = '{"message": "API tạm thời không phản hồi", "message_en": "API unavailable"}'
             self._send(502, message.encode(), {"Content-Type": "application/json"})
+        finally:
+            connection.close()
+
+    def _media(self) -> None:
+        """Proxy ``/media/<rest>?<query>`` to ``<S3 endpoint>/<media bucket>/media/<rest>?<query>`` (path-style)."""
+        edge = self.server_edge
+        head = self.command == "HEAD"
+        split = urlsplit(self.path)
+        # As CloudFront's /media/* behaviour: the path is forwarded unchanged, so keys live under media/ in the bucket.
+        key = unquote(split.path).lstrip("/")
+        bucket = os.environ.get("SMARTCOMMUNE_MEDIA_BUCKET", "")
+        body = self._drain() if self.command == "PUT" else b""
+        bad_key = key == MEDIA_PREFIX.strip("/") + "/" or "\x00" in key or ".." in key.split("/")
+        if self.command not in MEDIA_METHODS or not bucket or bad_key:
+            status = 405 if self.command not in MEDIA_METHODS else 400
+            self._send(status, b"", {"Content-Type": "text/plain; charset=utf-8"}, head=True)
+            return
+        endpoint = urlsplit(edge.media_endpoint)
+        target = f"{endpoint.path.rstrip('/')}/{quote(bucket)}/{quote(key, safe='/~')}"
+        if split.query:
+            target += "?" + split.query
+        headers = {
+            k: v
+            for k, v in self.headers.items()
+            if k.lower() in MEDIA_REQUEST_HEADERS or k.lower().startswith("x-amz-")
+        }
+        if self.command == "PUT":
+            headers["Content-Length"] = str(len(body))
+        connection_type = http.client.HTTPSConnection if endpoint.scheme == "https" else http.client.HTTPConnection
+        connection = connection_type(endpoint.hostname or "127.0.0.1", endpoint.port, timeout=60)
+        try:
+            connection.request(self.command, target, body=body if self.command == "PUT" else None, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+            out = {k: v for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP}
+            if head:  # the object's length, not the empty payload's
+                self.send_response(response.status)
+                for name, value in {**out, **SECURITY_HEADERS}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", response.getheader("Content-Length") or "0")
+                self.end_headers()
+            else:
+                self._send(response.status, payload, out)
+        except OSError:
+            log.exception("media store unreachable at %s", edge.media_endpoint)
+            self._send(502, b"Bad Gateway\n", {"Content-Type": "text/plain; charset=utf-8"}, head)
         finally:
             connection.close()

@@ -42,11 +42,12 @@ SITES = ("citizen", "admin", "dashboard")
 @dataclass(frozen=True)
 class StackConfig:
     """Where the stack listens and keeps its data (from ``PORT``, ``WEB_PORT``, ``SMARTCOMMUNE_MOTO_PORT``,
-    ``DATA_DIR``)."""
+    ``SMARTCOMMUNE_MQTT_PORT``, ``DATA_DIR``)."""
 
     api_port: int = 8000
     web_port: int = 8080
     moto_port: int = 4566
+    mqtt_port: int = 1883
     data_dir: Path = REPO_ROOT / ".local"
     host: str = HOST
 
@@ -57,6 +58,7 @@ class StackConfig:
             api_port=int(source.get("PORT") or 8000),
             web_port=int(source.get("WEB_PORT") or 8080),
             moto_port=int(source.get("SMARTCOMMUNE_MOTO_PORT") or 4566),
+            mqtt_port=int(source.get("SMARTCOMMUNE_MQTT_PORT") or 1883),
             data_dir=Path(source.get("DATA_DIR") or REPO_ROOT / ".local").resolve(),
         )
 
@@ -145,11 +147,14 @@ class LocalStack:
     config: StackConfig
     timings: dict[str, float] = field(default_factory=dict)
     resources: LocalResources | None = None
+    function_env: dict[str, str] = field(default_factory=dict)  # what the functions see (written to stack.json)
     services: Services | None = None
     persistence: Persistence | None = None
     triggers: Triggers | None = None
     edge: Edge | None = None
     seed_report: SeedReport | None = None
+    open311_key: str | None = None
+    iot: Any = None  # smartcommune_local.iot_rules.LocalIot
     web_objects: int = 0
     restored: tuple[int, int] = (0, 0)
     _moto: Any = None
@@ -162,7 +167,13 @@ class LocalStack:
     def start(self) -> None:
         started = time.monotonic()
         config = self.config
-        for name, port in (("moto", config.moto_port), ("API", config.api_port), ("web", config.web_port)):
+        ports = (
+            ("moto", config.moto_port),
+            ("API", config.api_port),
+            ("web", config.web_port),
+            ("MQTT", config.mqtt_port),
+        )
+        for name, port in ports:
             if not _port_free(config.host, port):
                 raise RuntimeError(
                     f"Cổng {port} ({name}) đang được dùng — có thể stack khác đang chạy. / "
@@ -175,6 +186,7 @@ class LocalStack:
         self._step("restore", self._restore)
         self._step("web upload", self._upload_web)
         self._step("demo data", self._seed)
+        self._step("iot", self._start_iot)
         self._step("triggers", self._start_triggers)
         self._step("api", self._start_api)
         self._step("edge", self._start_edge)
@@ -228,12 +240,16 @@ class LocalStack:
             SMARTCOMMUNE_SMS_TRANSPORT="outbox",
             SMARTCOMMUNE_OUTBOX_PATH=str(self.config.outbox_path),
             SMARTCOMMUNE_AWS_ENDPOINT_URL=self.config.moto_url,
+            # Play commands go to the local Mosquitto (IoT Core's data plane in AWS).
+            SMARTCOMMUNE_FANOUT_TRANSPORT="mqtt",
+            SMARTCOMMUNE_MQTT_PORT=str(self.config.mqtt_port),
             POWERTOOLS_TRACE_DISABLED="true",
             POWERTOOLS_METRICS_NAMESPACE="SmartCommuneLocal",
         )
         os.environ.update(env)
         get_settings.cache_clear()
         self.resources = resources
+        self.function_env = env
 
     def _bucket(self, logical_id: str) -> str:
         assert self.resources is not None
@@ -273,6 +289,9 @@ class LocalStack:
             log.info("demo data restored from %s (%d items)", cache, restored.items)
         try:
             self.seed_report = demo_data.seed(self.services)
+            from smartcommune_local.open311_demo import ensure_demo_key
+
+            self.open311_key = ensure_demo_key(self.services)  # idempotent, so a restored cache needs no re-seed
             if fresh and self.seed_report.communes_seeded and not self.seed_report.notes:
                 import shutil
 
@@ -282,6 +301,21 @@ class LocalStack:
         except Exception as exc:  # keep the stack usable; the next start tries again
             log.exception("demo data could not be seeded")
             self.seed_report = demo_data.SeedReport(notes=[f"demo data could not be seeded: {exc!r}"])
+
+    def _start_iot(self) -> None:
+        """The device fabric: speaker registry, Mosquitto with per-device credentials, IoT rules, 40 speakers."""
+        from smartcommune_local.devices_demo import seed_devices
+        from smartcommune_local.iot_rules import start_local_iot
+
+        assert self.services is not None and self.resources is not None
+        seed_devices(self.services)
+        self.iot = start_local_iot(
+            self.resources,
+            self.services.settings,
+            self.config.data_dir,
+            services=self.services,
+            port=self.config.mqtt_port,
+        )
 
     def _persistence_for(self, data_dir: Path) -> Persistence:
         from smartcommune_local.persistence import Persistence
@@ -347,6 +381,12 @@ class LocalStack:
             dead = [w.name for w in workers if not w.alive]
             checks["triggers"] = "ok" if not dead else "stopped: " + ", ".join(dead)
             checks["edge"] = "ok" if self.edge is not None and self.edge.alive else "down"
+            if self.iot is None:
+                checks["mqtt"] = "down"
+            else:
+                iot = self.iot.health()
+                checks["mqtt"] = "ok" if iot["broker"] == "ok" and iot["iot_rules"] == "ok" else "down"
+                result["speakers_online"] = iot["speakers_online"]
             persistence = self.persistence
             checks["snapshots"] = (
                 "ok" if persistence is not None and persistence.last_error is None else f"failing: {persistence}"
@@ -372,8 +412,15 @@ class LocalStack:
             "moto_url": config.moto_url,
             "data_dir": str(config.data_dir),
             "outbox_path": str(config.outbox_path),
-            "ports": {"api": config.api_port, "web": config.web_port, "moto": config.moto_port},
+            "ports": {
+                "api": config.api_port,
+                "web": config.web_port,
+                "moto": config.moto_port,
+                "mqtt": config.mqtt_port,
+            },
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            # What the functions see, so other commands (``audit verify``, ``broadcast``) reach the same resources.
+            "env": {**self.function_env, "AWS_ENDPOINT_URL": config.moto_url},
         }
         atomic_write(config.stack_file, json.dumps(info, indent=2).encode())
 
@@ -389,6 +436,8 @@ class LocalStack:
             self._api.server.server_close()
         if self.triggers is not None:
             self.triggers.stop()
+        if self.iot is not None:
+            self.iot.stop()
         if self.persistence is not None:
             self.persistence.stop()
         if self._moto is not None:
@@ -419,6 +468,10 @@ class LocalStack:
             f"  API (qua edge / via the edge)    {web}/api/   (trực tiếp / direct: {config.api_url})",
             f"  OpenAPI                          {web}/api/openapi.json",
             f"  AWS giả lập / moto endpoint      {config.moto_url}",
+            "",
+            # Other tools grep for this line: keep it unindented and worded exactly.
+            f"Open311 API key: {self.open311_key}" if self.open311_key else "Open311 API key: (chưa tạo / not created)",
+            f"  Open311 GeoReport v2             {web}/api/open311/v2/services.json?jurisdiction_id=giao-phong",
             "",
             f"  Cán bộ / staff (mật khẩu / password: {demo_data.DEMO_PASSWORD} — chỉ dùng cục bộ / local only):",
         ]

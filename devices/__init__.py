@@ -1,0 +1,1 @@
+"""Device agents (run on field devices; never imported by Lambda code)."""

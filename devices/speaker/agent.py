@@ -1,0 +1,445 @@
+"""The speaker agent: receives play commands over MQTT and plays each one once, at its start time.
+
+For every message on ``sc/<commune>/speakers/<thing>/cmd`` the agent:
+
+1. parses the :class:`PlayCommand` and verifies its HMAC signature with the commune's command key — a forged or
+   altered command is refused (``failed`` ack with the reason) and never played, and does not block the real one;
+2. dedupes by ``command_id`` (the ids it has handled are kept in a small state file, so a restart does not
+   replay): a second delivery gets a ``duplicate`` ack;
+3. refuses a command past its ``expires_at`` (``expired`` ack) — e.g. one queued while the speaker was offline;
+4. acks ``received``, fetches the audio URL and verifies its SHA-256 (``failed`` on mismatch);
+5. waits until ``start_at`` (or plays at once if that is past and the command still valid), "plays", and acks
+   ``started`` and ``finished`` with the actual times taken from a high-resolution clock.
+
+Playback is simulated here (the local stack has no amplifier); a real device plugs a player into
+:class:`AgentRuntime`. A heartbeat goes out every ``heartbeat_s`` (QoS 0) and desired-volume deltas are applied
+and reported with it.
+
+Many agents can run in one process (the local stack's 40 speakers, the 2,000-speaker bench): they share one
+:class:`AgentRuntime` (scheduler thread, audio fetch pool and audio cache).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import heapq
+import itertools
+import json
+import logging
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from smartcommune.models.broadcast import (
+    AckState,
+    CommandAck,
+    Heartbeat,
+    PlayCommand,
+    ShadowDelta,
+    ack_topic,
+    cmd_topic,
+    heartbeat_topic,
+    shadow_delta_topic,
+    verify_command,
+)
+from smartcommune.mqtt import MqttClient, TlsFiles
+
+log = logging.getLogger("devices.speaker")
+
+
+# ---------------------------------------------------------------- shared runtime
+
+
+class HighResClock:
+    """Wall-clock time with ``perf_counter`` resolution (anchored once to the system clock)."""
+
+    def __init__(self) -> None:
+        self._wall = time.time()
+        self._perf = time.perf_counter()
+
+    def timestamp(self) -> float:
+        return self._wall + (time.perf_counter() - self._perf)
+
+    def __call__(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp(), UTC)
+
+
+class Scheduler:
+    """One thread running timed callbacks in order (start times, playback ends, heartbeats) for many agents."""
+
+    def __init__(self, clock: HighResClock) -> None:
+        self._clock = clock
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._counter = itertools.count()
+        self._cv = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="speaker-scheduler", daemon=True)
+        self._thread.start()
+
+    def at(self, when: float, fn: Callable[[], None]) -> None:
+        with self._cv:
+            heapq.heappush(self._heap, (when, next(self._counter), fn))
+            self._cv.notify()
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stopped = True
+            self._cv.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._stopped:
+                    if self._heap:
+                        delay = self._heap[0][0] - self._clock.timestamp()
+                        if delay <= 0:
+                            break
+                        # wake a little early and spin the last 2 ms: start times matter to the millisecond
+                        if delay > 0.002:
+                            self._cv.wait(delay - 0.002)
+                            continue
+                        self._cv.release()
+                        try:
+                            while self._clock.timestamp() < self._heap[0][0]:
+                                pass
+                        finally:
+                            self._cv.acquire()
+                        break
+                    self._cv.wait()
+                if self._stopped:
+                    return
+                _, _, fn = heapq.heappop(self._heap)
+            try:
+                fn()
+            except Exception:
+                log.exception("scheduled task failed")
+
+
+class AudioError(RuntimeError):
+    pass
+
+
+class AudioCache:
+    """Fetched audio by SHA-256; concurrent requests for the same item share one download."""
+
+    def __init__(self, timeout_s: float = 15.0, max_bytes: int = 50 * 1024 * 1024) -> None:
+        self._items: dict[str, Future[bytes]] = {}
+        self._lock = threading.Lock()
+        self._timeout_s = timeout_s
+        self._max_bytes = max_bytes
+
+    def get(self, url: str, sha256: str) -> bytes:
+        with self._lock:
+            future = self._items.get(sha256)
+            owner = future is None
+            if future is None:
+                future = Future()
+                self._items[sha256] = future
+        if not owner:
+            return future.result()
+        try:
+            data = self._fetch(url)
+            if hashlib.sha256(data).hexdigest() != sha256:
+                raise AudioError("checksum mismatch / sai mã kiểm tra âm thanh")
+        except Exception as exc:
+            with self._lock:
+                self._items.pop(sha256, None)  # a later command may fetch again
+            future.set_exception(exc)
+            raise
+        future.set_result(data)
+        return data
+
+    def _fetch(self, url: str) -> bytes:
+        if not url.startswith(("http://", "https://")):
+            raise AudioError("audio URL must be http(s)")
+        try:
+            with urllib.request.urlopen(url, timeout=self._timeout_s) as response:  # noqa: S310 (scheme checked)
+                data: bytes = response.read(self._max_bytes + 1)
+        except OSError as exc:
+            raise AudioError(f"audio download failed / không tải được âm thanh: {exc}") from exc
+        if len(data) > self._max_bytes:
+            raise AudioError("audio too large")
+        return data
+
+
+class AgentRuntime:
+    """What agents in one process share: clock, scheduler, audio fetch pool, audio cache."""
+
+    def __init__(self, fetch_workers: int = 8) -> None:
+        self.clock = HighResClock()
+        self.scheduler = Scheduler(self.clock)
+        self.fetch_pool = ThreadPoolExecutor(max_workers=fetch_workers, thread_name_prefix="speaker-fetch")
+        self.audio = AudioCache()
+
+    def close(self) -> None:
+        self.scheduler.stop()
+        self.fetch_pool.shutdown(wait=False, cancel_futures=True)
+
+
+# ---------------------------------------------------------------- the agent
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    thing: str
+    commune_id: str
+    host: str
+    port: int
+    command_key: bytes
+    state_dir: Path
+    username: str | None = None
+    password: str | None = None
+    tls: TlsFiles | None = None
+    heartbeat_s: float = 30.0
+    # Simulated playback length of one repeat (a real player plays the MP3's duration).
+    play_ms: int = 200
+    volume: int = 70
+
+
+@dataclass
+class PlayRecord:
+    """One playback as it happened (tests and the bench read these)."""
+
+    command_id: str
+    bulletin_id: str
+    priority: str
+    scheduled_at: datetime
+    started_at: datetime
+    volume: int
+    finished_at: datetime | None = None
+    interrupted: bool = False
+
+
+@dataclass
+class _State:
+    seen: dict[str, str] = field(default_factory=dict)  # command_id -> expires_at (ISO), pruned after expiry
+    volume: int = 70
+
+
+class SpeakerAgent:
+    """One loudspeaker. ``start()`` connects and subscribes; ``stop()`` disconnects (the broker keeps the session)."""
+
+    def __init__(
+        self,
+        config: AgentConfig,
+        runtime: AgentRuntime | None = None,
+        *,
+        on_play: Callable[[PlayRecord], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.runtime = runtime or AgentRuntime()
+        self._own_runtime = runtime is None
+        self._on_play = on_play
+        self._lock = threading.Lock()
+        self._state_path = config.state_dir / f"{config.thing}.json"
+        self._state = self._load_state()
+        self.plays: list[PlayRecord] = []
+        self.acks: list[CommandAck] = []
+        self._current: PlayRecord | None = None
+        self._running = False
+        self._heartbeat_generation = 0
+        self.client: MqttClient | None = None
+
+    # -- lifecycle
+
+    def start(self, timeout_s: float = 10.0) -> bool:
+        """Connect (persistent session) and subscribe; returns whether the broker resumed the session."""
+        c = self.config
+        self.client = MqttClient(
+            c.host,
+            c.port,
+            client_id=c.thing,
+            username=c.username,
+            password=c.password,
+            clean_session=False,
+            tls=c.tls,
+            on_message=self.handle_message,
+        )
+        session_present = self.client.connect(timeout_s)
+        self._running = True
+        if not session_present:
+            self.client.subscribe(cmd_topic(c.commune_id, c.thing), 1, timeout_s)
+            self.client.subscribe(shadow_delta_topic(c.commune_id, c.thing), 1, timeout_s)
+        self._heartbeat_generation += 1
+        self._schedule_heartbeat(self._heartbeat_generation, delay_s=0.0)
+        return session_present
+
+    def stop(self) -> None:
+        """Go offline (power cut, network loss): the broker queues QoS 1 commands for the persistent session."""
+        self._running = False
+        self._heartbeat_generation += 1
+        if self.client is not None:
+            self.client.disconnect()
+            self.client = None
+        if self._own_runtime:
+            self.runtime.close()
+
+    @property
+    def volume(self) -> int:
+        return self._state.volume
+
+    @property
+    def playing(self) -> bool:
+        return self._current is not None
+
+    # -- state file
+
+    def _load_state(self) -> _State:
+        try:
+            data = json.loads(self._state_path.read_text(encoding="utf-8"))
+            return _State(seen=dict(data.get("seen", {})), volume=int(data.get("volume", self.config.volume)))
+        except (OSError, ValueError):
+            return _State(volume=self.config.volume)
+
+    def _save_state(self) -> None:
+        now = self.runtime.clock()
+        cutoff = (now - timedelta(days=1)).isoformat()
+        self._state.seen = {k: v for k, v in self._state.seen.items() if v >= cutoff}
+        self._state_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"seen": self._state.seen, "volume": self._state.volume}), encoding="utf-8")
+        tmp.replace(self._state_path)
+
+    # -- messages
+
+    def handle_message(self, topic: str, payload: bytes) -> None:
+        try:
+            if topic.endswith("/cmd"):
+                self.handle_command(payload)
+            elif topic.endswith("/shadow/delta"):
+                self.handle_shadow_delta(payload)
+        except Exception:
+            log.exception("%s: message on %s failed", self.config.thing, topic)
+
+    def handle_shadow_delta(self, payload: bytes) -> None:
+        delta = ShadowDelta.model_validate_json(payload)
+        volume = delta.state.get("volume")
+        if isinstance(volume, int) and 0 <= volume <= 100:
+            with self._lock:
+                self._state.volume = volume
+                self._save_state()
+            self.send_heartbeat()  # reports the new volume
+
+    def handle_command(self, payload: bytes) -> None:
+        now = self.runtime.clock()
+        try:
+            command = PlayCommand.model_validate_json(payload)
+        except ValidationError:
+            command_id = _raw_command_id(payload)
+            self._ack(command_id, "failed", now, "invalid command / lệnh không hợp lệ")
+            return
+        if not verify_command(command, self.config.command_key):
+            self._ack(command.command_id, "failed", now, "bad signature / chữ ký không hợp lệ")
+            return
+        if command.commune_id != self.config.commune_id:
+            self._ack(command.command_id, "failed", now, "wrong commune / sai xã")
+            return
+        with self._lock:
+            if command.command_id in self._state.seen:
+                duplicate = True
+            else:
+                duplicate = False
+                self._state.seen[command.command_id] = command.expires_at.isoformat()
+                self._save_state()
+        if duplicate:
+            self._ack(command.command_id, "duplicate", now, "already handled / đã xử lý")
+            return
+        if now >= command.expires_at:
+            self._ack(command.command_id, "expired", now, "expired before delivery / hết hạn trước khi nhận")
+            return
+        self._ack(command.command_id, "received", now)
+        self.runtime.fetch_pool.submit(self._prepare, command)
+
+    def _prepare(self, command: PlayCommand) -> None:
+        try:
+            self.runtime.audio.get(command.audio_url, command.audio_sha256)
+        except Exception as exc:
+            self._ack(command.command_id, "failed", self.runtime.clock(), str(exc)[:300])
+            return
+        when = max(command.start_at.timestamp(), self.runtime.clock.timestamp())
+        self.runtime.scheduler.at(when, lambda: self._play(command))
+
+    def _play(self, command: PlayCommand) -> None:
+        clock = self.runtime.clock
+        started = clock()
+        if started >= command.expires_at:
+            self._ack(command.command_id, "expired", started, "expired before start / hết hạn trước khi phát")
+            return
+        with self._lock:
+            current = self._current
+            if current is not None:
+                if command.priority != "emergency":
+                    # a normal/priority item waits for the one playing; a real player keeps a queue
+                    self.runtime.scheduler.at(clock.timestamp() + 0.05, lambda: self._play(command))
+                    return
+                current.interrupted = True
+            volume = command.volume
+            record = PlayRecord(
+                command_id=command.command_id,
+                bulletin_id=command.bulletin_id,
+                priority=command.priority,
+                scheduled_at=command.start_at,
+                started_at=started,
+                volume=volume,
+            )
+            self._current = record
+            self.plays.append(record)
+        self._ack(command.command_id, "started", started)
+        if self._on_play is not None:
+            self._on_play(record)
+        end = started.timestamp() + command.repeat * self.config.play_ms / 1000
+        self.runtime.scheduler.at(end, lambda: self._finish(record))
+
+    def _finish(self, record: PlayRecord) -> None:
+        finished = self.runtime.clock()
+        with self._lock:
+            record.finished_at = finished
+            if self._current is record:
+                self._current = None
+        if record.interrupted:
+            self._ack(record.command_id, "failed", finished, "interrupted by an emergency / bị ngắt bởi tin khẩn")
+        else:
+            self._ack(record.command_id, "finished", finished)
+
+    # -- outgoing
+
+    def _ack(self, command_id: str, state: AckState, at: datetime, detail: str = "") -> None:
+        ack = CommandAck(command_id=command_id, thing=self.config.thing, state=state, at=at, detail=detail)
+        self.acks.append(ack)
+        client = self.client
+        if client is not None:
+            client.publish(ack_topic(self.config.commune_id, self.config.thing), ack.to_json(), qos=1)
+
+    def send_heartbeat(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        beat = Heartbeat(thing=self.config.thing, at=self.runtime.clock(), volume=self.volume, playing=self.playing)
+        client.publish(heartbeat_topic(self.config.commune_id, self.config.thing), beat.to_json(), qos=0)
+
+    def _schedule_heartbeat(self, generation: int, delay_s: float) -> None:
+        def beat() -> None:
+            if not self._running or generation != self._heartbeat_generation:
+                return
+            with contextlib.suppress(Exception):
+                self.send_heartbeat()
+            self._schedule_heartbeat(generation, self.config.heartbeat_s)
+
+        self.runtime.scheduler.at(self.runtime.clock.timestamp() + delay_s, beat)
+
+
+def _raw_command_id(payload: bytes) -> str:
+    try:
+        value: Any = json.loads(payload).get("command_id")
+    except (ValueError, AttributeError):
+        return "unknown"
+    return value[:64] if isinstance(value, str) and value else "unknown"

@@ -1,0 +1,71 @@
+"""Speaker acks and heartbeats -> delivery state and live speaker state.
+
+In AWS the IoT topic rules of ``template.yaml`` invoke this with the message plus the topic parts::
+
+    SELECT *, topic(2) AS topic_commune, topic(4) AS topic_thing, topic(5) AS topic_kind
+    FROM 'sc/+/speakers/+/ack'          (and .../heartbeat)
+
+Locally ``smartcommune_local.iot_rules`` subscribes to the same topic filters and builds the same event. The
+topic's thing is authoritative (the IoT policy / broker ACL let a device publish only on its own topics): a
+message naming another thing is dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from smartcommune.api.services import Services
+from smartcommune.domain.wiring_devices import device_fanout, shadow_store
+from smartcommune.models.broadcast import CommandAck, Heartbeat
+from smartcommune.observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+_services: Services | None = None
+
+
+def use_services(services: Services) -> None:
+    """Tests and the local stack run the handler against their own services."""
+    global _services
+    _services = services
+
+
+def handle(event: dict[str, Any], services: Services) -> dict[str, Any]:
+    message = dict(event)
+    commune_id = str(message.pop("topic_commune", ""))
+    thing = str(message.pop("topic_thing", ""))
+    kind = str(message.pop("topic_kind", ""))
+    received_ms = message.pop("received_ms", None)
+    received_at = datetime.fromtimestamp(received_ms / 1000, UTC) if received_ms else services.clock()
+    fanout = services.get(device_fanout)
+    try:
+        if kind == "ack":
+            ack = CommandAck.model_validate(message)
+            if ack.thing != thing:
+                logger.warning("ack for another thing dropped", extra={"topic_thing": thing, "thing": ack.thing})
+                return {"ok": False, "reason": "thing mismatch"}
+            row = fanout.deliveries(commune_id).apply_ack(ack, received_at)
+            fanout.registry(commune_id).record_command_state(thing, ack.command_id, ack.state, received_at)
+            return {"ok": row is not None, "state": row.state if row else None}
+        if kind == "heartbeat":
+            beat = Heartbeat.model_validate(message)
+            if beat.thing != thing:
+                return {"ok": False, "reason": "thing mismatch"}
+            previous = fanout.registry(commune_id).record_heartbeat(thing, received_at, beat.volume, beat.playing)
+            if previous != beat.volume:
+                services.get(shadow_store).report(thing, {"volume": beat.volume})
+            return {"ok": True}
+    except ValidationError as exc:
+        logger.warning("malformed device message", extra={"kind": kind, "thing": thing, "errors": exc.error_count()})
+        return {"ok": False, "reason": "invalid"}
+    return {"ok": False, "reason": f"unknown kind {kind!r}"}
+
+
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    global _services
+    services = _services = _services or Services()
+    return handle(event, services)

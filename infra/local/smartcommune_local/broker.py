@@ -1,0 +1,216 @@
+"""The local MQTT broker: Debian ``mosquitto`` 2.0 with a generated config, password file and ACL.
+
+The ACL mirrors the IoT policy of ``template.yaml``: a speaker (username = thing name) may read only its own
+``cmd`` and ``shadow/delta`` topics and write only its own ``ack`` and ``heartbeat`` topics; the platform's user
+may write commands and shadow deltas and read acks and heartbeats. Nobody else may do anything.
+
+Usage::
+
+    creds = device_credentials(settings.command_key, things) | {settings.mqtt_username: settings.mqtt_password}
+    handle = start_broker(data_dir, port, creds)
+    ...
+    handle.stop()
+
+The broker keeps persistent sessions and queued QoS 1 messages on disk (``persistence``), so a restart keeps
+what was queued for an offline speaker.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MOSQUITTO = "/usr/sbin/mosquitto"
+
+ACL = """\
+# Generated: mirrors the IoT policy (each thing only its own topics).
+user {platform}
+topic write sc/+/speakers/+/cmd
+topic write sc/+/speakers/+/shadow/delta
+topic read sc/+/speakers/+/ack
+topic read sc/+/speakers/+/heartbeat
+
+pattern read sc/+/speakers/%u/cmd
+pattern read sc/+/speakers/%u/shadow/delta
+pattern write sc/+/speakers/%u/ack
+pattern write sc/+/speakers/%u/heartbeat
+"""
+
+
+def device_password(secret: str, thing: str) -> str:
+    """A speaker's broker password, derived from a platform secret (the stand-in for its X.509 certificate)."""
+    return hmac.new(secret.encode(), f"mqtt-password:{thing}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def device_credentials(secret: str, things: list[str]) -> dict[str, str]:
+    return {thing: device_password(secret, thing) for thing in things}
+
+
+def password_line(username: str, password: str, iterations: int = 101) -> str:
+    """A mosquitto 2.0 password-file line (``$7$``: PBKDF2-SHA512), as ``mosquitto_passwd`` writes it."""
+    if ":" in username:
+        raise ValueError("a username may not contain ':'")
+    salt = secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations)
+    return f"{username}:$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_listening(port: int, process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"mosquitto exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise TimeoutError(f"mosquitto did not listen on {port} within {timeout_s}s")
+
+
+def _give_to_mosquitto(path: Path) -> None:
+    """As root, mosquitto drops to user ``mosquitto``: its files and directories must be its own."""
+    if os.geteuid() != 0:
+        return
+    try:
+        import pwd
+
+        entry = pwd.getpwnam("mosquitto")
+    except KeyError:
+        return
+    for p in [path, *path.rglob("*")]:
+        os.chown(p, entry.pw_uid, entry.pw_gid)
+    # every parent must be traversable by that user
+    for parent in path.parents:
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            parent.chmod(mode | 0o001)
+
+
+@dataclass
+class BrokerHandle:
+    """A running mosquitto; ``restart()`` keeps its sessions and queued messages (persistence on disk)."""
+
+    port: int
+    directory: Path
+    config_path: Path
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    _log: object | None = field(default=None, repr=False)
+
+    @property
+    def host(self) -> str:
+        return "127.0.0.1"
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        log = self.log_path.open("ab")
+        self._log = log
+        self.process = subprocess.Popen(
+            [MOSQUITTO, "-c", str(self.config_path)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        _wait_listening(self.port, self.process, timeout_s)
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: mosquitto writes its persistence file and exits
+            try:
+                self.process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout_s)
+        self.process = None
+        if self._log is not None:
+            self._log.close()  # type: ignore[attr-defined]
+            self._log = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def add_credentials(self, credentials: Mapping[str, str]) -> None:
+        """Append users and reload mosquitto's password file (SIGHUP)."""
+        password_file = self.directory / "passwd"
+        with password_file.open("a", encoding="utf-8") as f:
+            for username, password in credentials.items():
+                f.write(password_line(username, password) + "\n")
+        _give_to_mosquitto(self.directory)
+        if self.process is not None:
+            import signal
+
+            self.process.send_signal(signal.SIGHUP)
+
+
+def start_broker(
+    data_dir: str | Path,
+    port: int,
+    credentials: Mapping[str, str],
+    *,
+    platform_username: str = "platform",
+    max_queued_messages: int = 1000,
+) -> BrokerHandle:
+    """Write ``<data_dir>/mosquitto/{mosquitto.conf,passwd,acl}`` and start mosquitto on 127.0.0.1:``port``.
+
+    ``credentials`` maps username -> password: every speaker (username = thing name) and the platform's user
+    (``platform_username``, which gets the platform's ACL). Anonymous clients are refused.
+    """
+    directory = Path(data_dir) / "mosquitto"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "persist").mkdir(exist_ok=True)
+    password_file = directory / "passwd"
+    password_file.write_text(
+        "".join(password_line(u, p) + "\n" for u, p in sorted(credentials.items())), encoding="utf-8"
+    )
+    acl_file = directory / "acl"
+    acl_file.write_text(ACL.format(platform=platform_username), encoding="utf-8")
+    config = directory / "mosquitto.conf"
+    directory / "mosquitto.log"
+    config.write_text(
+        "\n".join(
+            [
+                "# Generated by smartcommune_local.broker",
+                "per_listener_settings false",
+                f"listener {port} 127.0.0.1",
+                "allow_anonymous false",
+                f"password_file {password_file}",
+                f"acl_file {acl_file}",
+                "persistence true",
+                f"persistence_location {directory / 'persist'}/",
+                "autosave_interval 1",
+                f"max_queued_messages {max_queued_messages}",
+                "max_inflight_messages 0",
+                "log_dest stderr",
+                "log_type error",
+                "log_type warning",
+                "connection_messages false",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    for path in (password_file, acl_file, config):
+        path.chmod(0o640)
+    _give_to_mosquitto(directory)
+    if shutil.which(MOSQUITTO) is None and not Path(MOSQUITTO).exists():
+        raise FileNotFoundError("mosquitto is not installed (Debian package `mosquitto`)")
+    handle = BrokerHandle(port=port, directory=directory, config_path=config, log_path=directory / "mosquitto.out")
+    handle.start()
+    return handle

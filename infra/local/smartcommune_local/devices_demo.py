@@ -1,0 +1,149 @@
+"""Demo loudspeaker registry: Giao Phong's 20 clusters × 2 speakers over its 5 hamlets (4 clusters each).
+
+``seed_devices(services)`` is idempotent: it (re)writes the registry records and creates, once, the IoT things,
+their certificates and the speaker policy in the IoT control plane (moto locally), as AWS would hold them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from smartcommune.models.broadcast import GeoPoint, Speaker, thing_name
+
+if TYPE_CHECKING:
+    from smartcommune.api.services import Services
+
+COMMUNE_PREFIX = {"giao-phong": "gp"}
+HAMLETS: dict[str, tuple[str, ...]] = {
+    "giao-phong": ("dong-thanh", "tay-son", "nam-phong", "bac-hai", "trung-phong"),
+}
+HAMLET_NAMES = {
+    "dong-thanh": "Đông Thành",
+    "tay-son": "Tây Sơn",
+    "nam-phong": "Nam Phong",
+    "bac-hai": "Bắc Hải",
+    "trung-phong": "Trung Phong",
+}
+CLUSTERS_PER_COMMUNE = 20
+SPEAKER_POLICY_NAME = "smartcommune-speaker"
+# Giao Phong, Giao Thủy, Nam Định (approximate centre).
+_CENTRE = (20.2560, 106.4940)
+
+
+def demo_clusters(commune_id: str) -> list[dict[str, Any]]:
+    """[{cluster_id, hamlet_id, name, location, things}] — empty for a commune without demo speakers."""
+    prefix = COMMUNE_PREFIX.get(commune_id)
+    if prefix is None:
+        return []
+    hamlets = HAMLETS[commune_id]
+    out = []
+    for n in range(1, CLUSTERS_PER_COMMUNE + 1):
+        hamlet = hamlets[(n - 1) // (CLUSTERS_PER_COMMUNE // len(hamlets))]
+        lat = _CENTRE[0] + ((n - 1) % 5 - 2) * 0.004 + ((n - 1) // 5 - 2) * 0.001
+        lon = _CENTRE[1] + ((n - 1) // 5 - 2) * 0.005
+        out.append(
+            {
+                "cluster_id": f"{prefix}-cl-{n:02d}",
+                "hamlet_id": hamlet,
+                "name": f"Cụm loa số {n:02d} - xóm {HAMLET_NAMES[hamlet]}",
+                "location": GeoPoint(lat=round(lat, 5), lon=round(lon, 5)),
+                "things": [thing_name(prefix, n, unit) for unit in ("a", "b")],
+            }
+        )
+    return out
+
+
+def demo_speakers(commune_id: str) -> list[Speaker]:
+    speakers = []
+    for cluster in demo_clusters(commune_id):
+        for i, thing in enumerate(cluster["things"]):
+            speakers.append(
+                Speaker(
+                    thing=thing,
+                    commune_id=commune_id,
+                    cluster_id=cluster["cluster_id"],
+                    hamlet_id=cluster["hamlet_id"],
+                    location=cluster["location"],
+                    label=f"{cluster['name']} - loa {'AB'[i]}",
+                )
+            )
+    return speakers
+
+
+def demo_things(commune_id: str) -> list[str]:
+    return [s.thing for s in demo_speakers(commune_id)]
+
+
+def speaker_policy_document() -> dict[str, Any]:
+    """The IoT policy of template.yaml (``SpeakerPolicy``): a thing may use only its own topics."""
+    thing = "${iot:Connection.Thing.ThingName}"
+    topic = f"arn:aws:iot:*:*:topic/sc/*/speakers/{thing}"
+    topicfilter = f"arn:aws:iot:*:*:topicfilter/sc/*/speakers/{thing}"
+    shadow = f"arn:aws:iot:*:*:topic/$aws/things/{thing}/shadow"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "iot:Connect", "Resource": f"arn:aws:iot:*:*:client/{thing}"},
+            {
+                "Effect": "Allow",
+                "Action": "iot:Subscribe",
+                "Resource": [f"{topicfilter}/cmd", f"{topicfilter}/shadow/*"],
+            },
+            {"Effect": "Allow", "Action": "iot:Receive", "Resource": [f"{topic}/cmd", f"{topic}/shadow/*"]},
+            {
+                "Effect": "Allow",
+                "Action": "iot:Publish",
+                "Resource": [f"{topic}/ack", f"{topic}/heartbeat", f"{shadow}/*"],
+            },
+        ],
+    }
+
+
+def seed_iot_things(iot: Any, speakers: list[Speaker]) -> int:
+    """Create missing things (with a certificate and the speaker policy) in the IoT control plane; returns how many."""
+    try:
+        iot.get_policy(policyName=SPEAKER_POLICY_NAME)
+    except iot.exceptions.ResourceNotFoundException:
+        iot.create_policy(policyName=SPEAKER_POLICY_NAME, policyDocument=json.dumps(speaker_policy_document()))
+    created = 0
+    for s in speakers:
+        try:
+            iot.describe_thing(thingName=s.thing)
+            continue
+        except iot.exceptions.ResourceNotFoundException:
+            pass
+        iot.create_thing(
+            thingName=s.thing,
+            attributePayload={"attributes": {"commune": s.commune_id, "cluster": s.cluster_id, "hamlet": s.hamlet_id}},
+        )
+        cert = iot.create_keys_and_certificate(setAsActive=True)
+        iot.attach_policy(policyName=SPEAKER_POLICY_NAME, target=cert["certificateArn"])
+        iot.attach_thing_principal(thingName=s.thing, principal=cert["certificateArn"])
+        created += 1
+    return created
+
+
+def seed_devices(services: Services, commune_ids: tuple[str, ...] = ("giao-phong",)) -> dict[str, int]:
+    """Registry records (table) and IoT things (control plane) for the demo speakers; safe to run again."""
+    from smartcommune.dal.aws import client
+    from smartcommune.dal.devices import DeviceRepository
+    from smartcommune.domain.wiring import bound_table
+
+    services.get(bound_table)
+    counts = {"speakers": 0, "clusters": 0, "things_created": 0}
+    iot = client("iot", services.settings)
+    for commune_id in commune_ids:
+        repo = DeviceRepository(commune_id)
+        existing = repo.registry()
+        speakers = [s for s in demo_speakers(commune_id) if s.thing not in existing]
+        if speakers:
+            repo.put_speakers(speakers)  # keeps volumes and live state of speakers already registered
+        for cluster in demo_clusters(commune_id):
+            repo.put_cluster(
+                cluster["cluster_id"], cluster["hamlet_id"], cluster["name"], cluster["location"], cluster["things"]
+            )
+            counts["clusters"] += 1
+        counts["speakers"] += len(demo_speakers(commune_id))
+        counts["things_created"] += seed_iot_things(iot, demo_speakers(commune_id))
+    return counts

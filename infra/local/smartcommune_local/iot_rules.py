@@ -1,0 +1,264 @@
+"""AWS IoT topic rules played locally: the template's ``AWS::IoT::TopicRule`` resources on the local Mosquitto.
+
+For every topic rule whose action is a Lambda function of ``template.yaml``, the emulator subscribes to the
+rule's topic filter (as the platform's broker user) and invokes the same handler function with the event IoT
+Core would build from the rule's SQL. The SQL understood is the subset the template uses::
+
+    SELECT *, topic(N) AS name, timestamp() AS name FROM 'topic/filter'
+
+How the lead wires it into ``make up`` (after moto, the table and demo data exist, before the API serves)::
+
+    from smartcommune_local.iot_rules import start_local_iot
+
+    iot = start_local_iot(resources, settings, data_dir, services=services)   # broker + rules + 40 speakers
+    env["SMARTCOMMUNE_MQTT_PORT"] = str(iot.port)   # if the API/fan-out run in this process, pass settings
+    ...
+    iot.stop()                                       # on shutdown (stops speakers, rules, then mosquitto)
+
+``settings`` must have ``fanout_transport="mqtt"`` and the ``mqtt_*`` fields the fan-out uses: pass
+``settings.model_copy(update={"mqtt_port": port})`` or set ``SMARTCOMMUNE_MQTT_PORT`` before building services.
+``iot.health()`` returns the parts' status for the stack's health probe.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from smartcommune_local.template import REPO_ROOT
+from smartcommune_local.triggers import FunctionSpec, Handler, functions_of
+
+if TYPE_CHECKING:
+    from smartcommune.api.services import Services
+    from smartcommune.mqtt import MqttClient
+    from smartcommune.settings import Settings
+    from smartcommune_local.broker import BrokerHandle
+    from smartcommune_local.speakers import SpeakerFleet
+    from smartcommune_local.template import LocalResources
+
+log = logging.getLogger("smartcommune_local.iot_rules")
+
+_SQL = re.compile(
+    r"^\s*SELECT\s+(?P<select>.+?)\s+FROM\s+'(?P<topic>[^']+)'\s*(?:WHERE\s+(?P<where>.+))?$", re.I | re.S
+)
+_TOPIC_FN = re.compile(r"^topic\((\d+)\)\s+AS\s+(\w+)$", re.I)
+_TIMESTAMP_FN = re.compile(r"^timestamp\(\)\s+AS\s+(\w+)$", re.I)
+
+
+def topic_matches(topic_filter: str, topic: str) -> bool:
+    """MQTT filter matching (``+`` one level, ``#`` the rest)."""
+    f_parts, t_parts = topic_filter.split("/"), topic.split("/")
+    for i, part in enumerate(f_parts):
+        if part == "#":
+            return True
+        if i >= len(t_parts) or (part != "+" and part != t_parts[i]):
+            return False
+    return len(f_parts) == len(t_parts)
+
+
+@dataclass
+class RuleSql:
+    topic_filter: str
+    select_all: bool
+    topic_fields: dict[str, int]
+    timestamp_fields: list[str]
+
+    @classmethod
+    def parse(cls, sql: str) -> RuleSql:
+        match = _SQL.match(sql)
+        if not match or match.group("where"):
+            raise ValueError(f"unsupported IoT SQL (no WHERE, only *, topic(n), timestamp()): {sql!r}")
+        select_all = False
+        topics: dict[str, int] = {}
+        stamps: list[str] = []
+        for raw in match.group("select").split(","):
+            item = raw.strip()
+            if item == "*":
+                select_all = True
+            elif m := _TOPIC_FN.match(item):
+                topics[m.group(2)] = int(m.group(1))
+            elif m := _TIMESTAMP_FN.match(item):
+                stamps.append(m.group(1))
+            else:
+                raise ValueError(f"unsupported IoT SQL select item: {item!r}")
+        return cls(match.group("topic"), select_all, topics, stamps)
+
+    def event(self, topic: str, payload: bytes) -> dict[str, Any]:
+        """The event IoT Core hands the Lambda action for one message."""
+        event: dict[str, Any] = {}
+        if self.select_all:
+            document = json.loads(payload)
+            if not isinstance(document, dict):
+                raise ValueError("payload is not a JSON object")
+            event.update(document)
+        parts = topic.split("/")
+        for name, index in self.topic_fields.items():
+            event[name] = parts[index - 1] if 0 < index <= len(parts) else None
+        now_ms = int(time.time() * 1000)
+        for name in self.timestamp_fields:
+            event[name] = now_ms
+        return event
+
+
+@dataclass
+class LocalRule:
+    name: str
+    sql: RuleSql
+    function: FunctionSpec
+    handler: Handler
+
+
+def rules_of(template: dict[str, Any], root: Path = REPO_ROOT) -> list[tuple[str, RuleSql, str]]:
+    """(rule logical id, parsed SQL, target function logical id) for each enabled topic rule with a Lambda action."""
+    out: list[tuple[str, RuleSql, str]] = []
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") != "AWS::IoT::TopicRule":
+            continue
+        payload = resource["Properties"]["TopicRulePayload"]
+        if payload.get("RuleDisabled"):
+            continue
+        for action in payload.get("Actions", []):
+            arn = action.get("Lambda", {}).get("FunctionArn")
+            if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+                target = arn["Fn::GetAtt"]
+                function_id = target[0] if isinstance(target, list) else target.split(".")[0]
+                out.append((logical_id, RuleSql.parse(payload["Sql"]), function_id))
+    return out
+
+
+class RuleEngine:
+    """Subscribes to every rule's topic filter and invokes its handler (a small pool keeps MQTT threads free)."""
+
+    def __init__(self, rules: list[LocalRule], settings: Settings, workers: int = 4) -> None:
+        self.rules = rules
+        self.settings = settings
+        self.invocations = 0
+        self.errors = 0
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="iot-rule")
+        self._client: MqttClient | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        from smartcommune.mqtt import MqttClient
+
+        s = self.settings
+        self._client = MqttClient(
+            s.mqtt_host,
+            s.mqtt_port,
+            "platform-iot-rules",
+            username=s.mqtt_username,
+            password=s.mqtt_password,
+            clean_session=False,  # acks published while the emulator restarts are queued for it
+            on_message=self._on_message,
+        )
+        self._client.connect()
+        for topic_filter in sorted({r.sql.topic_filter for r in self.rules}):
+            self._client.subscribe(topic_filter, 1)
+
+    def stop(self) -> None:
+        if self._client is not None:
+            self._client.disconnect()
+            self._client = None
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+    def alive(self) -> bool:
+        return self._client is not None and self._client.connected.is_set()
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        for rule in self.rules:
+            if topic_matches(rule.sql.topic_filter, topic):
+                self._pool.submit(self._invoke, rule, topic, payload)
+
+    def _invoke(self, rule: LocalRule, topic: str, payload: bytes) -> None:
+        try:
+            event = rule.sql.event(topic, payload)
+            rule.handler(event, rule.function.context(self.settings.aws_region))
+        except Exception:
+            with self._lock:
+                self.errors += 1
+            log.exception("rule %s on %s failed", rule.name, topic)
+        finally:
+            with self._lock:
+                self.invocations += 1
+
+
+def load_rules(template: dict[str, Any], services: Services | None = None, root: Path = REPO_ROOT) -> list[LocalRule]:
+    """The template's topic rules with their handlers loaded as Lambda would (``use_services`` when given)."""
+    functions = {f.logical_id: f for f in functions_of(template, root)}
+    out: list[LocalRule] = []
+    for name, sql, function_id in rules_of(template, root):
+        spec = functions[function_id]
+        handler = spec.load()
+        if services is not None and spec._module is not None and hasattr(spec._module, "use_services"):
+            spec._module.use_services(services)
+        out.append(LocalRule(name, sql, spec, handler))
+    return out
+
+
+@dataclass
+class LocalIot:
+    """Everything ``start_local_iot`` started; ``stop()`` stops it in reverse order."""
+
+    port: int
+    broker: BrokerHandle
+    engine: RuleEngine
+    fleet: SpeakerFleet | None = None
+    credentials: dict[str, str] = field(default_factory=dict)
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "broker": "ok" if self.broker.alive() else "down",
+            "iot_rules": "ok" if self.engine.alive() else "down",
+            "speakers_online": self.fleet.online() if self.fleet else 0,
+        }
+
+    def stop(self) -> None:
+        if self.fleet is not None:
+            self.fleet.stop()
+        self.engine.stop()
+        self.broker.stop()
+
+
+def start_local_iot(
+    resources: LocalResources,
+    settings: Settings,
+    data_dir: str | Path,
+    *,
+    services: Services | None = None,
+    port: int | None = None,
+    start_speakers: bool = True,
+    commune_ids: tuple[str, ...] = ("giao-phong",),
+) -> LocalIot:
+    """Start mosquitto (per-device credentials, ACL), the IoT-rule emulator and the demo speakers.
+
+    ``settings.mqtt_port`` is used unless ``port`` is given; credentials are derived from
+    ``settings.command_key`` (``broker.device_password``) for every demo thing of ``commune_ids``.
+    """
+    from smartcommune_local.broker import device_credentials, start_broker
+    from smartcommune_local.devices_demo import demo_things
+
+    port = port or settings.mqtt_port
+    settings = settings.model_copy(update={"mqtt_port": port, "fanout_transport": "mqtt"})
+    things = [t for c in commune_ids for t in demo_things(c)]
+    credentials = device_credentials(settings.command_key, things)
+    credentials[settings.mqtt_username] = settings.mqtt_password
+    broker = start_broker(Path(data_dir), port, credentials, platform_username=settings.mqtt_username)
+    try:
+        engine = RuleEngine(load_rules(resources.template, services), settings)
+        engine.start()
+        fleet = None
+        if start_speakers:
+            from smartcommune_local.speakers import start_speakers as _start_speakers
+
+            fleet = _start_speakers(settings, Path(data_dir), commune_ids=commune_ids)
+    except Exception:
+        broker.stop()
+        raise
+    return LocalIot(port=port, broker=broker, engine=engine, fleet=fleet, credentials=credentials)
