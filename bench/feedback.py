@@ -251,75 +251,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def patch_moto_dynamodb() -> None:
-    """Make moto's DynamoDB a serial emulator with cheap transaction rollback (the emulator only).
-
-    moto's ``transact_write_items`` deep-copies the whole table once per operation of every transaction (a
-    submission writes six items: six copies of a table that grows to ~10,000 items) and its server handles
-    requests on threads without a lock, so concurrent transactions crash inside ``deepcopy`` ("dictionary
-    changed size during iteration"). Here each DynamoDB request runs under one lock, as a single-partition
-    DynamoDB would serialise conflicting writes, and a transaction keeps copies of only the items it touches
-    and restores them if it is cancelled — the same all-or-nothing outcome.
-    """
-    import copy as copy_module
-
-    from moto.dynamodb import models
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.table import Table
-    from moto.dynamodb.responses import DynamoHandler
-
-    if getattr(DynamoDBBackend, "_bench_patched", False):
-        return
-    lock = threading.RLock()
-    handle = DynamoHandler.call_action
-
-    def serial_call_action(self: Any) -> Any:
-        with lock:
-            return handle(self)
-
-    class _NoTableCopy:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(copy_module, name)
-
-        @staticmethod
-        def deepcopy(value: Any, memo: Any = None) -> Any:
-            return value if isinstance(value, Table) else copy_module.deepcopy(value, memo)
-
-    transact = DynamoDBBackend.transact_write_items
-
-    def cheap_transact(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        saved: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
-        for entry in transact_items:
-            op_type, op = next(iter(entry.items()))
-            table = self.get_table(op["TableName"])
-            if op_type == "Put":
-                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
-                if table.range_key_attr is not None:
-                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
-            else:
-                key = op["Key"]
-            current = self.get_item(op["TableName"], key)
-            saved.append(
-                (op["TableName"], key, copy_module.deepcopy(current.to_json()["Attributes"]) if current else None)
-            )
-        models.copy = _NoTableCopy()  # type: ignore[assignment]
-        try:
-            transact(self, transact_items)
-        except Exception:
-            for name, key, attributes in reversed(saved):
-                if attributes is None:
-                    self.delete_item(name, key)
-                else:
-                    self.put_item(name, attributes)
-            raise
-        finally:
-            models.copy = copy_module
-
-    DynamoHandler.call_action = serial_call_action  # type: ignore[method-assign]
-    DynamoDBBackend.transact_write_items = cheap_transact  # type: ignore[method-assign]
-    DynamoDBBackend._bench_patched = True  # type: ignore[attr-defined]
-
-
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -328,6 +259,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 @benchmark("feedback_load")
 def feedback_load() -> dict[str, Any]:
     """The local stack started in this process (as ``smartcommune up`` does) on free ports and a temporary DATA_DIR."""
+    from smartcommune_local.moto_patches import patch_moto_dynamodb
     from smartcommune_local.stack import LocalStack, StackConfig
 
     patch_moto_dynamodb()

@@ -31,6 +31,9 @@ class Clock:
 @pytest.fixture
 def aws() -> Iterator[LocalResources]:
     """moto with every table, bucket and queue of template.yaml created."""
+    from smartcommune_local.moto_patches import patch_moto_dynamodb
+
+    patch_moto_dynamodb()  # serialise DynamoDB calls as the real service would; moto's threads lose updates
     with mock_aws():
         session = boto3.Session(region_name="ap-southeast-1")
         yield create_resources(session, endpoint_url=None)

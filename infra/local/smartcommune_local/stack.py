@@ -202,7 +202,10 @@ class LocalStack:
         log.info("%s: %.2f s", name, self.timings[name])
 
     def _start_moto(self) -> None:
+        from smartcommune_local.moto_patches import patch_moto_dynamodb
         from smartcommune_local.persistence import tracking_moto_server
+
+        patch_moto_dynamodb()  # concurrent requests must not lose conditional writes (see moto_patches)
 
         os.environ.update(
             AWS_ACCESS_KEY_ID="local",

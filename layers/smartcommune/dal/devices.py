@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -466,13 +467,29 @@ class MqttPublisher:
                 self._client = client
             return self._client
 
-    def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
+    def publish_many(self, messages: list[tuple[str, bytes]], attempts: int = 3) -> None:
+        """Publish at QoS 1; messages whose publish was cancelled by a broker restart are sent again.
+
+        Speakers deduplicate by command id, so a message that did arrive before the drop is harmless twice.
+        """
         client = self._connected()
-        if not client.connected.wait(10):
-            raise ConnectionError("MQTT broker unreachable")
-        futures = [client.publish(t, p, 1) for t, p in messages]
-        for f in futures:
-            f.result(30)
+        pending = messages
+        for attempt in range(attempts):
+            if not client.connected.wait(10):
+                raise ConnectionError("MQTT broker unreachable")
+            futures = [(message, client.publish(message[0], message[1], 1)) for message in pending]
+            failed: list[tuple[str, bytes]] = []
+            for message, future in futures:
+                try:
+                    future.result(30)
+                except Exception:  # the connection dropped under us (awscrt cancels the clean session's requests)
+                    if attempt == attempts - 1:
+                        raise
+                    failed.append(message)
+            if not failed:
+                return
+            pending = failed
+            time.sleep(0.2 * (attempt + 1))  # let the client notice the drop and reconnect
 
     def close(self) -> None:
         with self._lock:

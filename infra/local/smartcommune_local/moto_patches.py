@@ -1,0 +1,80 @@
+"""Fixes to moto's DynamoDB emulator (only the emulator: nothing here runs in AWS).
+
+Used by the local stack, the tests and the benchmarks, so that what they observe is what DynamoDB guarantees:
+moto handles concurrent requests on threads without a lock, so two concurrent conditional transactions can both
+pass their conditions and both write — a lost update DynamoDB would never allow.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+
+def patch_moto_dynamodb() -> None:
+    """Make moto's DynamoDB a serial emulator with cheap transaction rollback (the emulator only).
+
+    moto's ``transact_write_items`` deep-copies the whole table once per operation of every transaction (a
+    submission writes six items: six copies of a table that grows to ~10,000 items) and its server handles
+    requests on threads without a lock, so concurrent transactions crash inside ``deepcopy`` ("dictionary
+    changed size during iteration"). Here each DynamoDB request runs under one lock, as a single-partition
+    DynamoDB would serialise conflicting writes, and a transaction keeps copies of only the items it touches
+    and restores them if it is cancelled — the same all-or-nothing outcome.
+    """
+    import copy as copy_module
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
+
+    if getattr(DynamoDBBackend, "_smartcommune_patched", False):
+        return
+    lock = threading.RLock()
+    handle = DynamoHandler.call_action
+
+    def serial_call_action(self: Any) -> Any:
+        with lock:
+            return handle(self)
+
+    class _NoTableCopy:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copy_module, name)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else copy_module.deepcopy(value, memo)
+
+    transact = DynamoDBBackend.transact_write_items
+
+    def cheap_transact(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
+        for entry in transact_items:
+            op_type, op = next(iter(entry.items()))
+            table = self.get_table(op["TableName"])
+            if op_type == "Put":
+                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
+            else:
+                key = op["Key"]
+            current = self.get_item(op["TableName"], key)
+            saved.append(
+                (op["TableName"], key, copy_module.deepcopy(current.to_json()["Attributes"]) if current else None)
+            )
+        models.copy = _NoTableCopy()  # type: ignore[assignment]
+        try:
+            transact(self, transact_items)
+        except Exception:
+            for name, key, attributes in reversed(saved):
+                if attributes is None:
+                    self.delete_item(name, key)
+                else:
+                    self.put_item(name, attributes)
+            raise
+        finally:
+            models.copy = copy_module
+
+    DynamoHandler.call_action = serial_call_action  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = cheap_transact  # type: ignore[method-assign]
+    DynamoDBBackend._smartcommune_patched = True  # type: ignore[attr-defined]
