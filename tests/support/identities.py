@@ -250,12 +250,23 @@ class InMemoryStaff:
 @dataclass
 class InMemorySessions:
     sessions: dict[str, Session] = field(default_factory=dict)
+    # The account stores the sessions are read together with (as the DynamoDB store batches both reads).
+    citizens: Any = None
+    staff: Any = None
 
     def put(self, session: Session) -> None:
         self.sessions[session.token_hash] = session
 
     def get(self, token_hash: str) -> Session | None:
         return self.sessions.get(token_hash)
+
+    def get_with_account(self, token_hash: str, kind: str, commune_id: str, subject_id: str) -> tuple[Any, Any]:
+        session = self.sessions.get(token_hash)
+        if kind == "citizen":
+            account = self.citizens.get(commune_id, subject_id) if self.citizens is not None else None
+        else:
+            account = self.staff.get(commune_id, subject_id) if self.staff is not None else None
+        return session, account
 
     def delete(self, token_hash: str) -> None:
         self.sessions.pop(token_hash, None)

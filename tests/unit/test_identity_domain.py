@@ -47,7 +47,7 @@ class World:
         self.sms = RecordingSms()
         self.citizens = InMemoryCitizens()
         self.staff = InMemoryStaff()
-        self.sessions = InMemorySessions()
+        self.sessions = InMemorySessions(citizens=self.citizens, staff=self.staff)
         self.otps = InMemoryOtps()
         self.service = IdentityService(
             policy=policy,
@@ -194,6 +194,21 @@ def test_sessions_expire_and_logout_deletes_them(world):
         world.service.authenticate(token)
     with pytest.raises(UnauthenticatedError):
         world.service.authenticate("made-up-token")
+
+
+def test_a_token_whose_prefix_names_another_account_is_refused(world):
+    # Given two citizens with sessions
+    token_a = world.sign_in()
+    token_b = world.sign_in("+84987654321")
+    a = world.service.authenticate(token_a)
+    b = world.service.authenticate(token_b)
+    # When someone swaps the account named in A's token for B's (the prefix is readable, not secret)
+    kind, commune, _, secret = token_a.split(".", 3)
+    forged = f"{kind}.{commune}.{b.subject_id}.{secret}"
+    # Then the session is not found: only the hash of the whole genuine token finds it
+    with pytest.raises(UnauthenticatedError):
+        world.service.authenticate(forged)
+    assert a.subject_id != b.subject_id
 
 
 def test_staff_lockout_after_repeated_failures(world):

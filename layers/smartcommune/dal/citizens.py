@@ -66,6 +66,13 @@ class CitizenLookupItem(MainTable, discriminator="citizen_lookup"):
     citizen_id = UnicodeAttribute()
 
 
+def citizen_key(commune_id: str, citizen_id: str) -> tuple[str, str]:
+    """The (PK, SK) of a citizen's profile; :class:`ValueError` for an id that cannot be one."""
+    if not _ID.match(citizen_id):
+        raise ValueError("not a citizen id")
+    return _pk(commune_id, citizen_id), "PROFILE"
+
+
 def _pk(commune_id: str, citizen_id: str) -> str:
     return commune_pk(commune_id, "CITIZEN", citizen_id)
 
@@ -100,7 +107,7 @@ def _to_item(citizen: Citizen) -> CitizenItem:
     return item
 
 
-def _to_citizen(item: CitizenItem) -> Citizen:
+def to_citizen(item: CitizenItem) -> Citizen:
     return Citizen(
         id=item.citizen_id,
         commune_id=item.commune_id,
@@ -166,7 +173,7 @@ class CitizenRepository:
             item = CitizenItem.get(_pk(commune_id, citizen_id), "PROFILE", consistent_read=True)
         except CitizenItem.DoesNotExist:
             return None
-        return _to_citizen(item)
+        return to_citizen(item)
 
     def _by_lookup(self, commune_id: str, what: str, value: str) -> Citizen | None:
         try:
@@ -288,6 +295,6 @@ class CitizenRepository:
             last_evaluated_key=start,
             page_size=200 if condition is not None else limit,
         )
-        citizens = [_to_citizen(item) for item in results if isinstance(item, CitizenItem)]
+        citizens = [to_citizen(item) for item in results if isinstance(item, CitizenItem)]
         last_key = results.last_evaluated_key if len(citizens) == limit else None
         return citizens, encode_cursor(last_key) if last_key else None

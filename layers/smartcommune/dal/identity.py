@@ -20,7 +20,7 @@ carry ``ttl`` so DynamoDB removes them; code still checks expiry itself, since T
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from smartcommune.dal.audit import AuditRepository
     from smartcommune.models.audit import AuditRecord
+    from smartcommune.models.citizens import Citizen
 
 
 def _epoch(moment: datetime) -> int:
@@ -209,6 +210,36 @@ class SessionRepository:
             item = SessionItem.get(f"SESSION#{token_hash}", "SESSION")
         except SessionItem.DoesNotExist:
             return None
+        return self._to_session(token_hash, item)
+
+    def get_with_account(
+        self, token_hash: str, kind: Literal["citizen", "staff"], commune_id: str, subject_id: str
+    ) -> tuple[Session | None, Citizen | StaffRecord | None]:
+        """Session and account in one ``BatchGetItem`` (the request path's only read for authentication)."""
+        from smartcommune.dal.citizens import CitizenItem, citizen_key, to_citizen
+
+        try:
+            account_key = (
+                citizen_key(commune_id, subject_id)
+                if kind == "citizen"
+                else (_staff_pk(commune_id, subject_id), "ACCOUNT")
+            )
+        except ValueError:  # a forged prefix that cannot even form a key
+            return None, None
+        session: Session | None = None
+        account: Citizen | StaffRecord | None = None
+        keys = [(f"SESSION#{token_hash}", "SESSION"), account_key]
+        for item in MainTable.batch_get(keys, consistent_read=True):
+            if isinstance(item, SessionItem):
+                session = self._to_session(token_hash, item)
+            elif isinstance(item, CitizenItem) and kind == "citizen":
+                account = to_citizen(item)
+            elif isinstance(item, StaffAccountItem) and kind == "staff":
+                account = _to_record(item)
+        return session, account
+
+    @staticmethod
+    def _to_session(token_hash: str, item: SessionItem) -> Session:
         return Session(
             token_hash=token_hash,
             subject_id=item.subject_id,

@@ -66,9 +66,21 @@ class PiiHasher:
         return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()
 
 
-def new_token() -> str:
-    """A session token: 32 random bytes, URL-safe base64."""
-    return secrets.token_urlsafe(32)
+def new_token(kind: Literal["citizen", "staff"] = "citizen", commune_id: str = "", subject_id: str = "") -> str:
+    """A session token: ``<c|s>.<commune>.<subject>.<32 random bytes, URL-safe base64>``.
+
+    The prefix names the account, which is no secret; it lets :meth:`IdentityService.authenticate` read the session
+    and the account in one request. Only the whole token's hash finds the session, so the prefix grants nothing.
+    """
+    return f"{kind[0]}.{commune_id}.{subject_id}.{secrets.token_urlsafe(32)}"
+
+
+def parse_token(token: str) -> tuple[Literal["citizen", "staff"], str, str] | None:
+    """``(kind, commune_id, subject_id)`` named by a token's prefix, or ``None`` if it has none."""
+    parts = token.split(".", 3)
+    if len(parts) != 4 or parts[0] not in ("c", "s") or not parts[1] or not parts[2] or not parts[3]:
+        return None
+    return ("citizen" if parts[0] == "c" else "staff"), parts[1], parts[2]
 
 
 def token_hash(token: str) -> str:
@@ -188,6 +200,12 @@ class SessionStore(Protocol):
     def put(self, session: Session) -> None: ...
 
     def get(self, token_hash: str) -> Session | None: ...
+
+    def get_with_account(
+        self, token_hash: str, kind: Literal["citizen", "staff"], commune_id: str, subject_id: str
+    ) -> tuple[Session | None, Citizen | StaffRecord | None]:
+        """The session and the account it names, read together (one request)."""
+        ...
 
     def delete(self, token_hash: str) -> None: ...
 
@@ -592,7 +610,7 @@ class IdentityService:
 
     def _issue(self, who: PrincipalView, now: datetime) -> SessionIssued:
         ttl = self.policy.citizen_session_ttl_s if who.kind == "citizen" else self.policy.staff_session_ttl_s
-        token = new_token()
+        token = new_token(who.kind, who.commune_id, who.subject_id)
         session = Session(
             token_hash=token_hash(token),
             subject_id=who.subject_id,
@@ -621,14 +639,23 @@ class IdentityService:
     def authenticate(self, token: str) -> Principal:
         """The principal behind a session token; :class:`UnauthenticatedError` if unknown, expired or locked.
 
-        The account is read on every call, so locking it (or changing a staff member's roles) applies at once.
+        The account is read with the session on every call (one batched read: the token's prefix names the
+        account), so locking it (or changing a staff member's roles) applies at once.
         """
         now = self._clock()
-        session = self._sessions.get(token_hash(token))
-        if session is None or session.expires_at <= now:
+        named = parse_token(token)
+        if named is None:
+            raise UnauthenticatedError(*_SESSION_GONE)
+        kind, commune_id, subject_id = named
+        session, account = self._sessions.get_with_account(token_hash(token), kind, commune_id, subject_id)
+        if (
+            session is None
+            or session.expires_at <= now
+            or (session.subject_kind, session.commune_id, session.subject_id) != named
+        ):
             raise UnauthenticatedError(*_SESSION_GONE)
         if session.subject_kind == "citizen":
-            citizen = self._citizens.get(session.commune_id, session.subject_id)
+            citizen = account if isinstance(account, Citizen) else None
             if citizen is None:
                 raise UnauthenticatedError(*_SESSION_GONE)
             if citizen.status == "locked" or (
@@ -642,7 +669,7 @@ class IdentityService:
             roles: frozenset[Role] = frozenset({Role.CITIZEN})
             name = _citizen_name(citizen)
         else:
-            record = self._staff.get(session.commune_id, session.subject_id)
+            record = account if isinstance(account, StaffRecord) else None
             if record is None or record.account.status == "locked":
                 raise UnauthenticatedError(*_SESSION_GONE)
             roles = frozenset(record.account.roles)
