@@ -237,7 +237,7 @@ def dynamodb_calls() -> dict[str, Any]:  # noqa: PLR0915 - one scripted run
         "note": (
             "submit/inbox/get count the feedback service's DynamoDB calls on a warm process (the commune and its "
             "fields are cached for 60 s; submit_calls_cold includes reading them). Each HTTP request also makes "
-            "the session and account look-ups of authentication (auth_calls_per_request)."
+            "authentication's read of session and account (auth_calls_per_request; one BatchGetItem)."
         ),
     }
 
