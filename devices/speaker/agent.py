@@ -8,8 +8,12 @@ For every message on ``sc/<commune>/speakers/<thing>/cmd`` the agent:
    replay): a second delivery gets a ``duplicate`` ack;
 3. refuses a command past its ``expires_at`` (``expired`` ack) — e.g. one queued while the speaker was offline;
 4. acks ``received``, fetches the audio URL and verifies its SHA-256 (``failed`` on mismatch);
-5. waits until ``start_at`` (or plays at once if that is past and the command still valid), "plays", and acks
-   ``started`` and ``finished`` with the actual times taken from a high-resolution clock.
+5. waits until ``start_at`` (or plays at once if that is past and the command still valid), then hands it to the
+   :class:`~devices.speaker.queue.PlayQueue`: an emergency plays at once, interrupting what plays; a priority
+   item waiting plays before waiting normal items; normal items play in start order; an item that expires while
+   it waits is acked ``expired``;
+6. "plays", and acks ``started`` and ``finished`` with the actual times taken from a high-resolution clock (an
+   item that waited acks the time it really started).
 
 Playback is simulated here (the local stack has no amplifier); a real device plugs a player into
 :class:`AgentRuntime`. A heartbeat goes out every ``heartbeat_s`` (QoS 0) and desired-volume deltas are applied
@@ -39,6 +43,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from devices.speaker.queue import PlayQueue, QueueItem, Step
 from smartcommune.models.broadcast import (
     AckState,
     CommandAck,
@@ -245,6 +250,7 @@ class SpeakerAgent:
         self.plays: list[PlayRecord] = []
         self.acks: list[CommandAck] = []
         self._current: PlayRecord | None = None
+        self._queue: PlayQueue[PlayCommand] = PlayQueue()
         self._running = False
         self._heartbeat_generation = 0
         self.client: MqttClient | None = None
@@ -366,31 +372,41 @@ class SpeakerAgent:
             self._ack(command.command_id, "failed", self.runtime.clock(), str(exc)[:300])
             return
         when = max(command.start_at.timestamp(), self.runtime.clock.timestamp())
-        self.runtime.scheduler.at(when, lambda: self._play(command))
+        self.runtime.scheduler.at(when, lambda: self._due(command))
 
-    def _play(self, command: PlayCommand) -> None:
-        clock = self.runtime.clock
-        started = clock()
-        if started >= command.expires_at:
-            self._ack(command.command_id, "expired", started, "expired before start / hết hạn trước khi phát")
-            return
+    def _due(self, command: PlayCommand) -> None:
+        """The command's start time has come: the play queue decides whether it starts, interrupts or waits."""
+        item: QueueItem[PlayCommand] = QueueItem(
+            command_id=command.command_id,
+            priority=command.priority,
+            start_at=command.start_at.timestamp(),
+            expires_at=command.expires_at.timestamp(),
+            payload=command,
+        )
         with self._lock:
-            current = self._current
-            if current is not None:
-                if command.priority != "emergency":
-                    # a normal/priority item waits for the one playing; a real player keeps a queue
-                    self.runtime.scheduler.at(clock.timestamp() + 0.05, lambda: self._play(command))
-                    return
-                current.interrupted = True
-            volume = command.volume
-            record = PlayRecord(
-                command_id=command.command_id,
-                bulletin_id=command.bulletin_id,
-                priority=command.priority,
-                scheduled_at=command.start_at,
-                started_at=started,
-                volume=volume,
-            )
+            step = self._queue.due(item, self.runtime.clock.timestamp())
+            if step.interrupted is not None and self._current is not None:
+                self._current.interrupted = True
+        self._apply(step, "expired before start / hết hạn trước khi phát")
+
+    def _apply(self, step: Step[PlayCommand], expired_detail: str) -> None:
+        for dropped in step.expired:
+            self._ack(dropped.command_id, "expired", self.runtime.clock(), expired_detail)
+        if step.start is not None:
+            self._start(step.start.payload)
+
+    def _start(self, command: PlayCommand) -> None:
+        # ``started`` carries the actual start: later than ``start_at`` when the item waited in the queue
+        started = self.runtime.clock()
+        record = PlayRecord(
+            command_id=command.command_id,
+            bulletin_id=command.bulletin_id,
+            priority=command.priority,
+            scheduled_at=command.start_at,
+            started_at=started,
+            volume=command.volume,
+        )
+        with self._lock:
             self._current = record
             self.plays.append(record)
         self._ack(command.command_id, "started", started)
@@ -403,12 +419,15 @@ class SpeakerAgent:
         finished = self.runtime.clock()
         with self._lock:
             record.finished_at = finished
+            step: Step[PlayCommand] = Step()
             if self._current is record:
                 self._current = None
+                step = self._queue.finished(record.command_id, finished.timestamp())
         if record.interrupted:
             self._ack(record.command_id, "failed", finished, "interrupted by an emergency / bị ngắt bởi tin khẩn")
         else:
             self._ack(record.command_id, "finished", finished)
+        self._apply(step, "expired while waiting / hết hạn khi đang chờ phát")
 
     # -- outgoing
 

@@ -1,4 +1,7 @@
-"""Speaker acks and heartbeats -> delivery state and live speaker state.
+"""Speaker acks and heartbeats -> delivery state, live speaker state and uptime statistics.
+
+Each heartbeat also claims its 30 s slot (``domain.devices.heartbeat_slot``) and, the first time, adds 30 s to the
+speaker's uptime counters of the day and the month (``GET /devices/speakers/{thing}/stats``).
 
 In AWS the IoT topic rules of ``template.yaml`` invoke this with the message plus the topic parts::
 
@@ -18,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from smartcommune.api.services import Services
+from smartcommune.domain.devices import heartbeat_slot
 from smartcommune.domain.wiring_devices import device_fanout, shadow_store
+from smartcommune.errors import NotFoundError
 from smartcommune.models.broadcast import CommandAck, Heartbeat
 from smartcommune.observability import logger
 
@@ -52,17 +57,30 @@ def handle(event: dict[str, Any], services: Services) -> dict[str, Any]:
             fanout.registry(commune_id).record_command_state(thing, ack.command_id, ack.state, received_at)
             return {"ok": row is not None, "state": row.state if row else None}
         if kind == "heartbeat":
-            beat = Heartbeat.model_validate(message)
-            if beat.thing != thing:
-                return {"ok": False, "reason": "thing mismatch"}
-            previous = fanout.registry(commune_id).record_heartbeat(thing, received_at, beat.volume, beat.playing)
-            if previous != beat.volume:
-                services.get(shadow_store).report(thing, {"volume": beat.volume})
-            return {"ok": True}
+            return _heartbeat(Heartbeat.model_validate(message), commune_id, thing, received_at, services)
     except ValidationError as exc:
         logger.warning("malformed device message", extra={"kind": kind, "thing": thing, "errors": exc.error_count()})
         return {"ok": False, "reason": "invalid"}
     return {"ok": False, "reason": f"unknown kind {kind!r}"}
+
+
+def _heartbeat(
+    beat: Heartbeat, commune_id: str, thing: str, received_at: datetime, services: Services
+) -> dict[str, Any]:
+    if beat.thing != thing:
+        return {"ok": False, "reason": "thing mismatch"}
+    slot = heartbeat_slot(beat.at, received_at)  # uptime statistics: one count per 30 s slot
+    try:
+        previous = (
+            services.get(device_fanout)
+            .registry(commune_id)
+            .record_heartbeat(thing, received_at, beat.volume, beat.playing, slot=slot)
+        )
+    except NotFoundError:
+        return {"ok": False, "reason": "unknown thing"}
+    if previous != beat.volume:
+        services.get(shadow_store).report(thing, {"volume": beat.volume})
+    return {"ok": True}
 
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -7,6 +7,8 @@ every later run only copies them.
 from __future__ import annotations
 
 import json
+import os
+import struct
 import subprocess
 import sys
 import zipfile
@@ -15,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from smartcommune_local.packaging import PackageResult, package
+from smartcommune_local.packaging import GLIBC_LIBRARIES, LAMBDA_GLIBC, PackageResult, glibc_versions_needed, package
 from smartcommune_local.template import REPO_ROOT, TEMPLATE_PATH
 
 # cfn-lint rules we ignore, each with its reason. Errors AND warnings fail the build otherwise.
@@ -80,18 +82,21 @@ def test_the_api_function_gets_the_layer_and_the_environment_through_globals(sam
     # Given the merged template
     handler = sam["Resources"]["APIHandler"]["Properties"]
     function_globals = sam["Globals"]["Function"]
-    # Then Chalice's function runs app.app on arm64, with the shared layer and the deployment's names
+    # Then Chalice's function runs app.app on x86_64 (the TTS layer's architecture), with the shared layer, the
+    # TTS layer and the deployment's names
     assert handler["Handler"] == "app.app"
     assert (
-        handler["Architectures"]
-        == ["arm64"]
-        == sam["Resources"]["SharedLayer"]["Properties"]["CompatibleArchitectures"]
+        handler["Architectures"] == ["x86_64"] == sam["Resources"]["TtsLayer"]["Properties"]["CompatibleArchitectures"]
     )
+    assert "x86_64" in sam["Resources"]["SharedLayer"]["Properties"]["CompatibleArchitectures"]
     layers = function_globals["Layers"] + handler.get("Layers", [])
-    assert layers == [{"Ref": "SharedLayer"}]
+    assert layers == [{"Ref": "SharedLayer"}, {"Ref": "TtsLayer"}]
     env = function_globals["Environment"]["Variables"] | handler.get("Environment", {}).get("Variables", {})
     assert env["SMARTCOMMUNE_TABLE_NAME"] == {"Ref": "MainTable"}
     assert env["SMARTCOMMUNE_SMS_QUEUE_URL"] == {"Ref": "SmsQueue"}
+    assert env["SMARTCOMMUNE_TTS_ESPEAK_PATH"] == "/opt/bin/espeak-ng"
+    assert env["SMARTCOMMUNE_TTS_LAME_PATH"] == "/opt/bin/lame"
+    assert env["SMARTCOMMUNE_TTS_ESPEAK_DATA_PATH"] == "/opt/share/espeak-ng-data"
     # And its timeout fits API Gateway's 29 s limit
     assert handler["Timeout"] <= 29
 
@@ -138,8 +143,9 @@ def test_the_layer_ships_the_package_and_its_dependencies_but_not_boto3(packaged
     assert (site / "smartcommune" / "api" / "router.py").is_file()
     for dependency in ("pydantic", "pydantic_core", "pynamodb", "aws_lambda_powertools"):
         assert (site / dependency).is_dir(), dependency
-    # Built for Lambda's arm64 runtime, not for this machine
+    # Built for both of Lambda's architectures (arm64 for most functions, x86_64 for the API), whatever this machine
     assert list((site / "pydantic_core").glob("*cpython-311-aarch64-linux-gnu.so"))
+    assert list((site / "pydantic_core").glob("*cpython-311-x86_64-linux-gnu.so"))
     for provided in ("boto3", "botocore", "s3transfer", "urllib3"):
         assert not (site / provided).exists(), f"{provided} ships with the Lambda runtime"
     # Compiled ahead, because /opt is read-only in Lambda
@@ -161,6 +167,7 @@ def test_code_paths_point_at_the_code_from_the_packaged_template(packaged, sam):
         if resource["Type"].startswith("AWS::Serverless::") and isinstance(uri, str):
             assert (base / uri).exists(), f"{logical_id}: {uri}"
     assert (base / sam["Resources"]["SharedLayer"]["Properties"]["ContentUri"]).resolve() == packaged.layer_dir
+    assert (base / sam["Resources"]["TtsLayer"]["Properties"]["ContentUri"]).resolve() == packaged.tts_layer_dir
 
 
 def test_packaging_again_gives_the_same_template(packaged, sam):
@@ -169,3 +176,75 @@ def test_packaging_again_gives_the_same_template(packaged, sam):
     # Then nothing changed, and the cached wheels made it quick
     assert json.loads(again.template_path.read_text(encoding="utf-8")) == sam
     assert again.seconds < 30
+
+
+# ---------------------------------------------------------------- the TTS layer
+
+
+def _layer_env(layer: Path) -> dict[str, str]:
+    """What Lambda gives a process with the layer at /opt: its lib/ on the library path, plus our data path."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "LD_LIBRARY_PATH": str(layer / "lib"),
+        "ESPEAK_DATA_PATH": str(layer / "share" / "espeak-ng-data"),
+    }
+
+
+def test_the_tts_layer_has_the_lambda_layout(packaged):
+    layer = packaged.tts_layer_dir
+    assert layer == packaged.build_dir / "tts-layer"
+    assert os.access(layer / "bin" / "espeak-ng", os.X_OK) and os.access(layer / "bin" / "lame", os.X_OK)
+    assert (layer / "lib" / "libespeak-ng.so.1").is_file() and (layer / "lib" / "libmp3lame.so.0").is_file()
+    data = layer / "share" / "espeak-ng-data"
+    assert (data / "vi_dict").is_file() and (data / "phontab").is_file()
+    # Other languages' dictionaries are left out (the layer stays small)
+    assert not (data / "cmn_dict").exists()
+    # And no glibc: Lambda's own is used
+    assert not [p.name for p in (layer / "lib").iterdir() if p.name in GLIBC_LIBRARIES or p.name.startswith("ld-")]
+
+
+def test_the_tts_layer_is_self_contained_and_fits_lambdas_glibc(packaged):
+    layer = packaged.tts_layer_dir
+    for program in ("espeak-ng", "lame"):
+        # Every library the programs load, besides glibc, resolves inside the layer
+        output = subprocess.run(
+            ["ldd", str(layer / "bin" / program)], env=_layer_env(layer), capture_output=True, text=True, check=True
+        ).stdout
+        for line in output.splitlines():
+            name, arrow, target = line.strip().partition(" => ")
+            if arrow and name not in GLIBC_LIBRARIES:
+                assert target.startswith(str(layer / "lib") + "/"), line
+    # And nothing needs a newer glibc than Amazon Linux 2023's 2.34
+    for path in [*(layer / "bin").iterdir(), *(layer / "lib").iterdir()]:
+        assert max(glibc_versions_needed(path), default=(0,)) <= LAMBDA_GLIBC, path.name
+
+
+def test_espeak_ng_and_lame_from_the_layer_speak_vietnamese(packaged, tmp_path):
+    layer = packaged.tts_layer_dir
+    env = _layer_env(layer)
+    text = "Thông báo khẩn của Ủy ban nhân dân xã Giao Phong: bà con chú ý phòng chống bão."
+    # When espeak-ng runs from the layer, as the API runs it in Lambda
+    wav = subprocess.run(
+        [str(layer / "bin" / "espeak-ng"), "-v", "vi", "-s", "145", "--stdin", "--stdout"],
+        input=text.encode("utf-8"), env=env, capture_output=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    # Then it writes a mono 16-bit WAV of a few seconds of speech with the Vietnamese voice
+    assert wav[:4] == b"RIFF" and wav[8:16] == b"WAVEfmt "
+    channels, rate = struct.unpack("<HI", wav[22:28])
+    bits = struct.unpack("<H", wav[34:36])[0]
+    assert (channels, bits) == (1, 16)
+    samples = (len(wav) - 44) // 2
+    assert 2.0 < samples / rate < 20.0
+    # A different text is different audio (the voice really reads it)
+    other = subprocess.run(
+        [str(layer / "bin" / "espeak-ng"), "-v", "vi", "--stdin", "--stdout"],
+        input="Xin chào".encode(), env=env, capture_output=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    assert len(other) < len(wav)
+    # And lame from the layer encodes it to MP3 as dal/tts.py asks
+    mp3 = subprocess.run(
+        [str(layer / "bin" / "lame"), "--quiet", "-m", "m", "-b", "48", "--resample", "22.05", "-", "-"],
+        input=wav, env=env, capture_output=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    assert mp3[0] == 0xFF and mp3[1] & 0xE0 == 0xE0  # starts with an MPEG audio frame
+    assert len(mp3) > 4000

@@ -168,11 +168,42 @@ def test_globals_environment_names_that_code_depends_on():
     assert {"Ref": "SharedLayer"} in TEMPLATE["Globals"]["Function"]["Layers"]
 
 
-def test_overlay_leaves_layers_and_environment_to_globals():
-    # SAM appends Globals lists to a function's own: naming the layer in the overlay would attach it twice
+TTS_ENVIRONMENT = {
+    "SMARTCOMMUNE_TTS_ESPEAK_PATH": "/opt/bin/espeak-ng",
+    "SMARTCOMMUNE_TTS_LAME_PATH": "/opt/bin/lame",
+    "SMARTCOMMUNE_TTS_ESPEAK_DATA_PATH": "/opt/share/espeak-ng-data",
+}
+
+
+def test_overlay_adds_only_the_speech_layer_and_its_paths_to_the_globals():
+    # SAM appends Globals lists to a function's own: naming the shared layer in the overlay would attach it twice
     overlay = load_template(OVERLAY_PATH)["Resources"]["APIHandler"]["Properties"]
-    assert "Layers" not in overlay
-    assert "Environment" not in overlay
+    assert overlay["Layers"] == [{"Ref": "TtsLayer"}]
+    # The API makes speech: espeak-ng, lame and the voice data from the TTS layer mounted at /opt
+    assert overlay["Environment"]["Variables"] == TTS_ENVIRONMENT
+    assert not set(overlay["Environment"]["Variables"]) & set(
+        TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    )
+
+
+def test_the_speech_layer_runs_on_the_architecture_of_the_functions_that_use_it():
+    # Given the TTS layer (built from the build machine's x86_64 Debian packages, docs/tts.md)
+    tts = RESOURCES["TtsLayer"]["Properties"]
+    assert tts["ContentUri"] == ".build/tts-layer/"
+    assert tts["CompatibleArchitectures"] == ["x86_64"]
+    # Then every function that has it runs on x86_64, and the shared layer serves both architectures
+    functions = _of_type("AWS::Serverless::Function")
+    functions["APIHandler"] = MERGED_RESOURCES["APIHandler"]["Properties"]  # Chalice adds its Type and code
+    with_tts = {k for k, p in functions.items() if {"Ref": "TtsLayer"} in p.get("Layers", [])}
+    assert with_tts == {"APIHandler"}
+    assert all(functions[k]["Architectures"] == ["x86_64"] for k in with_tts)
+    assert set(RESOURCES["SharedLayer"]["Properties"]["CompatibleArchitectures"]) == {"arm64", "x86_64"}
+    # And the others stay on the Globals' arm64 (and none asks for the TTS paths without the layer)
+    assert TEMPLATE["Globals"]["Function"]["Architectures"] == ["arm64"]
+    for logical_id, props in functions.items():
+        if logical_id not in with_tts:
+            assert "Architectures" not in props, logical_id
+            assert not set(props.get("Environment", {}).get("Variables", {})) & set(TTS_ENVIRONMENT), logical_id
 
 
 def test_edge_serves_pages_privately_and_the_api_under_api():

@@ -237,6 +237,24 @@ def test_the_citizen_portal_splits_feedback_views_out_of_its_first_load() -> Non
     assert WEB / "citizen" / "feedback.js" in lazy_modules(first)
 
 
+@pytest.mark.parametrize(
+    ("site", "view"),
+    [
+        ("admin", "feedback.js"),
+        ("admin", "stats.js"),
+        ("admin", "broadcast.js"),
+        ("admin", "devices.js"),
+        ("citizen", "alerts.js"),
+    ],
+)
+def test_each_section_view_is_loaded_on_demand_not_with_the_page(site: str, view: str) -> None:
+    # Given a site's first load / Then the view's module is not part of it but is imported on demand (so the
+    # lazy-view budget and the asset checks above cover it)
+    first = transfer_files(WEB / site / "index.html")
+    assert WEB / site / view not in first
+    assert WEB / site / view in lazy_modules(first)
+
+
 def test_every_english_text_of_the_citizen_portal_replaces_plain_text_only() -> None:
     # Given the elements the language switch rewrites (data-en): swapping their text must not drop child elements
     class Marked(HTMLParser):

@@ -1,5 +1,5 @@
 // Staff admin site: sign in, then the sections the account's roles allow (feedback, statistics, citizens, audit).
-// The feedback views are modules loaded on demand (/admin/feedback.js, /admin/stats.js) to keep the first load small.
+// Feedback, statistics, broadcast and loudspeaker views are modules loaded on demand (LAZY) to keep the first load small.
 import { label, t } from '/shared/i18n.js';
 import {
   $,
@@ -30,13 +30,26 @@ const ACCESS = {
   createCitizen: ['admin', 'office'],
   lockCitizen: ['admin', 'office'],
   audit: ['admin'],
+  broadcast: ['admin', 'office', 'culture', 'police', 'health'],
+  approveBulletin: ['admin'],
+  devices: ['admin', 'culture'],
 };
 const SECTIONS = [
   { view: 'feedback', title: 'Phản ánh, kiến nghị', text: 'Tiếp nhận, giao xử lý, theo dõi hạn, duyệt và công khai.' },
   { view: 'stats', title: 'Thống kê phản ánh', text: 'Theo lĩnh vực, đơn vị, xóm; tỉ lệ đúng hạn; mức hài lòng.' },
   { view: 'citizens', title: 'Công dân', text: 'Tra cứu, thêm mới, khóa và mở khóa tài khoản công dân.' },
   { view: 'audit', title: 'Nhật ký hệ thống', text: 'Mọi thay đổi của cán bộ, có kiểm tra toàn vẹn.' },
+  { view: 'broadcast', title: 'Truyền thanh', text: 'Soạn, duyệt, thu hồi bản tin; báo cáo phát trên từng loa.' },
+  { view: 'devices', title: 'Loa truyền thanh', text: 'Trạng thái trực tuyến và âm lượng của các loa.' },
 ];
+// Views drawn by modules loaded on demand (literal import()s, so the page-size checks follow them).
+const LAZY = {
+  feedback: () => import('/admin/feedback.js'),
+  stats: () => import('/admin/stats.js'),
+  broadcast: () => import('/admin/broadcast.js'),
+  devices: () => import('/admin/devices.js'),
+};
+const VIEWS = ['citizens', 'audit', ...Object.keys(LAZY)];
 const PAGE_SIZE = 20;
 
 // The token lives in sessionStorage: closing the browser on a shared office computer signs the staff out.
@@ -61,8 +74,8 @@ function showSignIn(message) {
   me = null;
   citizenState.loaded = false;
   auditState.loaded = false;
-  for (const id of ['home', 'citizens', 'audit', 'feedback', 'stats', 'nav', 'user-box']) show($(`#${id}`), false);
-  for (const id of ['#feedback', '#stats']) $(id).replaceChildren();
+  for (const id of ['home', ...VIEWS, 'nav', 'user-box']) show($(`#${id}`), false);
+  for (const id of Object.keys(LAZY)) $(`#${id}`).replaceChildren();
   // A shared office computer must not keep the previous user's data on the page.
   for (const table of ['#citizens-table', '#audit-table']) $(`${table} tbody`).replaceChildren();
   for (const box of ['#citizens-alert', '#audit-alert', '#verify-result', '#page-alert']) clearProblems(null, $(box));
@@ -124,10 +137,7 @@ async function enter() {
   show($('#user-box'), true);
   show($('#signin'), false);
   show($('#nav'), true);
-  show($('a[data-view="citizens"]'), can('citizens'));
-  show($('a[data-view="audit"]'), can('audit'));
-  show($('a[data-view="feedback"]'), can('feedback'));
-  show($('a[data-view="stats"]'), can('stats'));
+  for (const view of VIEWS) show($(`a[data-view="${view}"]`), can(view));
   show($('#new-citizen-toggle'), can('createCitizen'));
   renderHome();
   route();
@@ -150,24 +160,24 @@ function renderHome() {
 function route() {
   if (!me) return;
   const [wanted, ...rest] = (window.location.hash.replace(/^#\/?/, '') || 'home').split('/');
-  const view = ['citizens', 'audit', 'feedback', 'stats'].includes(wanted) ? wanted : 'home';
+  const view = VIEWS.includes(wanted) ? wanted : 'home';
   const allowed = view === 'home' || can(view) ? view : 'home';
-  for (const id of ['home', 'citizens', 'audit', 'feedback', 'stats']) show($(`#${id}`), id === allowed);
+  for (const id of ['home', ...VIEWS]) show($(`#${id}`), id === allowed);
   for (const link of $$('#nav a')) {
     if (link.dataset.view === allowed) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   if (allowed === 'citizens' && !citizenState.loaded) loadCitizens(true);
   if (allowed === 'audit' && !auditState.loaded) loadAudit(true);
-  if (allowed === 'feedback' || allowed === 'stats') lazyView(allowed, rest.join('/'));
+  if (LAZY[allowed]) lazyView(allowed, rest.join('/'));
 }
 
 async function lazyView(view, arg) {
   const section = $(`#${view}`);
   fill(section, h('p', { class: 'muted', text: t('loading') }));
   try {
-    const module = await import(view === 'feedback' ? '/admin/feedback.js' : '/admin/stats.js');
-    await module.render(section, { api, me, commune, hamletNames, arg });
+    const module = await LAZY[view]();
+    await module.render(section, { api, me, commune, hamletNames, arg, can });
   } catch (error) {
     if (error.status === 401) return;
     fill(section, h('div', { class: 'alert alert-error', role: 'alert', text: error.message || t('network') }));

@@ -252,8 +252,9 @@ function switchLanguage() {
 
 // ---------------------------------------------------------------- routing: home (sign-in/profile) or a feedback view
 
-let feedbackModule = null;
-const feedbackRoute = () => /^#\/(phan-anh|cong-dong)(\/|$)/.test(window.location.hash);
+const modules = {};
+// Views drawn by modules loaded on demand: feedback (#/phan-anh, #/cong-dong) and alerts (#/thong-bao).
+const feedbackRoute = () => /^#\/(phan-anh|cong-dong|thong-bao)(\/|$)/.test(window.location.hash);
 
 function showHome() {
   show($('#fb-view'), false);
@@ -280,13 +281,15 @@ async function route() {
   show(el.signOut, Boolean(api.token));
   const view = $('#fb-view');
   show(view, true);
+  const alerts = window.location.hash.startsWith('#/thong-bao');
+  const name = alerts ? 'alerts' : 'feedback';
   try {
-    feedbackModule = feedbackModule || (await import('/citizen/feedback.js'));
+    modules[name] = modules[name] || (await (alerts ? import('/citizen/alerts.js') : import('/citizen/feedback.js')));
   } catch {
     notify(el.pageAlert, 'error', t('network'));
     return;
   }
-  await feedbackModule.render(view, { api, communeId, commune, hash: window.location.hash });
+  await modules[name].render(view, { api, communeId, commune, hash: window.location.hash });
   window.scrollTo(0, 0);
 }
 

@@ -1,12 +1,13 @@
-"""Routes: the loudspeaker registry with live state, one speaker, its desired settings (shadow)."""
+"""Routes: the loudspeaker registry with live state, one speaker, its desired settings (shadow), its uptime."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from smartcommune.api.router import router
+from smartcommune.domain.devices import SpeakerStats, SpeakerStatsQuery
 from smartcommune.models.broadcast import SpeakerList, SpeakerSettingsUpdate, SpeakerState
-from smartcommune.models.common import Role
+from smartcommune.models.common import VN_TZ, Role
 
 if TYPE_CHECKING:
     from smartcommune.api.http import ApiRequest
@@ -75,3 +76,24 @@ def update_speaker_settings(request: ApiRequest) -> SpeakerState:
     if desired:
         request.services.get(shadow_store).desire(principal.commune_id, thing, desired)
     return repo.state(thing, request.services.clock())
+
+
+@router.route(
+    "GET",
+    "/devices/speakers/{thing}/stats",
+    allow=DEVICE_STAFF,
+    query=SpeakerStatsQuery,
+    response=SpeakerStats,
+    summary="A loudspeaker's uptime (heartbeats) and failed deliveries, per day of a month and for the month",
+    tags=("devices",),
+)
+def speaker_stats(request: ApiRequest) -> SpeakerStats:
+    from smartcommune.domain.wiring_devices import device_fanout
+
+    principal = request.principal
+    assert principal is not None
+    query: SpeakerStatsQuery = request.query
+    now = request.services.clock()
+    month = query.month or now.astimezone(VN_TZ).strftime("%Y-%m")
+    repo = request.services.get(device_fanout).registry(principal.commune_id)
+    return repo.stats(request.path_params["thing"], month, now)

@@ -8,6 +8,9 @@ Items (single table, every key inside the commune's ``C#<commune>#`` prefix)::
                                            GSI1 C#<c>#BULLETIN#<bulletin> / CMD#<sent_at>  (latest per bulletin)
                                            GSI2 C#<c>#OPENCMD / <expires_at>  while some target has not answered
     C#<c>#CMD#<command>   / T#<thing>      one speaker's delivery (written by the ack handler only)
+    C#<c>#SPKSTAT#<thing> / S#<slot>       a 30 s heartbeat slot already counted (TTL 3 days)
+    C#<c>#SPKSTAT#<thing> / D#<yyyy-mm-dd> uptime seconds of the day (Vietnam time), ADDed once per slot
+    C#<c>#SPKSTAT#<thing> / M#<yyyy-mm>    uptime seconds of the month
 
 Publishing: ``IotDataPublisher`` (AWS: ``iot-data publish``, no awscrt in Lambda) or ``MqttPublisher`` (local
 Mosquitto, as the platform's broker user), chosen by ``settings.fanout_transport``.
@@ -38,15 +41,20 @@ from pynamodb.exceptions import PutError
 from smartcommune.dal.table import MainTable, commune_pk
 from smartcommune.domain.devices import (
     FINAL_STATES,
+    HEARTBEAT_SLOT_S,
     DeliveryRow,
     RetryPolicy,
+    SpeakerStats,
     apply_ack,
     build_command,
     choose_expires_at,
     choose_start_at,
     delivery_report,
     is_online,
+    month_days,
     plan_targets,
+    slot_periods,
+    speaker_stats,
 )
 from smartcommune.errors import InvalidInputError, NotFoundError
 from smartcommune.models.broadcast import (
@@ -124,6 +132,19 @@ class DeliveryItem(MainTable, discriminator="delivery"):
     finished_at = UTCDateTimeAttribute(null=True)
     detail = UnicodeAttribute(default="")
     version = VersionAttribute()
+
+
+class SpeakerStatItem(MainTable, discriminator="speaker_stat"):
+    """A speaker's uptime counter for one day (``D#``) or month (``M#``)."""
+
+    up_s = NumberAttribute(default=0)
+
+
+class HeartbeatSlotItem(MainTable, discriminator="speaker_heartbeat_slot"):
+    """Marks one 30 s heartbeat slot of a speaker as counted; DynamoDB's TTL removes it after a few days."""
+
+
+SLOT_KEEP_S = 3 * 24 * 3600
 
 
 def _speakers_pk(commune_id: str) -> str:
@@ -218,14 +239,19 @@ class DeviceRepository:
             last_command_state=item.last_command_state,
         )
 
-    def record_heartbeat(self, thing: str, at: datetime, volume: int, playing: bool) -> int | None:
-        """Live state from a heartbeat; returns the previously reported volume."""
+    def record_heartbeat(
+        self, thing: str, at: datetime, volume: int, playing: bool, *, slot: int | None = None
+    ) -> int | None:
+        """Live state from a heartbeat; returns the previously reported volume (NotFoundError for a thing that is
+        not registered). With ``slot`` (see ``domain.devices.heartbeat_slot``) the heartbeat also counts towards
+        the speaker's uptime statistics."""
         item = SpeakerItem(_speakers_pk(self.commune_id), f"T#{thing}")
         try:
-            old = SpeakerItem.get(item.pk, item.sk, attributes_to_get=["reported_volume"])
+            # the projection must include the discriminator ("type"), or pynamodb cannot tell it is a speaker
+            old = SpeakerItem.get(item.pk, item.sk, attributes_to_get=["type", "reported_volume"])
             previous = int(old.reported_volume) if old.reported_volume is not None else None
-        except SpeakerItem.DoesNotExist:
-            return None  # an unregistered thing: nothing to update
+        except SpeakerItem.DoesNotExist as exc:  # an unregistered thing: nothing to update, nothing to count
+            raise NotFoundError("Không tìm thấy loa.", message_en="Speaker not found.") from exc
         item.update(
             actions=[
                 SpeakerItem.last_seen_at.set(at),
@@ -234,7 +260,49 @@ class DeviceRepository:
             ],
             condition=SpeakerItem.pk.exists(),
         )
+        if slot is not None:
+            self.count_uptime(thing, slot)
         return previous
+
+    def count_uptime(self, thing: str, slot: int, slot_s: int = HEARTBEAT_SLOT_S) -> bool:
+        """Count heartbeat ``slot`` as ``slot_s`` seconds of uptime, once; False when it was already counted.
+
+        The slot item is put with a "must not exist" condition; only the writer that created it ADDs to the day
+        and month counters, so a heartbeat delivered twice, or two in one slot, adds nothing.
+        """
+        pk = commune_pk(self.commune_id, "SPKSTAT", thing)
+        try:
+            HeartbeatSlotItem(pk, f"S#{slot}", expires_at=slot * slot_s + SLOT_KEEP_S).save(
+                condition=HeartbeatSlotItem.pk.does_not_exist()
+            )
+        except PutError:
+            return False
+        day, month = slot_periods(slot, slot_s)
+        typed = SpeakerStatItem.kind.set(SpeakerStatItem)  # an update creates the item: give it its type
+        for sk in (f"D#{day}", f"M#{month}"):
+            SpeakerStatItem(pk, sk).update(actions=[typed, SpeakerStatItem.up_s.add(slot_s)])
+        return True
+
+    def stats(self, thing: str, month: str, now: datetime) -> SpeakerStats:
+        """Uptime per day and for ``month`` (``yyyy-mm``) and failed deliveries from the broadcast statistics."""
+        from smartcommune.dal.bulletins import StatsCounterItem
+
+        self.state(thing, now)  # 404 for a speaker of another commune
+        pk = commune_pk(self.commune_id, "SPKSTAT", thing)
+        up_s: dict[str, float] = {}
+        for item in SpeakerStatItem.query(pk, SpeakerStatItem.sk.startswith(f"D#{month}-")):
+            up_s[item.sk[2:]] = float(item.up_s or 0)
+        month_up: float | None = None
+        with contextlib.suppress(SpeakerStatItem.DoesNotExist):
+            month_up = float(SpeakerStatItem.get(pk, f"M#{month}").up_s or 0)
+        # Failed deliveries are counted once per completed delivery report by the bulletin statistics
+        # (``C#<c>#BSTATS#<period>`` / ``SPEAKER#<thing>``), including speakers that never answered.
+        periods = [d.isoformat() for d in month_days(month)] + [month]
+        keys = [(commune_pk(self.commune_id, "BSTATS", p), f"SPEAKER#{thing}") for p in periods]
+        failed: dict[str, int] = {}
+        for counter in StatsCounterItem.batch_get(keys):
+            failed[counter.pk.rsplit("#", 1)[1]] = int(counter.failed or 0)
+        return speaker_stats(thing, month, up_s, failed, now, month_up_s=month_up, month_failed=failed.get(month))
 
     def record_command_state(self, thing: str, command_id: str, state: str, at: datetime) -> None:
         item = SpeakerItem(_speakers_pk(self.commune_id), f"T#{thing}")

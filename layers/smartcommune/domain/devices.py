@@ -8,7 +8,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+
+from pydantic import BaseModel, Field
 
 from smartcommune.models.broadcast import (
     AckState,
@@ -22,6 +24,7 @@ from smartcommune.models.broadcast import (
     sign_command,
     utc_ms,
 )
+from smartcommune.models.common import VN_TZ, Contract
 
 # How far in the future a command starts, so that every speaker has it (and its audio) before it plays. The
 # per-target part covers publishing: one publish per speaker from a single sender.
@@ -238,4 +241,118 @@ def delivery_report(
         summary=DeliverySummary(targeted=len(targets), acked=acked, played=played, failed=failed, pending=pending),
         complete=pending == 0,
         start_spread_ms=spread,
+    )
+
+
+# ---------------------------------------------------------------- uptime statistics
+
+# A speaker heartbeats every 30 s. Each 30 s slot with at least one heartbeat counts as 30 s of uptime, once:
+# the slot is claimed with a conditional write, so a repeated or extra heartbeat in the same slot adds nothing.
+HEARTBEAT_SLOT_S = 30
+# The device's own ``at`` places the heartbeat in its slot (its beats are evenly spaced; arrival times jitter);
+# when it is further than this from the arrival time, the arrival time is used (a wrong device clock cannot
+# claim uptime for other times).
+HEARTBEAT_MAX_SKEW_S = 60
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class SpeakerStatsQuery(Contract):
+    month: str | None = Field(default=None, pattern=MONTH_PATTERN, description="yyyy-mm; default: this month")
+
+
+class SpeakerStatsDay(BaseModel):
+    day: str = Field(description="yyyy-mm-dd (Asia/Ho_Chi_Minh)")
+    uptime_pct: float | None = Field(description="share of the day's elapsed time with heartbeats; null if future")
+    uptime_s: int = 0
+    failed: int = Field(default=0, description="deliveries to this speaker that failed or expired")
+
+
+class SpeakerStatsTotal(BaseModel):
+    uptime_pct: float | None
+    uptime_s: int = 0
+    failed: int = 0
+
+
+class SpeakerStats(BaseModel):
+    """Uptime (from heartbeats) and failed deliveries of one speaker, per day of a month and for the month."""
+
+    thing: str
+    period: str = Field(description="yyyy-mm")
+    slot_s: int = HEARTBEAT_SLOT_S
+    days: list[SpeakerStatsDay]
+    month: SpeakerStatsTotal
+
+
+def heartbeat_slot(at: datetime, received_at: datetime, slot_s: int = HEARTBEAT_SLOT_S) -> int:
+    """The slot number (POSIX seconds // ``slot_s``) a heartbeat counts in."""
+    when = at if abs((at - received_at).total_seconds()) <= HEARTBEAT_MAX_SKEW_S else received_at
+    return int(when.timestamp() // slot_s)
+
+
+def slot_periods(slot: int, slot_s: int = HEARTBEAT_SLOT_S) -> tuple[str, str]:
+    """(``yyyy-mm-dd``, ``yyyy-mm``) of the slot's start in Vietnam time (Vietnam has no daylight saving, and a
+    day is a whole number of 30 s slots, so a slot never straddles two days)."""
+    day = datetime.fromtimestamp(slot * slot_s, UTC).astimezone(VN_TZ).date().isoformat()
+    return day, day[:7]
+
+
+def month_days(month: str) -> list[date]:
+    """Every day of ``yyyy-mm``."""
+    year, mon = (int(part) for part in month.split("-"))
+    first = date(year, mon, 1)
+    days = []
+    day = first
+    while day.month == mon:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def elapsed_s(first: date, last: date, now: datetime) -> float:
+    """Seconds of the Vietnam-time days ``first``..``last`` (inclusive) that have passed at ``now``."""
+    start = datetime.combine(first, time.min, VN_TZ)
+    end = datetime.combine(last + timedelta(days=1), time.min, VN_TZ)
+    return max(0.0, (min(end, now) - start).total_seconds())
+
+
+def uptime_pct(up_s: float, elapsed: float) -> float | None:
+    """Uptime as a percentage of the elapsed time (one decimal, at most 100); None when no time has elapsed."""
+    if elapsed <= 0:
+        return None
+    return round(min(100.0, 100.0 * up_s / elapsed), 1)
+
+
+def speaker_stats(
+    thing: str,
+    month: str,
+    up_s: Mapping[str, float],
+    failed: Mapping[str, int],
+    now: datetime,
+    *,
+    month_up_s: float | None = None,
+    month_failed: int | None = None,
+) -> SpeakerStats:
+    """The month's report from the counters (``up_s`` and ``failed`` keyed by ``yyyy-mm-dd``); the month's own
+    counters when given, else the sum of its days."""
+    days = month_days(month)
+    rows = [
+        SpeakerStatsDay(
+            day=d.isoformat(),
+            uptime_pct=uptime_pct(up_s.get(d.isoformat(), 0.0), elapsed_s(d, d, now)),
+            uptime_s=int(up_s.get(d.isoformat(), 0)),
+            failed=int(failed.get(d.isoformat(), 0)),
+        )
+        for d in days
+    ]
+    total_up = int(month_up_s) if month_up_s is not None else sum(r.uptime_s for r in rows)
+    total_failed = month_failed if month_failed is not None else sum(r.failed for r in rows)
+    return SpeakerStats(
+        thing=thing,
+        period=month,
+        days=rows,
+        month=SpeakerStatsTotal(
+            uptime_pct=uptime_pct(total_up, elapsed_s(days[0], days[-1], now)),
+            uptime_s=total_up,
+            failed=total_failed,
+        ),
     )
