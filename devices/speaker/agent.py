@@ -274,7 +274,7 @@ class SpeakerAgent:
         self._running = True
         if not session_present:
             self.client.subscribe(cmd_topic(c.commune_id, c.thing), 1, timeout_s)
-            self.client.subscribe(shadow_delta_topic(c.commune_id, c.thing), 1, timeout_s)
+            self.client.subscribe(self._delta_topic, 1, timeout_s)
         self._heartbeat_generation += 1
         self._schedule_heartbeat(self._heartbeat_generation, delay_s=0.0)
         return session_present
@@ -288,6 +288,18 @@ class SpeakerAgent:
             self.client = None
         if self._own_runtime:
             self.runtime.close()
+
+    @property
+    def _on_iot_core(self) -> bool:
+        """Connected to AWS IoT Core (mutual TLS) rather than the local broker."""
+        return self.config.tls is not None
+
+    @property
+    def _delta_topic(self) -> str:
+        # IoT Core publishes shadow deltas itself; locally the platform relays them on the speaker's own topic.
+        if self._on_iot_core:
+            return f"$aws/things/{self.config.thing}/shadow/update/delta"
+        return shadow_delta_topic(self.config.commune_id, self.config.thing)
 
     @property
     def volume(self) -> int:
@@ -321,18 +333,26 @@ class SpeakerAgent:
         try:
             if topic.endswith("/cmd"):
                 self.handle_command(payload)
-            elif topic.endswith("/shadow/delta"):
+            elif topic == self._delta_topic:
                 self.handle_shadow_delta(payload)
         except Exception:
             log.exception("%s: message on %s failed", self.config.thing, topic)
 
     def handle_shadow_delta(self, payload: bytes) -> None:
-        delta = ShadowDelta.model_validate_json(payload)
-        volume = delta.state.get("volume")
+        """Apply desired settings; report them back (on IoT Core through the shadow, everywhere by heartbeat)."""
+        if self._on_iot_core:
+            # IoT Core's delta document also carries timestamp/metadata/clientToken: read only its state.
+            state: dict[str, Any] = (json.loads(payload) or {}).get("state") or {}
+        else:
+            state = ShadowDelta.model_validate_json(payload).state
+        volume = state.get("volume")
         if isinstance(volume, int) and 0 <= volume <= 100:
             with self._lock:
                 self._state.volume = volume
                 self._save_state()
+            if self._on_iot_core and self.client is not None:
+                reported = json.dumps({"state": {"reported": {"volume": volume}}}).encode()
+                self.client.publish(f"$aws/things/{self.config.thing}/shadow/update", reported, qos=1)
             self.send_heartbeat()  # reports the new volume
 
     def handle_command(self, payload: bytes) -> None:
