@@ -1,21 +1,25 @@
 """The HTTP API as a Chalice app: routes only.
 
-Every route lives in ``smartcommune.api`` (framework-neutral); this module adapts each one to Chalice, so
-Chalice stays confined to this file. Heavy modules (data layer, boto3) load on the first request.
+Every route lives in its capability's ``routes`` module (framework-neutral; ``smartcommune.composition`` lists
+them); this module adapts each one to Chalice, so Chalice stays confined to this file.
+Heavy modules (data layer, boto3) load on the first request.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, Response
 
-from smartcommune.api.dispatch import dispatch
-from smartcommune.api.http import RawRequest
-from smartcommune.api.router import Route, load_routes
-from smartcommune.api.services import Services
+from smartcommune.composition import authenticate, load_routes
+from smartcommune.core.api.dispatch import dispatch
+from smartcommune.core.api.http import RawRequest
+from smartcommune.core.services import Services
+
+if TYPE_CHECKING:
+    from smartcommune.core.api.router import Route
 
 app = Chalice(app_name="smartcommune-api")
 app.api.cors = False  # pages are served from the same origin (CloudFront / the local edge)
@@ -58,7 +62,7 @@ def _raw_request() -> RawRequest:
 
 def _view(route: Route) -> Callable[..., Response]:
     def view(**_uri_params: str) -> Response:
-        raw = dispatch(route, _raw_request(), services())
+        raw = dispatch(route, _raw_request(), services(), authenticate)
         content_type = raw.headers.get("Content-Type", "")
         textual = content_type.startswith(("application/json", "text/", "application/xml", "application/atom"))
         body: str | bytes = raw.body.decode() if textual or not raw.body else raw.body

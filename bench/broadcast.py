@@ -58,12 +58,12 @@ def _run(size: int, base_dir: Path) -> dict[str, Any]:  # noqa: PLR0915 (one mea
     import boto3
     from moto import mock_aws
 
-    from smartcommune.api.services import Services
-    from smartcommune.dal import table
-    from smartcommune.dal.devices import DeviceFanout, MqttPublisher
-    from smartcommune.models.broadcast import ACK_TOPIC_FILTER, CommandAck, GeoPoint, Speaker, cmd_topic
-    from smartcommune.mqtt import MqttClient
-    from smartcommune.settings import Settings
+    from smartcommune.core import table
+    from smartcommune.core.services import Services
+    from smartcommune.core.settings import Settings
+    from smartcommune.devices.contracts import ACK_TOPIC_FILTER, CommandAck, GeoPoint, Speaker, cmd_topic
+    from smartcommune.devices.storage.devices import DeviceFanout, MqttPublisher
+    from smartcommune.devices.storage.mqtt import MqttClient
     from smartcommune_local.broker import device_credentials, free_port, start_broker
     from smartcommune_local.devices_demo import seed_devices
     from smartcommune_local.iot_rules import load_rules

@@ -91,15 +91,17 @@ def dynamodb_calls() -> dict[str, Any]:  # noqa: PLR0915 - one scripted run
     from moto import mock_aws
 
     with mock_aws(), tempfile.TemporaryDirectory() as tmp:
-        from smartcommune.api.services import Services
-        from smartcommune.dal import table
-        from smartcommune.dal.aws import client
-        from smartcommune.domain.wiring import citizen_repository, commune_repository, identity_service
-        from smartcommune.domain.wiring_feedback import feedback_service
-        from smartcommune.models.citizens import Citizen
-        from smartcommune.models.common import Role
-        from smartcommune.models.feedback import InboxQuery, NewFeedback
-        from smartcommune.settings import Settings
+        from smartcommune.citizens.contracts import Citizen
+        from smartcommune.citizens.wiring import citizen_repository
+        from smartcommune.communes.wiring import commune_repository
+        from smartcommune.core import table
+        from smartcommune.core.aws import client
+        from smartcommune.core.contracts import Role
+        from smartcommune.core.services import Services
+        from smartcommune.core.settings import Settings
+        from smartcommune.feedback.contracts import InboxQuery, NewFeedback
+        from smartcommune.feedback.wiring import feedback_service
+        from smartcommune.identity.wiring import identity_service
         from smartcommune_local.demo_data import GIAO_PHONG
         from smartcommune_local.template import create_resources
 
@@ -277,8 +279,9 @@ def feedback_load() -> dict[str, Any]:
 
 
 def _load(stack: Any, api_port: int, ready_s: float) -> dict[str, Any]:  # noqa: PLR0915 - one scripted run
-    from smartcommune.domain.wiring import citizen_repository, identity_service
-    from smartcommune.domain.wiring_feedback import feedback_repository
+    from smartcommune.citizens.wiring import citizen_repository
+    from smartcommune.feedback.wiring import feedback_repository
+    from smartcommune.identity.wiring import identity_service
     from smartcommune_local.demo_data import all_demo_citizens
 
     services = stack.services

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from devices.speaker.agent import AgentConfig, SpeakerAgent
-from smartcommune.mqtt import TlsFiles
+from smartcommune.devices.storage.mqtt import TlsFiles
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,7 +44,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from devices.speaker.queue import PlayQueue, QueueItem, Step
-from smartcommune.models.broadcast import (
+from smartcommune.devices.contracts import (
     AckState,
     CommandAck,
     Heartbeat,
@@ -56,7 +56,7 @@ from smartcommune.models.broadcast import (
     shadow_delta_topic,
     verify_command,
 )
-from smartcommune.mqtt import MqttClient, TlsFiles
+from smartcommune.devices.storage.mqtt import MqttClient, TlsFiles
 
 log = logging.getLogger("devices.speaker")
 

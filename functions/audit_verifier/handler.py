@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from smartcommune.api.services import Services
-from smartcommune.domain.wiring import audit_verifier, commune_repository
-from smartcommune.models.common import VN_TZ
-from smartcommune.observability import logger, metrics
+from smartcommune.audit.wiring import audit_verifier
+from smartcommune.communes.wiring import commune_repository
+from smartcommune.core.contracts import VN_TZ
+from smartcommune.core.observability import logger, metrics
+from smartcommune.core.services import Services
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

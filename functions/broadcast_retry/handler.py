@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from smartcommune.api.services import Services
-from smartcommune.domain.wiring import commune_repository
-from smartcommune.domain.wiring_devices import device_fanout
-from smartcommune.observability import logger
+from smartcommune.communes.wiring import commune_repository
+from smartcommune.core.observability import logger
+from smartcommune.core.services import Services
+from smartcommune.devices.wiring import device_fanout
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

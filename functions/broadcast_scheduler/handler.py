@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from smartcommune.api.services import Services
-from smartcommune.domain.bulletins import minute_bucket
-from smartcommune.domain.wiring_bulletins import bulletin_service
-from smartcommune.observability import logger, metrics
+from smartcommune.broadcast.logic.bulletins import minute_bucket
+from smartcommune.broadcast.wiring import bulletin_service
+from smartcommune.core.observability import logger, metrics
+from smartcommune.core.services import Services
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

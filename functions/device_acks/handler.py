@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from smartcommune.api.services import Services
-from smartcommune.domain.devices import heartbeat_slot
-from smartcommune.domain.wiring_devices import device_fanout, shadow_store
-from smartcommune.errors import NotFoundError
-from smartcommune.models.broadcast import CommandAck, Heartbeat
-from smartcommune.observability import logger
+from smartcommune.core.errors import NotFoundError
+from smartcommune.core.observability import logger
+from smartcommune.core.services import Services
+from smartcommune.devices.contracts import CommandAck, Heartbeat
+from smartcommune.devices.logic import heartbeat_slot
+from smartcommune.devices.wiring import device_fanout, shadow_store
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

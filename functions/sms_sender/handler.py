@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from smartcommune.dal.sms import SmsMessage, append_outbox, publish_sns
-from smartcommune.observability import logger
-from smartcommune.settings import Settings, get_settings
-from smartcommune.text import mask_phone
+from smartcommune.core.observability import logger
+from smartcommune.core.settings import Settings, get_settings
+from smartcommune.core.text import mask_phone
+from smartcommune.sms.contracts import SmsMessage
+from smartcommune.sms.storage import append_outbox, publish_sns
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -41,7 +42,7 @@ def record_handler(record: SQSRecord) -> None:
     message = SmsMessage.model_validate_json(record.body)
     settings = _current_settings()
     if settings.sms_transport == "sns":
-        from smartcommune.dal.aws import client
+        from smartcommune.core.aws import client
 
         publish_sns(client("sns", settings), message)
     else:

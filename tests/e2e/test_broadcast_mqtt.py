@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from smartcommune.api.services import Services
-from smartcommune.domain.wiring_devices import device_fanout
-from smartcommune.models.broadcast import DeliveryReport, PlayCommand, ack_topic, cmd_topic, commune_command_key
-from smartcommune.mqtt import MqttClient, MqttError
+from smartcommune.core.services import Services
+from smartcommune.devices.contracts import DeliveryReport, PlayCommand, ack_topic, cmd_topic, commune_command_key
+from smartcommune.devices.storage.mqtt import MqttClient, MqttError
+from smartcommune.devices.wiring import device_fanout
 from smartcommune_local.broker import device_password, free_port
 from smartcommune_local.devices_demo import demo_things, seed_devices
 from smartcommune_local.iot_rules import LocalIot, start_local_iot
 
 if TYPE_CHECKING:
-    from smartcommune.dal.devices import DeviceFanout
-    from smartcommune.settings import Settings
+    from smartcommune.core.settings import Settings
+    from smartcommune.devices.storage.devices import DeviceFanout
     from smartcommune_local.template import LocalResources
 
 COMMUNE = "giao-phong"
@@ -225,7 +225,7 @@ def test_forged_commands_are_never_played(fabric: Fabric):
     # Wrong topic: another speaker (valid credentials) publishes a validly signed command on the victim's topic
     neighbour = "gp-spk-07b"
     key = commune_command_key(fabric.settings.command_key, COMMUNE)
-    from smartcommune.models.broadcast import sign_command
+    from smartcommune.devices.contracts import sign_command
 
     signed = sign_command(command, key)
     rogue = _platform_client(fabric, neighbour, device_password(fabric.settings.command_key, neighbour), "rogue")

@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from smartcommune.dal.audit import AuditEntryItem, AuditHeadItem, AuditRepository
-from smartcommune.domain.audit import verify_chain
-from smartcommune.models.audit import AuditRecord
-from smartcommune.models.common import Role
+from smartcommune.audit.contracts import AuditRecord
+from smartcommune.audit.logic import verify_chain
+from smartcommune.audit.storage.journal import AuditEntryItem, AuditHeadItem, AuditRepository
+from smartcommune.core.contracts import Role
 
 
 def _record(n: int) -> AuditRecord:
@@ -25,7 +25,7 @@ def _record(n: int) -> AuditRecord:
 
 @pytest.fixture
 def audit(services) -> AuditRepository:
-    from smartcommune.domain.wiring import audit_repository
+    from smartcommune.audit.wiring import audit_repository
 
     return services.get(audit_repository)
 

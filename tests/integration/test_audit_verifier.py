@@ -10,12 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from smartcommune.dal.audit import AuditEntryItem
-from smartcommune.dal.communes import CommuneRepository
-from smartcommune.domain.wiring import audit_repository
-from smartcommune.models.audit import AuditRecord
-from smartcommune.models.common import Role
-from smartcommune.models.commune import Commune, Hamlet
+from smartcommune.audit.contracts import AuditRecord
+from smartcommune.audit.storage.journal import AuditEntryItem
+from smartcommune.audit.wiring import audit_repository
+from smartcommune.communes.contracts import Commune, Hamlet
+from smartcommune.communes.storage import CommuneRepository
+from smartcommune.core.contracts import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,7 +71,7 @@ def communes(services):
 
 @pytest.fixture
 def lambda_env(settings, monkeypatch):
-    from smartcommune.settings import get_settings
+    from smartcommune.core.settings import get_settings
 
     for key, value in {
         "SMARTCOMMUNE_TABLE_NAME": settings.table_name,
@@ -106,7 +106,7 @@ def test_nightly_run_anchors_intact_chains_and_reports_a_tampered_one(communes, 
     assert len(entries) == 3
     item = AuditEntryItem.get("C#giao-phong#AUDIT", f"E#{3:012d}")
     item.update(actions=[AuditEntryItem.hash.set("f" * 64)])
-    from smartcommune.dal.audit import AuditHeadItem
+    from smartcommune.audit.storage.journal import AuditHeadItem
 
     AuditHeadItem.get("C#giao-phong#AUDIT", "HEAD").update(actions=[AuditHeadItem.hash.set("f" * 64)])
     report_event = dict(_event(), time="2026-11-29T19:00:00Z")

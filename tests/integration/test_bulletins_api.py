@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from smartcommune.dal.sms import read_outbox
-from smartcommune.domain.cap import CAP_NS, check_cap_structure
-from smartcommune.domain.wiring_bulletins import bulletin_fanout, speaker_directory
-from smartcommune.models.broadcast import Cluster, DeliveryBatch, DeliveryReport, DeliverySummary, GeoPoint
-from smartcommune.models.common import Role
+from smartcommune.broadcast.logic.cap import CAP_NS, check_cap_structure
+from smartcommune.broadcast.wiring import bulletin_fanout, speaker_directory
+from smartcommune.core.contracts import Role
+from smartcommune.devices.contracts import Cluster, DeliveryBatch, DeliveryReport, DeliverySummary, GeoPoint
+from smartcommune.sms.storage import read_outbox
 from tests.support.identities import auth, citizen_token, ensure_demo_communes, staff_token
 
 CLUSTERS = [
@@ -193,8 +193,8 @@ def test_police_drafts_only_in_its_field(api, people):
 
 
 def test_revoked_before_play_never_plays(api, people, fanout, services, clock):
-    from smartcommune.domain.bulletins import minute_bucket
-    from smartcommune.domain.wiring_bulletins import bulletin_service
+    from smartcommune.broadcast.logic.bulletins import minute_bucket
+    from smartcommune.broadcast.wiring import bulletin_service
 
     # Given a one-off normal item approved for in an hour
     at = (clock() + timedelta(hours=1)).isoformat()
@@ -218,8 +218,8 @@ def test_revoked_before_play_never_plays(api, people, fanout, services, clock):
 
 
 def test_scheduled_item_plays_once_at_its_minute(api, people, fanout, services, clock):
-    from smartcommune.domain.bulletins import minute_bucket
-    from smartcommune.domain.wiring_bulletins import bulletin_service
+    from smartcommune.broadcast.logic.bulletins import minute_bucket
+    from smartcommune.broadcast.wiring import bulletin_service
 
     at = (clock() + timedelta(minutes=30)).replace(second=0, microsecond=0)
     draft = _draft(api, people["editor"], priority="priority", schedule={"kind": "once", "at": at.isoformat()})

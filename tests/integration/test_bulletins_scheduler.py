@@ -7,8 +7,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from smartcommune.domain.wiring_bulletins import bulletin_repository
-from smartcommune.models.common import Role
+from smartcommune.broadcast.wiring import bulletin_repository
+from smartcommune.core.contracts import Role
 from tests.integration.test_bulletins_api import _draft, _post, fanout, people  # noqa: F401 - fixtures
 from tests.support.identities import auth, staff_token
 

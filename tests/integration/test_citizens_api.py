@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from smartcommune.domain.wiring import audit_repository, citizen_service
-from smartcommune.models.citizens import NewCitizen
-from smartcommune.models.common import Role
+from smartcommune.audit.wiring import audit_repository
+from smartcommune.citizens.contracts import NewCitizen
+from smartcommune.citizens.wiring import citizen_service
+from smartcommune.core.contracts import Role
 from tests.support.identities import ensure_demo_communes, staff_token
 
 if TYPE_CHECKING:
-    from smartcommune.dal.audit import AuditRepository
+    from smartcommune.audit.storage.journal import AuditRepository
 
 
 def call(api, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:

@@ -140,7 +140,7 @@ def test_every_chalice_route_is_in_the_rest_api(sam):
 def test_the_layer_ships_the_package_and_its_dependencies_but_not_boto3(packaged):
     site = packaged.layer_dir / "python"
     assert (site / "smartcommune" / "__init__.py").is_file()
-    assert (site / "smartcommune" / "api" / "router.py").is_file()
+    assert (site / "smartcommune" / "core" / "api" / "router.py").is_file()
     for dependency in ("pydantic", "pydantic_core", "pynamodb", "aws_lambda_powertools"):
         assert (site / dependency).is_dir(), dependency
     # Built for both of Lambda's architectures (arm64 for most functions, x86_64 for the API), whatever this machine
@@ -241,7 +241,7 @@ def test_espeak_ng_and_lame_from_the_layer_speak_vietnamese(packaged, tmp_path):
         input="Xin chào".encode(), env=env, capture_output=True, check=True, timeout=60,
     ).stdout  # fmt: skip
     assert len(other) < len(wav)
-    # And lame from the layer encodes it to MP3 as dal/tts.py asks
+    # And lame from the layer encodes it to MP3 as broadcast/storage/speech.py asks
     mp3 = subprocess.run(
         [str(layer / "bin" / "lame"), "--quiet", "-m", "m", "-b", "48", "--resample", "22.05", "-", "-"],
         input=wav, env=env, capture_output=True, check=True, timeout=60,

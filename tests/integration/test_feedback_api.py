@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from smartcommune.dal.aws import client
-from smartcommune.dal.sms import read_outbox
-from smartcommune.domain.wiring import audit_repository
-from smartcommune.models.common import Role
+from smartcommune.audit.wiring import audit_repository
+from smartcommune.core.aws import client
+from smartcommune.core.contracts import Role
+from smartcommune.sms.storage import read_outbox
 from tests.support.identities import citizen_token, ensure_demo_communes, staff_token
 from tests.support.sms import deliver_queued_sms
 
@@ -313,9 +313,9 @@ def test_two_staff_acting_on_the_same_version_one_wins_one_gets_409(api, service
 
 def test_the_write_itself_is_conditional_on_the_version(api, services, people):
     """Two writers that both passed the version check: the table refuses the second (nothing half-written)."""
-    from smartcommune.domain.feedback import counter_deltas
-    from smartcommune.domain.wiring_feedback import feedback_repository
-    from smartcommune.errors import ConflictError
+    from smartcommune.core.errors import ConflictError
+    from smartcommune.feedback.logic.feedback import counter_deltas
+    from smartcommune.feedback.wiring import feedback_repository
 
     item = submit(api, people["an"], "race-0002")
     store = services.get(feedback_repository)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from smartcommune.models.common import Role
+from smartcommune.core.contracts import Role
 from smartcommune_local import demo_data
 from tests.support.identities import staff_token
 

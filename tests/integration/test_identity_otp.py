@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from smartcommune.dal.sms import read_outbox
+from smartcommune.sms.storage import read_outbox
 from tests.support.identities import ensure_demo_communes, staff_token
 from tests.support.sms import deliver_queued_sms, latest_code
 
@@ -171,7 +171,7 @@ def test_a_locked_citizen_is_refused_and_their_live_session_stops_at_once(api, s
     token, citizen_id = session["token"], session["principal"]["subject_id"]
     assert call(api, "GET", "/me", token=token)[0] == 200
     # When the commune office locks the account
-    office = staff_token(services, __import__("smartcommune.models.common").models.common.Role.OFFICE)
+    office = staff_token(services, __import__("smartcommune.core.contracts").core.contracts.Role.OFFICE)
     status, body, _ = call(api, "POST", f"/citizens/{citizen_id}/lock", {"reason": "Báo cáo giả mạo nhiều lần"}, office)
     assert status == 200 and body["status"] == "locked"
     # Then the live session stops working at once

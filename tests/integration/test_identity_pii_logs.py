@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from smartcommune.models.common import Role
+from smartcommune.core.contracts import Role
 from tests.support.identities import auth, ensure_demo_communes, staff_token
 from tests.support.sms import latest_code
 

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from smartcommune.domain.wiring import audit_repository, identity_service
-from smartcommune.models.common import Role
+from smartcommune.audit.wiring import audit_repository
+from smartcommune.core.contracts import Role
+from smartcommune.identity.wiring import identity_service
 from tests.support.identities import DEMO_PASSWORD, ensure_demo_communes, staff_token
 
 if TYPE_CHECKING:
-    from smartcommune.dal.audit import AuditRepository
+    from smartcommune.audit.storage.journal import AuditRepository
 
 
 def call(api, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any, dict]:

@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from smartcommune.domain.wiring_open311 import open311_key_repository
-from smartcommune.models.common import Role
-from smartcommune.models.feedback import DEFAULT_FIELDS
+from smartcommune.core.contracts import Role
+from smartcommune.feedback.contracts import DEFAULT_FIELDS
+from smartcommune.feedback.wiring import open311_key_repository
 from tests.support.identities import ensure_demo_communes, staff_token
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "open311"

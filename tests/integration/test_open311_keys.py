@@ -5,10 +5,10 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from smartcommune.dal.open311 import KEY_PREFIX, Open311KeyItem, Open311KeyLookupItem
-from smartcommune.domain.open311 import key_hash
-from smartcommune.domain.wiring_open311 import open311_key_repository
-from smartcommune.errors import ConflictError, NotFoundError
+from smartcommune.core.errors import ConflictError, NotFoundError
+from smartcommune.feedback.logic.open311 import key_hash
+from smartcommune.feedback.storage.open311_keys import KEY_PREFIX, Open311KeyItem, Open311KeyLookupItem
+from smartcommune.feedback.wiring import open311_key_repository
 from smartcommune_local.open311_demo import demo_key, ensure_demo_key
 
 

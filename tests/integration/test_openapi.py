@@ -7,8 +7,8 @@ import json
 import pytest
 from openapi_spec_validator import validate
 
-from smartcommune.api.openapi import build_document
-from smartcommune.api.router import load_routes
+from smartcommune.composition import load_routes
+from smartcommune.core.api.openapi import build_document
 from smartcommune_local.packaging import openapi_command, openapi_document
 from smartcommune_local.template import REPO_ROOT
 

@@ -10,8 +10,9 @@ import re
 
 import pytest
 
-from smartcommune.api.router import PUBLIC, load_routes
-from smartcommune.models.common import Role
+from smartcommune.composition import load_routes
+from smartcommune.core.api.router import PUBLIC
+from smartcommune.core.contracts import Role
 from tests.support.identities import citizen_token, ensure_demo_communes, staff_token
 
 ROUTES = load_routes().routes

@@ -7,7 +7,7 @@ import json
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
-from smartcommune.dal.sms import read_outbox
+from smartcommune.sms.storage import read_outbox
 from tests.support.sms import load_event, run_handler
 
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from smartcommune.dal.bulletins import BroadcastStats
-from smartcommune.models.common import Role
+from smartcommune.broadcast.storage.bulletins import BroadcastStats
+from smartcommune.core.contracts import Role
 from smartcommune_local.devices_demo import seed_devices
 from smartcommune_local.template import REPO_ROOT
 from tests.support.identities import auth, staff_token

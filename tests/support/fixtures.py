@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from smartcommune.api.services import Services
-from smartcommune.settings import Settings
+from smartcommune.core.services import Services
+from smartcommune.core.settings import Settings
 from smartcommune_local.template import LocalResources, create_resources
 
 
@@ -57,7 +57,7 @@ def settings(aws: LocalResources, tmp_path: Any) -> Settings:
 
 @pytest.fixture
 def services(settings: Settings, clock: Clock) -> Services:
-    from smartcommune.dal import table
+    from smartcommune.core import table
 
     table.bind(settings)
     return Services(settings, clock=clock)

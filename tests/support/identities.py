@@ -13,17 +13,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from smartcommune.domain.citizens import matches, name_key, search_text
-from smartcommune.errors import ConflictError
-from smartcommune.models.citizens import Citizen
-from smartcommune.models.commune import Commune, Hamlet
+from smartcommune.citizens.contracts import Citizen
+from smartcommune.citizens.logic import matches, name_key, search_text
+from smartcommune.communes.contracts import Commune, Hamlet
+from smartcommune.core.errors import ConflictError
 
 if TYPE_CHECKING:
-    from smartcommune.api.services import Services
-    from smartcommune.domain.identity import OtpChallenge, Session, StaffRecord
-    from smartcommune.models.audit import AuditRecord
-    from smartcommune.models.common import Role
-    from smartcommune.models.identity import StaffAccount
+    from smartcommune.audit.contracts import AuditRecord
+    from smartcommune.core.contracts import Role
+    from smartcommune.core.services import Services
+    from smartcommune.identity.contracts import StaffAccount
+    from smartcommune.identity.logic.identity import OtpChallenge, Session, StaffRecord
 
 DEMO_PASSWORD = "mat-khau-thu-nghiem-2025"
 
@@ -57,7 +57,7 @@ def next_phone() -> str:
 
 def ensure_demo_communes(services: Services) -> None:
     """Create ``giao-phong`` (5 hamlets) and ``bach-long`` (3 hamlets)."""
-    from smartcommune.domain.wiring import commune_repository
+    from smartcommune.communes.wiring import commune_repository
 
     repository = services.get(commune_repository)
     for commune in DEMO_COMMUNES.values():
@@ -65,7 +65,7 @@ def ensure_demo_communes(services: Services) -> None:
 
 
 def _ensure_commune(services: Services, commune_id: str) -> None:
-    from smartcommune.domain.wiring import commune_repository
+    from smartcommune.communes.wiring import commune_repository
 
     repository = services.get(commune_repository)
     if repository.get(commune_id) is None and commune_id in DEMO_COMMUNES:
@@ -74,7 +74,7 @@ def _ensure_commune(services: Services, commune_id: str) -> None:
 
 def staff_token(services: Services, role: Role, commune_id: str = "giao-phong", username: str | None = None) -> str:
     """A session token of a staff member with ``role`` in ``commune_id`` (the account is made if missing)."""
-    from smartcommune.domain.wiring import identity_service
+    from smartcommune.identity.wiring import identity_service
 
     _ensure_commune(services, commune_id)
     identity = services.get(identity_service)
@@ -90,7 +90,9 @@ def staff_token(services: Services, role: Role, commune_id: str = "giao-phong", 
 
 def citizen_token(services: Services, commune_id: str = "giao-phong", phone: str | None = None) -> tuple[str, str]:
     """``(token, citizen_id)`` of a citizen with a complete profile (the account is made if missing)."""
-    from smartcommune.domain.wiring import citizen_repository, commune_repository, identity_service
+    from smartcommune.citizens.wiring import citizen_repository
+    from smartcommune.communes.wiring import commune_repository
+    from smartcommune.identity.wiring import identity_service
 
     _ensure_commune(services, commune_id)
     commune = services.get(commune_repository).get(commune_id)

@@ -10,12 +10,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from smartcommune.dal.aws import client
-from smartcommune.dal.sms import read_outbox
-from smartcommune.models.common import normalize_phone
+from smartcommune.core.aws import client
+from smartcommune.core.contracts import normalize_phone
+from smartcommune.sms.storage import read_outbox
 
 if TYPE_CHECKING:
-    from smartcommune.settings import Settings
+    from smartcommune.core.settings import Settings
 
 HANDLER_PATH = Path(__file__).resolve().parents[2] / "functions" / "sms_sender" / "handler.py"
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "sms_sender"

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from smartcommune.domain.bulletins import (
+from smartcommune.broadcast.contracts import Bulletin, Channels, Schedule, Target
+from smartcommune.broadcast.logic.bulletins import (
     CAP_CODES,
     PRIORITY_RANK,
     check_two_person_rule,
@@ -16,10 +17,9 @@ from smartcommune.domain.bulletins import (
     minute_bucket,
     next_occurrence,
 )
-from smartcommune.errors import ForbiddenError
-from smartcommune.models.bulletins import Bulletin, Channels, Schedule, Target
-from smartcommune.models.common import VN_TZ, Role
-from smartcommune.models.identity import Principal
+from smartcommune.core.contracts import VN_TZ, Role
+from smartcommune.core.errors import ForbiddenError
+from smartcommune.core.principal import Principal
 
 NOW = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 

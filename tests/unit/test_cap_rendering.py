@@ -5,7 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
-from smartcommune.domain.cap import (
+from smartcommune.broadcast.contracts import Bulletin, Channels, PublishedMessage, Schedule, Target
+from smartcommune.broadcast.logic.cap import (
     ATOM_NS,
     CAP_NS,
     AtomEntry,
@@ -15,7 +16,6 @@ from smartcommune.domain.cap import (
     render_alert,
     render_atom,
 )
-from smartcommune.models.bulletins import Bulletin, Channels, PublishedMessage, Schedule, Target
 
 SENT = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 N = f"{{{CAP_NS}}}"

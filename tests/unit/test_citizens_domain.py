@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from smartcommune.domain.citizens import CitizenService, classify_query, matches, search_text
-from smartcommune.errors import ConflictError, InvalidInputError, NotFoundError
-from smartcommune.models.citizens import Citizen, CitizenQuery, NewCitizen, ProfileUpdate
-from smartcommune.models.common import Role
-from smartcommune.models.identity import Principal
+from smartcommune.citizens.contracts import Citizen, CitizenQuery, NewCitizen, ProfileUpdate
+from smartcommune.citizens.logic import CitizenService, classify_query, matches, search_text
+from smartcommune.core.contracts import Role
+from smartcommune.core.errors import ConflictError, InvalidInputError, NotFoundError
+from smartcommune.core.principal import Principal
 from tests.support.identities import FakeCommunes, InMemoryCitizens, RecordingAudit
 
 NOW = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)

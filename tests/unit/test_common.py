@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from smartcommune.models.common import Cccd, PhoneNumber, cccd_birth_year, format_date_vn, format_vnd
-from smartcommune.observability import redact
-from smartcommune.text import fold, mask_cccd, mask_phone, search_tokens
+from smartcommune.core.contracts import Cccd, PhoneNumber, cccd_birth_year, format_date_vn, format_vnd
+from smartcommune.core.observability import redact
+from smartcommune.core.text import fold, mask_cccd, mask_phone, search_tokens
 
 phone = TypeAdapter(PhoneNumber)
 cccd = TypeAdapter(Cccd)
@@ -63,7 +63,7 @@ def test_account_ids_in_arns_are_not_mistaken_for_citizen_ids():
 
 
 def test_production_refuses_the_development_hashing_key():
-    from smartcommune.settings import Settings
+    from smartcommune.core.settings import Settings
 
     with pytest.raises(ValidationError, match="PII_HASH_KEY"):
         Settings(stage="prod")

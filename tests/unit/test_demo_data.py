@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from smartcommune.models.common import STAFF_ROLES, cccd_birth_year, normalize_phone, validate_cccd
+from smartcommune.core.contracts import STAFF_ROLES, cccd_birth_year, normalize_phone, validate_cccd
 from smartcommune_local import demo_data
 from smartcommune_local.demo_data import BACH_LONG, GIAO_PHONG, all_demo_citizens, demo_staff
 

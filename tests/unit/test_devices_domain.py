@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from smartcommune.domain.devices import (
+from smartcommune.devices.contracts import GeoPoint, PlayCommand, Speaker, commune_command_key, verify_command
+from smartcommune.devices.logic import (
     DeliveryRow,
     RetryPolicy,
     build_command,
@@ -12,7 +13,6 @@ from smartcommune.domain.devices import (
     delivery_report,
     next_state,
 )
-from smartcommune.models.broadcast import GeoPoint, PlayCommand, Speaker, commune_command_key, verify_command
 from smartcommune_local.iot_rules import RuleSql, topic_matches
 
 NOW = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)

@@ -8,15 +8,15 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import Field
 
-from smartcommune.api.dispatch import dispatch
-from smartcommune.api.http import RawRequest
-from smartcommune.api.router import PUBLIC, Router
-from smartcommune.api.services import Services
-from smartcommune.domain.wiring import identity_service
-from smartcommune.errors import ConflictError, UnauthenticatedError
-from smartcommune.models.common import Contract, PhoneNumber, Role
-from smartcommune.models.identity import Principal
-from smartcommune.settings import Settings
+from smartcommune.core.api.dispatch import dispatch
+from smartcommune.core.api.http import RawRequest
+from smartcommune.core.api.router import PUBLIC, Router
+from smartcommune.core.contracts import Contract, PhoneNumber, Role
+from smartcommune.core.errors import ConflictError, UnauthenticatedError
+from smartcommune.core.principal import Principal
+from smartcommune.core.services import Services
+from smartcommune.core.settings import Settings
+from smartcommune.identity.wiring import authenticate, identity_service
 
 
 class FakeIdentity:
@@ -75,7 +75,7 @@ def _call(services, method, path, body=None, token=None):
         body=json.dumps(body).encode() if body is not None else None,
         request_id="req-1",
     )
-    response = dispatch(router.find(method, path), raw, services)
+    response = dispatch(router.find(method, path), raw, services, authenticate)
     return response.status, response.json(), response.headers
 
 
@@ -106,7 +106,7 @@ def test_invalid_input_lists_each_field_in_vietnamese_and_english(services):
 
 def test_malformed_json_and_missing_body_are_422(services):
     raw = RawRequest(method="POST", path="/things", headers={"authorization": "Bearer office-token"}, body=b"{oops")
-    assert dispatch(router.find("POST", "/things"), raw, services).status == 422
+    assert dispatch(router.find("POST", "/things"), raw, services, authenticate).status == 422
     assert _call(services, "POST", "/things", None, "office-token")[0] == 422
 
 

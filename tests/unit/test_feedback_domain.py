@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from smartcommune.domain.feedback import (
+from smartcommune.citizens.contracts import Citizen
+from smartcommune.core.contracts import Role
+from smartcommune.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from smartcommune.core.principal import Principal
+from smartcommune.feedback.contracts import ActionRequest, Comment, Feedback, NewFeedback, Rating
+from smartcommune.feedback.logic.feedback import (
     RULES,
     CounterDeltas,
     FeedbackService,
@@ -22,11 +27,6 @@ from smartcommune.domain.feedback import (
     stats_from,
     upload_problem,
 )
-from smartcommune.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
-from smartcommune.models.citizens import Citizen
-from smartcommune.models.common import Role
-from smartcommune.models.feedback import ActionRequest, Comment, Feedback, NewFeedback, Rating
-from smartcommune.models.identity import Principal
 from tests.support.identities import FakeCommunes, RecordingSms
 
 NOW = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)

@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from smartcommune.domain.identity import (
+from smartcommune.core.contracts import Role
+from smartcommune.core.errors import ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError
+from smartcommune.core.pii import PiiHasher
+from smartcommune.identity.logic.identity import (
     IdentityPolicy,
     IdentityService,
-    PiiHasher,
     hash_password,
     token_hash,
     verify_password,
 )
-from smartcommune.errors import ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError
-from smartcommune.models.common import Role
 from tests.support.identities import (
     FakeCommunes,
     InMemoryCitizens,

@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
-from smartcommune.domain.open311 import (
+from smartcommune.core.contracts import Role
+from smartcommune.core.errors import NotFoundError
+from smartcommune.feedback.contracts import DEFAULT_FIELDS, STATUSES, Feedback, FeedbackField, GeoPoint
+from smartcommune.feedback.logic.open311 import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     ApiKey,
@@ -22,9 +25,6 @@ from smartcommune.domain.open311 import (
     service_view,
     status_notes,
 )
-from smartcommune.errors import NotFoundError
-from smartcommune.models.common import Role
-from smartcommune.models.feedback import DEFAULT_FIELDS, STATUSES, Feedback, FeedbackField, GeoPoint
 from tests.support.identities import DEMO_COMMUNES, GIAO_PHONG, InMemoryRates
 
 NOW = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from smartcommune.domain.open311 import (
+from smartcommune.core.contracts import VN_TZ
+from smartcommune.feedback.logic.open311 import (
     MAX_FORM_BYTES,
     Open311Error,
     derive_title,
@@ -23,7 +24,6 @@ from smartcommune.domain.open311 import (
     split_format,
     validate_post,
 )
-from smartcommune.models.common import VN_TZ
 
 REQUEST_KEYS = [
     "service_request_id",

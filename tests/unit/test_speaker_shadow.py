@@ -7,7 +7,7 @@ import json
 import pytest
 
 from devices.speaker.agent import AgentConfig, SpeakerAgent
-from smartcommune.mqtt import TlsFiles
+from smartcommune.devices.storage.mqtt import TlsFiles
 
 
 class RecordingClient:

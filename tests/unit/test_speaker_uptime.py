@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from smartcommune.domain.devices import (
+from smartcommune.devices.logic import (
     HEARTBEAT_SLOT_S,
     elapsed_s,
     heartbeat_slot,

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from smartcommune.dal.tts import S3AudioStore, Speech, SpeechError, audio_key, mp3_info
+from smartcommune.broadcast.storage.speech import S3AudioStore, Speech, SpeechError, audio_key, mp3_info
 
 TEXT = "Thông báo khẩn cấp: bão số 3 sắp đổ bộ vào xã Giao Phong. Bà con khẩn trương chằng chống nhà cửa."
 

@@ -29,9 +29,11 @@ def stack_environment() -> dict[str, str]:
 
 def verify_command(args: argparse.Namespace) -> int:
     """Verify one commune's chain (``--commune``) or all of them; print one line per commune."""
-    from smartcommune.api.services import Services
-    from smartcommune.domain.wiring import audit_verifier, bound_table, commune_repository
-    from smartcommune.settings import Settings
+    from smartcommune.audit.wiring import audit_verifier
+    from smartcommune.communes.wiring import commune_repository
+    from smartcommune.core.services import Services
+    from smartcommune.core.settings import Settings
+    from smartcommune.core.wiring import bound_table
 
     services = Services(Settings.from_env(stack_environment()))
     services.get(bound_table)

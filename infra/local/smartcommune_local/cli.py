@@ -56,7 +56,7 @@ def format_outbox_line(line: str) -> str:
     try:
         from datetime import datetime
 
-        from smartcommune.models.common import VN_TZ
+        from smartcommune.core.contracts import VN_TZ
 
         when = datetime.fromisoformat(when.replace("Z", "+00:00")).astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M:%S")
     except ValueError:

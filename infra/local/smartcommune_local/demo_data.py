@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from smartcommune.dal.table import MainTable
-from smartcommune.models.common import Role
-from smartcommune.models.commune import Commune, Hamlet
+from smartcommune.communes.contracts import Commune, Hamlet
+from smartcommune.core.contracts import Role
+from smartcommune.core.table import MainTable
 
 if TYPE_CHECKING:
-    from smartcommune.api.services import Services
+    from smartcommune.core.services import Services
 
 # Local only: printed by ``smartcommune up``. The deployed stack never seeds demo accounts.
 DEMO_PASSWORD = "GiaoPhong#2025-demo"  # noqa: S105 - a published demo password of the local stack
@@ -341,42 +341,38 @@ def seed(services: Services) -> SeedReport:
     marker, the commune is written first (the services refuse unknown communes), then its staff and citizens —
     both idempotent — and the marker last, so an interrupted seed is simply redone.
     """
-    from smartcommune.domain import wiring
+    from smartcommune.citizens.contracts import NewCitizen
+    from smartcommune.citizens.wiring import citizen_service
+    from smartcommune.communes.wiring import commune_repository
+    from smartcommune.identity.wiring import identity_service
 
     report = SeedReport()
-    communes = services.get(wiring.commune_repository)
+    communes = services.get(commune_repository)
     citizens_by_commune: dict[str, list[DemoCitizen]] | None = None
     for commune in DEMO_COMMUNES:
         if DemoSeedItem.count(DEMO_SEED_PK, DemoSeedItem.sk == commune.id) and communes.get(commune.id):
             continue
         communes.put(commune)
         for staff in demo_staff(commune.id):
-            services.get(wiring.identity_service).create_staff_account(
+            services.get(identity_service).create_staff_account(
                 commune.id, staff.username, staff.display_name, list(staff.roles), DEMO_PASSWORD, actor=None
             )
             report.staff_created += 1
-        citizen_factory = getattr(wiring, "citizen_service", None)
-        if citizen_factory is None:
-            report.notes.append("citizens not imported: smartcommune.domain.wiring.citizen_service is missing")
-        else:
-            from smartcommune.models.citizens import NewCitizen
-
-            if citizens_by_commune is None:
-                citizens_by_commune = all_demo_citizens()
-            new = [
-                NewCitizen(
-                    full_name=c.full_name,
-                    phone=c.phone,
-                    hamlet_id=c.hamlet_id,
-                    address=c.address,
-                    cccd=c.cccd,
-                    birth_date=c.birth_date,
-                )
-                for c in citizens_by_commune[commune.id]
-            ]
-            report.citizens_imported += services.get(citizen_factory).import_citizens(commune.id, new, actor=None)
-        if citizen_factory is not None:
-            DemoSeedItem(DEMO_SEED_PK, commune.id).save()
+        if citizens_by_commune is None:
+            citizens_by_commune = all_demo_citizens()
+        new = [
+            NewCitizen(
+                full_name=c.full_name,
+                phone=c.phone,
+                hamlet_id=c.hamlet_id,
+                address=c.address,
+                cccd=c.cccd,
+                birth_date=c.birth_date,
+            )
+            for c in citizens_by_commune[commune.id]
+        ]
+        report.citizens_imported += services.get(citizen_service).import_citizens(commune.id, new, actor=None)
+        DemoSeedItem(DEMO_SEED_PK, commune.id).save()
         report.communes_seeded.append(commune.id)
     for commune in DEMO_COMMUNES:
         report.feedback_seeded += seed_feedback(services, commune)
@@ -474,8 +470,10 @@ def seed_feedback(services: Services, commune: Commune) -> int:  # noqa: PLR0915
     import uuid
     from datetime import timedelta
 
-    from smartcommune.domain import wiring
-    from smartcommune.domain.feedback import (
+    from smartcommune.citizens.wiring import citizen_repository
+    from smartcommune.core.contracts import VN_TZ
+    from smartcommune.feedback.contracts import Feedback, Rating, TimelineEntry
+    from smartcommune.feedback.logic.feedback import (
         RULES,
         CounterDeltas,
         commune_prefix,
@@ -483,9 +481,7 @@ def seed_feedback(services: Services, commune: Commune) -> int:  # noqa: PLR0915
         public_search_text,
         tracking_code,
     )
-    from smartcommune.domain.wiring_feedback import feedback_repository, feedback_service
-    from smartcommune.models.common import VN_TZ
-    from smartcommune.models.feedback import Feedback, Rating, TimelineEntry
+    from smartcommune.feedback.wiring import feedback_repository, feedback_service
 
     count = FEEDBACK_COUNTS.get(commune.id, 0)
     store = services.get(feedback_repository)
@@ -495,7 +491,7 @@ def seed_feedback(services: Services, commune: Commune) -> int:  # noqa: PLR0915
     service = services.get(feedback_service)
     fields = {f.code: f for f in service.fields(commune.id)}
     people = all_demo_citizens()[commune.id][:12]
-    citizens = services.get(wiring.citizen_repository)
+    citizens = services.get(citizen_repository)
     citizen_ids = [c.id for c in (citizens.find_by_phone(commune.id, p.phone) for p in people) if c is not None]
     rng = random.Random(f"smartcommune-demo-feedback:{commune.id}")
     now = services.clock()

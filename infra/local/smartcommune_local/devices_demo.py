@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from smartcommune.models.broadcast import GeoPoint, Speaker, thing_name
+from smartcommune.devices.contracts import GeoPoint, Speaker, thing_name
 
 if TYPE_CHECKING:
-    from smartcommune.api.services import Services
+    from smartcommune.core.services import Services
 
 COMMUNE_PREFIX = {"giao-phong": "gp"}
 HAMLETS: dict[str, tuple[str, ...]] = {
@@ -126,9 +126,9 @@ def seed_iot_things(iot: Any, speakers: list[Speaker]) -> int:
 
 def seed_devices(services: Services, commune_ids: tuple[str, ...] = ("giao-phong",)) -> dict[str, int]:
     """Registry records (table) and IoT things (control plane) for the demo speakers; safe to run again."""
-    from smartcommune.dal.aws import client
-    from smartcommune.dal.devices import DeviceRepository
-    from smartcommune.domain.wiring import bound_table
+    from smartcommune.core.aws import client
+    from smartcommune.core.wiring import bound_table
+    from smartcommune.devices.storage.devices import DeviceRepository
 
     services.get(bound_table)
     counts = {"speakers": 0, "clusters": 0, "things_created": 0}

@@ -36,9 +36,9 @@ from smartcommune_local.template import REPO_ROOT
 from smartcommune_local.triggers import FunctionSpec, Handler, functions_of
 
 if TYPE_CHECKING:
-    from smartcommune.api.services import Services
-    from smartcommune.mqtt import MqttClient
-    from smartcommune.settings import Settings
+    from smartcommune.core.services import Services
+    from smartcommune.core.settings import Settings
+    from smartcommune.devices.storage.mqtt import MqttClient
     from smartcommune_local.broker import BrokerHandle
     from smartcommune_local.speakers import SpeakerFleet
     from smartcommune_local.template import LocalResources
@@ -146,7 +146,7 @@ class RuleEngine:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        from smartcommune.mqtt import MqttClient
+        from smartcommune.devices.storage.mqtt import MqttClient
 
         s = self.settings
         self._client = MqttClient(

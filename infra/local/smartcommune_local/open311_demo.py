@@ -11,7 +11,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from smartcommune.api.services import Services
+    from smartcommune.core.services import Services
 
 DEMO_COMMUNE = "giao-phong"
 DEMO_LABEL = "demo (local stack)"
@@ -20,15 +20,15 @@ _SEED = "smartcommune/local/open311-demo-key/giao-phong"
 
 def demo_key() -> str:
     """The fixed demo key (``sc311_demo_…``)."""
-    from smartcommune.dal.open311 import KEY_PREFIX
+    from smartcommune.feedback.storage.open311_keys import KEY_PREFIX
 
     return f"{KEY_PREFIX}demo_{hashlib.sha256(_SEED.encode()).hexdigest()[:32]}"
 
 
 def ensure_demo_key(services: Services) -> str:
     """Create the demo key for ``giao-phong`` unless it exists (and is active); return it."""
-    from smartcommune.domain.wiring_open311 import open311_key_repository
-    from smartcommune.errors import ConflictError
+    from smartcommune.core.errors import ConflictError
+    from smartcommune.feedback.wiring import open311_key_repository
 
     keys = services.get(open311_key_repository)
     raw = demo_key()

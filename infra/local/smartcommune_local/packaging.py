@@ -345,8 +345,8 @@ def package_command(args: object) -> int:
 
 def openapi_document() -> dict[str, Any]:
     """The API's OpenAPI document, built from the route registry."""
-    from smartcommune.api.openapi import build_document
-    from smartcommune.api.router import load_routes
+    from smartcommune.composition import load_routes
+    from smartcommune.core.api.openapi import build_document
 
     return build_document(load_routes())
 

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devices.speaker.agent import AgentConfig, AgentRuntime, SpeakerAgent
-from smartcommune.models.broadcast import commune_command_key
+from smartcommune.devices.contracts import commune_command_key
 from smartcommune_local.broker import device_password
 from smartcommune_local.devices_demo import demo_things
 
 if TYPE_CHECKING:
-    from smartcommune.settings import Settings
+    from smartcommune.core.settings import Settings
 
 
 @dataclass

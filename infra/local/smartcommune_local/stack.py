@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from smartcommune_local.template import REPO_ROOT
 
 if TYPE_CHECKING:
-    from smartcommune.api.services import Services
+    from smartcommune.core.services import Services
     from smartcommune_local.demo_data import SeedReport
     from smartcommune_local.edge import Edge
     from smartcommune_local.persistence import Persistence
@@ -229,7 +229,7 @@ class LocalStack:
         return boto3.Session(region_name=REGION)
 
     def _create_resources(self) -> None:
-        from smartcommune.settings import get_settings
+        from smartcommune.core.settings import get_settings
         from smartcommune_local.template import create_resources
 
         resources = create_resources(self._session(), self.config.moto_url)
@@ -279,7 +279,7 @@ class LocalStack:
         self.web_objects = upload_site(s3, self._bucket("WebBucket"), WEB_DIR) if WEB_DIR.is_dir() else 0
 
     def _seed(self) -> None:
-        from smartcommune.api.services import Services
+        from smartcommune.core.services import Services
         from smartcommune_local import demo_data
 
         self.services = Services()
@@ -338,7 +338,7 @@ class LocalStack:
         from chalice.config import Config
         from chalice.local import create_local_server
 
-        from smartcommune.domain.wiring import health_probe
+        from smartcommune.system.wiring import health_probe
 
         assert self.services is not None
         self.services.override(health_probe, self._health_probe(health_probe(self.services)))

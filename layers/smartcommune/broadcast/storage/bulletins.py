@@ -1,0 +1,406 @@
+"""Bulletins in the main table, by key or index only.
+
+==================  ==================================  ===============  ==============================================
+item                PK                                  SK               indexes
+==================  ==================================  ===============  ==============================================
+bulletin            ``C#<c>#BULLETIN#<id>``             ``META``         GSI1 ``C#<c>#BULLETINS`` / created_at#id;
+                                                                         GSI2 ``SLOTS#<UTC minute>`` / rank#c#id while
+                                                                         a play is pending (sparse: the scheduler's
+                                                                         time-bucket index)
+CAP message         ``C#<c>#BULLETIN#<id>``             ``MSG#<seq>``    GSI1 ``C#<c>#CAP`` / sent#id#seq;
+                                                                         GSI2 ``CAP#ALL`` / sent#c#id#seq
+public alert        ``C#<c>#BULLETIN#<id>``             ``ALERT``        GSI1 ``C#<c>#ALERTS`` / first sent#id
+subscription        ``C#<c>#ALERTSUB#<citizen>``        ``SUB``          -
+hamlet subscriber   ``C#<c>#ALERTSUBS#<hamlet>``        ``<citizen>``    -
+stats counter       ``C#<c>#BSTATS#<yyyy-mm[-dd]>``     ``TOTAL`` …      -
+==================  ==================================  ===============  ==============================================
+
+A bulletin's messages and its public alert keep a snapshot of the bulletin as published, so an edit waiting for
+approval never changes what citizens see. Every bulletin write is conditioned on its version and committed with
+its audit entry.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.exceptions import PutError
+
+from smartcommune.broadcast.contracts import (
+    AlertSubscription,
+    Bulletin,
+    BulletinListItem,
+    BulletinPage,
+    PublishedMessage,
+    ScheduledPlay,
+)
+from smartcommune.broadcast.logic.bulletins import PRIORITY_RANK, minute_bucket
+from smartcommune.core.table import MainTable, commune_pk, decode_cursor, encode_cursor, transaction
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
+
+    from smartcommune.audit.contracts import AuditRecord
+    from smartcommune.audit.storage.journal import AuditRepository
+    from smartcommune.core.settings import Settings
+
+
+class BulletinItem(MainTable, discriminator="bulletin"):
+    commune_id = UnicodeAttribute()
+    bulletin_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    document = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class CapMessageItem(MainTable, discriminator="cap_message"):
+    commune_id = UnicodeAttribute()
+    bulletin_id = UnicodeAttribute()
+    seq = NumberAttribute()
+    document = UnicodeAttribute()  # the bulletin as published with this message
+
+
+class PublicAlertItem(MainTable, discriminator="public_alert"):
+    reach = UnicodeAttribute()  # " xom-1 xom-2 " or " * " (whole commune): what the hamlet filter matches
+    document = UnicodeAttribute()
+
+
+class AlertSubscriptionItem(MainTable, discriminator="alert_subscription"):
+    hamlets = UnicodeAttribute()  # JSON list
+    enabled = BooleanAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class HamletSubscriberItem(MainTable, discriminator="hamlet_subscriber"):
+    phone = UnicodeAttribute()
+
+
+def _pk(commune_id: str, bulletin_id: str) -> str:
+    return commune_pk(commune_id, "BULLETIN", bulletin_id)
+
+
+def _bulletin_item(bulletin: Bulletin) -> BulletinItem:
+    due = bulletin.next_play_at if bulletin.status == "approved" else None
+    return BulletinItem(
+        _pk(bulletin.commune_id, bulletin.id),
+        "META",
+        gsi1pk=commune_pk(bulletin.commune_id, "BULLETINS"),
+        gsi1sk=f"{bulletin.created_at.isoformat()}#{bulletin.id}",
+        gsi2pk=f"SLOTS#{minute_bucket(due)}" if due else None,
+        gsi2sk=f"{PRIORITY_RANK[bulletin.priority]}#{bulletin.commune_id}#{bulletin.id}" if due else None,
+        commune_id=bulletin.commune_id,
+        bulletin_id=bulletin.id,
+        status=bulletin.status,
+        document=bulletin.model_dump_json(exclude={"version"}),
+    )
+
+
+def _to_bulletin(document: str, version: int | None = None) -> Bulletin:
+    bulletin = Bulletin.model_validate_json(document)
+    return bulletin.model_copy(update={"version": version}) if version is not None else bulletin
+
+
+def _list_item(bulletin: Bulletin) -> BulletinListItem:
+    return BulletinListItem(
+        id=bulletin.id,
+        headline=bulletin.headline,
+        priority=bulletin.priority,
+        status=bulletin.status,
+        origin=bulletin.origin,
+        created_by_name=bulletin.created_by_name,
+        created_at=bulletin.created_at,
+        approved_by=bulletin.approval.approver_name if bulletin.approval else None,
+        next_play_at=bulletin.next_play_at,
+        version=bulletin.version,
+    )
+
+
+class BulletinRepository:
+    """Implements ``smartcommune.broadcast.logic.bulletins.BulletinStore``."""
+
+    def __init__(self, audit: AuditRepository) -> None:
+        self._audit = audit
+
+    def get(self, commune_id: str, bulletin_id: str) -> Bulletin | None:
+        try:
+            item = BulletinItem.get(_pk(commune_id, bulletin_id), "META", consistent_read=True)
+        except BulletinItem.DoesNotExist:
+            return None
+        return _to_bulletin(item.document, int(item.version))
+
+    def save(self, before: Bulletin | None, after: Bulletin, audit: AuditRecord) -> Bulletin:
+        item = _bulletin_item(after)
+        if before is not None:
+            item.version = before.version
+        fresh = after.messages[len(before.messages) if before else 0 :]
+        snapshot = after.model_dump_json(exclude={"version"})
+
+        def writes(tx: TransactWrite) -> None:
+            if before is None:
+                tx.save(item, condition=BulletinItem.pk.does_not_exist())
+            else:
+                tx.save(item)  # the version attribute makes this conditional on ``before.version``
+            for message in fresh:
+                tx.save(self._message_item(after, message, snapshot), condition=CapMessageItem.pk.does_not_exist())
+            if fresh and after.channels.portal:
+                tx.save(self._alert_item(after, snapshot))
+
+        self._audit.commit(after.commune_id, audit, add_writes=writes)
+        return after.model_copy(update={"version": (before.version if before else 0) + 1})
+
+    @staticmethod
+    def _message_item(bulletin: Bulletin, message: PublishedMessage, snapshot: str) -> CapMessageItem:
+        c, b, sent = bulletin.commune_id, bulletin.id, message.sent.isoformat()
+        public = bulletin.channels.cap
+        return CapMessageItem(
+            _pk(c, b),
+            f"MSG#{message.seq:04d}",
+            gsi1pk=commune_pk(c, "CAP") if public else None,
+            gsi1sk=f"{sent}#{b}#{message.seq:04d}" if public else None,
+            gsi2pk="CAP#ALL" if public else None,
+            gsi2sk=f"{sent}#{c}#{b}#{message.seq:04d}" if public else None,
+            commune_id=c,
+            bulletin_id=b,
+            seq=message.seq,
+            document=snapshot,
+        )
+
+    @staticmethod
+    def _alert_item(bulletin: Bulletin, snapshot: str) -> PublicAlertItem:
+        first = bulletin.messages[0].sent.isoformat()
+        reach = " " + " ".join(bulletin.hamlets) + " " if bulletin.hamlets else " * "
+        return PublicAlertItem(
+            _pk(bulletin.commune_id, bulletin.id),
+            "ALERT",
+            gsi1pk=commune_pk(bulletin.commune_id, "ALERTS"),
+            gsi1sk=f"{first}#{bulletin.id}",
+            reach=reach,
+            document=snapshot,
+        )
+
+    def page(self, commune_id: str, status: str | None, cursor: str | None, limit: int) -> BulletinPage:
+        partition = commune_pk(commune_id, "BULLETINS")
+        start = decode_cursor(cursor, "GSI1PK", partition) if cursor else None
+        result = BulletinItem.gsi1.query(
+            partition,
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=start,
+            filter_condition=(BulletinItem.status == status) if status else None,
+        )
+        items = [_list_item(_to_bulletin(i.document, int(i.version))) for i in result if isinstance(i, BulletinItem)]
+        last = result.last_evaluated_key
+        return BulletinPage(items=items, next_cursor=encode_cursor(last) if last else None)
+
+    def due(self, bucket: str) -> list[ScheduledPlay]:
+        plays: list[ScheduledPlay] = []
+        for item in BulletinItem.gsi2.query(f"SLOTS#{bucket}"):
+            if not isinstance(item, BulletinItem):
+                continue
+            bulletin = _to_bulletin(item.document)
+            if bulletin.next_play_at is not None:
+                plays.append(
+                    ScheduledPlay(
+                        commune_id=bulletin.commune_id,
+                        bulletin_id=bulletin.id,
+                        due_at=bulletin.next_play_at,
+                        occurrence=bulletin.plays + 1,
+                        priority=bulletin.priority,
+                    )
+                )
+        return plays
+
+    def alerts(self, commune_id: str, hamlet: str | None, limit: int) -> list[Bulletin]:
+        condition = (
+            (PublicAlertItem.reach.contains(f" {hamlet} ") | PublicAlertItem.reach.contains(" * ")) if hamlet else None
+        )
+        out: list[Bulletin] = []
+        for item in PublicAlertItem.gsi1.query(
+            commune_pk(commune_id, "ALERTS"), scan_index_forward=False, filter_condition=condition, page_size=limit
+        ):
+            if isinstance(item, PublicAlertItem):
+                out.append(_to_bulletin(item.document))
+            if len(out) >= limit:
+                break
+        return out
+
+    def message(self, commune_id: str, bulletin_id: str, seq: int) -> Bulletin | None:
+        try:
+            item = CapMessageItem.get(_pk(commune_id, bulletin_id), f"MSG#{seq:04d}")
+        except CapMessageItem.DoesNotExist:
+            return None
+        bulletin = _to_bulletin(item.document)
+        return bulletin if bulletin.channels.cap else None
+
+    def messages(self, commune_id: str | None, limit: int) -> list[tuple[Bulletin, PublishedMessage]]:
+        index, partition = (
+            (CapMessageItem.gsi1, commune_pk(commune_id, "CAP")) if commune_id else (CapMessageItem.gsi2, "CAP#ALL")
+        )
+        out: list[tuple[Bulletin, PublishedMessage]] = []
+        for item in index.query(partition, scan_index_forward=False, limit=limit):
+            if isinstance(item, CapMessageItem):
+                bulletin = _to_bulletin(item.document)
+                out.append((bulletin, bulletin.messages[int(item.seq) - 1]))
+        return out
+
+
+class AlertSubscriptions:
+    """Citizens' SMS alert subscriptions by hamlet, and the SMS queue (implements ``AlertSms``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def get(self, commune_id: str, citizen_id: str) -> AlertSubscription:
+        try:
+            item = AlertSubscriptionItem.get(commune_pk(commune_id, "ALERTSUB", citizen_id), "SUB")
+        except AlertSubscriptionItem.DoesNotExist:
+            return AlertSubscription(hamlets=[], enabled=False)
+        return AlertSubscription(hamlets=json.loads(item.hamlets), enabled=item.enabled, updated_at=item.updated_at)
+
+    def put(self, commune_id: str, citizen_id: str, phone: str, change: AlertSubscription) -> AlertSubscription:
+        """Replace a citizen's subscription and its per-hamlet index entries in one transaction."""
+        before = self.get(commune_id, citizen_id)
+        old = set(before.hamlets) if before.enabled else set()
+        new = set(change.hamlets) if change.enabled else set()
+        with transaction() as tx:
+            tx.save(
+                AlertSubscriptionItem(
+                    commune_pk(commune_id, "ALERTSUB", citizen_id),
+                    "SUB",
+                    hamlets=json.dumps(change.hamlets),
+                    enabled=change.enabled,
+                    updated_at=change.updated_at.isoformat() if change.updated_at else "",
+                )
+            )
+            for hamlet in old - new:
+                tx.delete(HamletSubscriberItem(commune_pk(commune_id, "ALERTSUBS", hamlet), citizen_id))
+            for hamlet in new - old:
+                tx.save(HamletSubscriberItem(commune_pk(commune_id, "ALERTSUBS", hamlet), citizen_id, phone=phone))
+        return change
+
+    def subscribers(self, commune_id: str, hamlets: list[str]) -> list[str]:
+        phones: dict[str, None] = {}
+        for hamlet in hamlets:
+            for item in HamletSubscriberItem.query(commune_pk(commune_id, "ALERTSUBS", hamlet)):
+                phones[item.phone] = None
+        return list(phones)
+
+    def send_batch(self, phones: list[str], text: str, purpose: str) -> int:
+        """Queue one SMS per phone, ten per SQS call (or straight to the outbox without a queue)."""
+        from smartcommune.sms.contracts import SmsMessage
+        from smartcommune.sms.storage import append_outbox
+
+        messages = [SmsMessage(phone=p, text=text, purpose=purpose) for p in phones]
+        if not self._settings.sms_queue_url:
+            for message in messages:
+                append_outbox(self._settings.outbox_path, message)
+            return len(messages)
+        from smartcommune.core.aws import client
+
+        sqs = client("sqs", self._settings)
+        for start in range(0, len(messages), 10):
+            chunk = messages[start : start + 10]
+            sqs.send_message_batch(
+                QueueUrl=self._settings.sms_queue_url,
+                Entries=[{"Id": m.id, "MessageBody": m.model_dump_json()} for m in chunk],
+            )
+        return len(messages)
+
+
+class StatsCounterItem(MainTable, discriminator="broadcast_stats"):
+    programs = NumberAttribute(default=0)
+    airtime_s = NumberAttribute(default=0)
+    played = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+
+
+class StatsMarkerItem(MainTable, discriminator="broadcast_stats_marker"):
+    """Marks a delivery report as counted, so counting it twice is impossible."""
+
+
+class PendingReportItem(MainTable, discriminator="broadcast_pending_report"):
+    commune_id = UnicodeAttribute()
+    bulletin_id = UnicodeAttribute()
+    command_id = UnicodeAttribute()
+    deadline = UnicodeAttribute()
+
+
+class BroadcastStats:
+    """Counters per day and month: programs aired, airtime per cluster, plays and failures per speaker."""
+
+    def record(
+        self,
+        *,
+        commune_id: str,
+        bulletin_id: str,
+        command_id: str,
+        day: str,
+        rows: list[tuple[str, str, str]],
+        duration_s: float,
+    ) -> bool:
+        """Count one completed delivery (``rows``: thing, cluster, final state) once; False if already counted.
+
+        The marker is written first with a "must not exist" condition; only its writer adds to the counters
+        (atomic ADDs, one per counter: 2,000 speakers would not fit in one transaction).
+        """
+        try:
+            StatsMarkerItem(_pk(commune_id, bulletin_id), f"STATS#{command_id}").save(
+                condition=StatsMarkerItem.pk.does_not_exist()
+            )
+        except PutError:
+            return False
+        clusters_played = {cluster for _thing, cluster, state in rows if state == "finished"}
+        typed = StatsCounterItem.kind.set(StatsCounterItem)  # an update creates the item: give it its type
+        for period in (day, day[:7]):
+            pk = commune_pk(commune_id, "BSTATS", period)
+            StatsCounterItem(pk, "TOTAL").update(actions=[typed, StatsCounterItem.programs.add(1)])
+            for cluster in clusters_played:
+                StatsCounterItem(pk, f"CLUSTER#{cluster}").update(
+                    actions=[typed, StatsCounterItem.airtime_s.add(round(duration_s, 2))]
+                )
+            for thing, _cluster, state in rows:
+                field = StatsCounterItem.played if state == "finished" else StatsCounterItem.failed
+                StatsCounterItem(pk, f"SPEAKER#{thing}").update(actions=[typed, field.add(1)])
+        return True
+
+    def add_pending(self, commune_id: str, bulletin_id: str, command_id: str, deadline: datetime) -> None:
+        """Remember a fan-out whose report is to be counted once complete (or once ``deadline`` passed)."""
+        PendingReportItem(
+            _pk(commune_id, bulletin_id),
+            f"PENDING#{command_id}",
+            gsi2pk="REPORTS#PENDING",
+            gsi2sk=f"{deadline.isoformat()}#{commune_id}#{bulletin_id}#{command_id}",
+            commune_id=commune_id,
+            bulletin_id=bulletin_id,
+            command_id=command_id,
+            deadline=deadline.isoformat(),
+        ).save()
+
+    def pending(self, limit: int = 200) -> list[tuple[str, str, str, datetime]]:
+        """``(commune, bulletin, command, deadline)`` of fan-outs not counted yet, oldest deadline first."""
+        return [
+            (i.commune_id, i.bulletin_id, i.command_id, datetime.fromisoformat(i.deadline))
+            for i in PendingReportItem.gsi2.query("REPORTS#PENDING", limit=limit)
+            if isinstance(i, PendingReportItem)
+        ]
+
+    def done(self, commune_id: str, bulletin_id: str, command_id: str) -> None:
+        PendingReportItem(_pk(commune_id, bulletin_id), f"PENDING#{command_id}").delete()
+
+    def period(self, commune_id: str, period: str) -> dict[str, Any]:
+        """The counters of one day (``yyyy-mm-dd``) or month (``yyyy-mm``)."""
+        out: dict[str, Any] = {"programs": 0, "clusters": {}, "played": {}, "failed": {}}
+        for item in StatsCounterItem.query(commune_pk(commune_id, "BSTATS", period)):
+            if item.sk == "TOTAL":
+                out["programs"] = int(item.programs or 0)
+            elif item.sk.startswith("CLUSTER#"):
+                out["clusters"][item.sk[8:]] = float(item.airtime_s or 0)
+            elif item.sk.startswith("SPEAKER#"):
+                if item.played:
+                    out["played"][item.sk[8:]] = int(item.played)
+                if item.failed:
+                    out["failed"][item.sk[8:]] = int(item.failed)
+        return out

@@ -1,0 +1,181 @@
+"""Vietnamese text-to-speech with Debian's ``espeak-ng`` (voice ``vi``) → WAV → MP3 with ``lame``, stored in S3.
+
+Both programs run as subprocesses without a shell, their paths from settings (``tts_espeak_path``,
+``tts_lame_path``): on PATH locally, ``/opt/bin/...`` from the Lambda layer (``docs/tts.md``). Audio lives in the
+media bucket at ``audio/<commune>/<bulletin>/<sha256>.mp3`` with the SHA-256 in the object's metadata, the same
+checksum the speakers verify before playing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from smartcommune.broadcast.contracts import AudioRef
+
+if TYPE_CHECKING:
+    from smartcommune.core.settings import Settings
+
+MP3_MIME = "audio/mpeg"
+MAX_AUDIO_BYTES = 20 * 1024 * 1024
+
+# MPEG-1 Layer III bitrates (kbit/s) by header index; MPEG-2/2.5 (low sample rates) use the second row.
+_BITRATES = {
+    1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+class SpeechError(RuntimeError):
+    """espeak-ng or lame failed (missing binary, bad voice)."""
+
+
+@dataclass(frozen=True)
+class Mp3Info:
+    sample_rate: int
+    bitrate_kbps: int
+    duration_s: float
+
+
+def _skip_id3(data: bytes) -> int:
+    if data[:3] != b"ID3" or len(data) < 10:
+        return 0
+    size = (data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F)
+    return 10 + size
+
+
+def mp3_info(data: bytes) -> Mp3Info:
+    """Read the first MPEG audio frame header; the duration assumes constant bitrate (what we encode).
+
+    Raises ``ValueError`` when ``data`` is not MP3 (an uploaded file is checked this way before it is used).
+    """
+    offset = _skip_id3(data)
+    while offset + 4 <= len(data):
+        b1, b2 = data[offset + 1], data[offset + 2]
+        if data[offset] == 0xFF and b1 & 0xE0 == 0xE0:
+            version = (b1 >> 3) & 0x03  # 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
+            layer = (b1 >> 1) & 0x03  # 1 = Layer III
+            bitrate_index = b2 >> 4
+            rate_index = (b2 >> 2) & 0x03
+            if version != 1 and layer == 1 and 0 < bitrate_index < 15 and rate_index < 3:
+                kbps = _BITRATES[1 if version == 3 else 2][bitrate_index]
+                rate = _SAMPLE_RATES[version][rate_index]
+                duration = (len(data) - offset) * 8 / (kbps * 1000)
+                return Mp3Info(sample_rate=rate, bitrate_kbps=kbps, duration_s=round(duration, 2))
+        offset += 1
+    raise ValueError("not an MP3 stream (no MPEG Layer III frame header)")
+
+
+class Speech:
+    """Text → MP3 bytes (mono, 48 kbit/s: speech over horn loudspeakers needs no more)."""
+
+    def __init__(
+        self,
+        espeak_path: str = "espeak-ng",
+        lame_path: str = "lame",
+        voice: str = "vi",
+        data_path: str | None = None,
+        words_per_minute: int = 145,
+    ) -> None:
+        self._espeak = espeak_path
+        self._lame = lame_path
+        self._voice = voice
+        self._wpm = words_per_minute
+        self._env = {**os.environ, "ESPEAK_DATA_PATH": data_path} if data_path else None
+
+    @classmethod
+    def of(cls, settings: Settings) -> Speech:
+        return cls(settings.tts_espeak_path, settings.tts_lame_path, settings.tts_voice, settings.tts_espeak_data_path)
+
+    def wav(self, text: str) -> bytes:
+        """Vietnamese speech as a WAV file (espeak-ng reads the text on stdin: no length limit, no quoting)."""
+        command = [self._espeak, "-v", self._voice, "-s", str(self._wpm), "--stdin", "--stdout"]
+        return self._run(command, text.encode("utf-8"), "espeak-ng")
+
+    def mp3(self, text: str) -> bytes:
+        """Vietnamese speech as MP3."""
+        wav = self.wav(text)
+        command = [self._lame, "--quiet", "-m", "m", "-b", "48", "--resample", "22.05", "-", "-"]
+        return self._run(command, wav, "lame")
+
+    def _run(self, command: list[str], stdin: bytes, name: str) -> bytes:
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+                command, input=stdin, capture_output=True, check=False, timeout=60, env=self._env
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SpeechError(f"{name} could not run ({command[0]}): {exc}") from exc
+        if done.returncode != 0 or not done.stdout:
+            raise SpeechError(f"{name} failed ({done.returncode}): {done.stderr.decode(errors='replace')[:300]}")
+        return done.stdout
+
+
+def audio_key(commune_id: str, bulletin_id: str, sha256: str) -> str:
+    return f"audio/{commune_id}/{bulletin_id}/{sha256}.mp3"
+
+
+class S3AudioStore:
+    """Implements ``smartcommune.broadcast.logic.bulletins.AudioStore`` on the media bucket."""
+
+    def __init__(self, s3: Any, bucket: str, speech: Speech) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+        self._speech = speech
+
+    def store(self, commune_id: str, bulletin_id: str, mp3: bytes, source: str) -> AudioRef:
+        """Keep ``mp3`` under its checksum (idempotent: the same audio is the same object)."""
+        info = mp3_info(mp3)
+        sha = hashlib.sha256(mp3).hexdigest()
+        key = audio_key(commune_id, bulletin_id, sha)
+        self._s3.put_object(
+            Bucket=self._bucket,
+            Key=key,
+            Body=mp3,
+            ContentType=MP3_MIME,
+            Metadata={"sha256": sha, "source": source},
+        )
+        return AudioRef(
+            key=key,
+            sha256=sha,
+            source="upload" if source == "upload" else "tts",
+            size_bytes=len(mp3),
+            duration_s=info.duration_s,
+        )
+
+    def synthesize(self, commune_id: str, bulletin_id: str, text: str) -> AudioRef:
+        return self.store(commune_id, bulletin_id, self._speech.mp3(text), "tts")
+
+    def url(self, key: str, expires_s: int) -> str:
+        """A presigned GET the speakers download the MP3 with."""
+        return str(
+            self._s3.generate_presigned_url(
+                "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_s
+            )
+        )
+
+    def upload_url(self, commune_id: str, bulletin_id: str, upload_id: str, expires_s: int = 900) -> tuple[str, str]:
+        """``(key, url)``: a presigned PUT for recorded audio (checked and adopted by :meth:`adopt`)."""
+        key = f"uploads/audio/{commune_id}/{bulletin_id}/{upload_id}.mp3"
+        url = self._s3.generate_presigned_url(
+            "put_object",
+            Params={"Bucket": self._bucket, "Key": key, "ContentType": MP3_MIME},
+            ExpiresIn=expires_s,
+        )
+        return key, str(url)
+
+    def adopt(self, commune_id: str, bulletin_id: str, key: str) -> AudioRef:
+        """Check an uploaded file is MP3 of a sane size and keep it under its checksum; ``ValueError`` if not."""
+        if not key.startswith(f"uploads/audio/{commune_id}/{bulletin_id}/"):
+            raise ValueError("the upload belongs to another bulletin")
+        try:
+            head = self._s3.head_object(Bucket=self._bucket, Key=key)
+        except Exception as exc:  # botocore ClientError: not uploaded (yet)
+            raise ValueError("nothing was uploaded there") from exc
+        if int(head.get("ContentLength", 0)) > MAX_AUDIO_BYTES:
+            raise ValueError("the recording is too large")
+        data = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        return self.store(commune_id, bulletin_id, data, "upload")

@@ -1,0 +1,99 @@
+"""Routes: the loudspeaker registry with live state, one speaker, its desired settings (shadow), its uptime."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from smartcommune.core.api.router import router
+from smartcommune.core.contracts import VN_TZ, Role
+from smartcommune.devices.contracts import SpeakerList, SpeakerSettingsUpdate, SpeakerState
+from smartcommune.devices.logic import SpeakerStats, SpeakerStatsQuery
+
+if TYPE_CHECKING:
+    from smartcommune.core.api.http import ApiRequest
+
+DEVICE_STAFF = frozenset({Role.ADMIN, Role.CULTURE})
+
+
+@router.route(
+    "GET",
+    "/devices/speakers",
+    allow=DEVICE_STAFF,
+    summary="Loudspeakers with live state",
+    response=SpeakerList,
+    tags=("devices",),
+)
+def list_speakers(request: ApiRequest) -> SpeakerList:
+    from smartcommune.devices.wiring import device_fanout
+
+    principal = request.principal
+    assert principal is not None
+    items = request.services.get(device_fanout).registry(principal.commune_id).states(request.services.clock())
+    return SpeakerList(items=items, online=sum(1 for s in items if s.online), total=len(items))
+
+
+@router.route(
+    "GET",
+    "/devices/speakers/{thing}",
+    allow=DEVICE_STAFF,
+    summary="One loudspeaker",
+    response=SpeakerState,
+    tags=("devices",),
+)
+def get_speaker(request: ApiRequest) -> SpeakerState:
+    from smartcommune.devices.wiring import device_fanout
+
+    principal = request.principal
+    assert principal is not None
+    return (
+        request.services.get(device_fanout)
+        .registry(principal.commune_id)
+        .state(request.path_params["thing"], request.services.clock())
+    )
+
+
+@router.route(
+    "PUT",
+    "/devices/speakers/{thing}/settings",
+    allow=DEVICE_STAFF,
+    body=SpeakerSettingsUpdate,
+    response=SpeakerState,
+    summary="Set a loudspeaker's desired volume (device shadow)",
+    tags=("devices",),
+)
+def update_speaker_settings(request: ApiRequest) -> SpeakerState:
+    from smartcommune.devices.wiring import device_fanout, shadow_store
+
+    principal = request.principal
+    assert principal is not None
+    body = request.body
+    assert isinstance(body, SpeakerSettingsUpdate)
+    thing = request.path_params["thing"]
+    repo = request.services.get(device_fanout).registry(principal.commune_id)
+    repo.state(thing, request.services.clock())  # 404 for a speaker of another commune
+    repo.set_desired(thing, body.volume, body.emergency_volume)
+    desired = body.model_dump(exclude_none=True)
+    if desired:
+        request.services.get(shadow_store).desire(principal.commune_id, thing, desired)
+    return repo.state(thing, request.services.clock())
+
+
+@router.route(
+    "GET",
+    "/devices/speakers/{thing}/stats",
+    allow=DEVICE_STAFF,
+    query=SpeakerStatsQuery,
+    response=SpeakerStats,
+    summary="A loudspeaker's uptime (heartbeats) and failed deliveries, per day of a month and for the month",
+    tags=("devices",),
+)
+def speaker_stats(request: ApiRequest) -> SpeakerStats:
+    from smartcommune.devices.wiring import device_fanout
+
+    principal = request.principal
+    assert principal is not None
+    query: SpeakerStatsQuery = request.query
+    now = request.services.clock()
+    month = query.month or now.astimezone(VN_TZ).strftime("%Y-%m")
+    repo = request.services.get(device_fanout).registry(principal.commune_id)
+    return repo.stats(request.path_params["thing"], month, now)

@@ -1,0 +1,35 @@
+"""Factories for the loudspeaker fabric (``services.get(device_fanout)``); imports are lazy (cold starts)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from smartcommune.core.wiring import bound_table
+
+if TYPE_CHECKING:
+    from smartcommune.core.services import Services
+    from smartcommune.devices.storage.devices import CommandPublisher, DeviceFanout, ShadowStore
+
+
+def command_publisher(services: Services) -> CommandPublisher:
+    """IoT data plane in AWS, the local Mosquitto locally (``settings.fanout_transport``)."""
+    from smartcommune.devices.storage.devices import publisher_for
+
+    return publisher_for(services.settings)
+
+
+def device_fanout(services: Services) -> DeviceFanout:
+    """The ``Fanout`` port of ``docs/broadcast-contract.md`` (also registry and delivery reports)."""
+    from smartcommune.devices.storage.devices import DeviceFanout
+
+    services.get(bound_table)
+    return DeviceFanout(services.settings, services.clock, services.get(command_publisher))
+
+
+def shadow_store(services: Services) -> ShadowStore:
+    from smartcommune.core.aws import client
+    from smartcommune.devices.storage.devices import ShadowStore
+
+    settings = services.settings
+    relay = settings.fanout_transport == "mqtt"
+    return ShadowStore(client("iot-data", settings), services.get(command_publisher) if relay else None, relay)

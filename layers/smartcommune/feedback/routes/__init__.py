@@ -1,0 +1,1 @@
+"""Feedback's HTTP routes: the portal/admin API and Open311 GeoReport v2."""

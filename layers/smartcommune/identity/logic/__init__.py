@@ -1,0 +1,1 @@
+"""Sign-in rules, pure: codes, passwords, sessions; the stores are ports passed in."""

@@ -1,0 +1,132 @@
+"""Sign-in (citizens by SMS code, staff by password), sessions, the caller's own account, staff accounts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from smartcommune.citizens.contracts import CitizenSelf, ProfileUpdate
+from smartcommune.core.api.router import CITIZENS, PUBLIC, SIGNED_IN, router
+from smartcommune.core.contracts import Role
+from smartcommune.identity.contracts import (
+    MeView,
+    NewStaffAccount,
+    OtpRequest,
+    OtpRequested,
+    OtpVerify,
+    SessionIssued,
+    StaffAccount,
+    StaffList,
+    StaffLogin,
+    StaffSelf,
+)
+
+if TYPE_CHECKING:
+    from smartcommune.citizens.logic import CitizenService
+    from smartcommune.core.api.http import ApiRequest
+    from smartcommune.identity.logic.identity import IdentityService
+
+TAGS = ("identity",)
+ADMIN_ONLY = frozenset({Role.ADMIN})
+
+
+def _identity(request: ApiRequest) -> IdentityService:
+    from smartcommune.identity.wiring import identity_service
+
+    return request.services.get(identity_service)
+
+
+def _citizens(request: ApiRequest) -> CitizenService:
+    from smartcommune.citizens.wiring import citizen_service
+
+    return request.services.get(citizen_service)
+
+
+@router.route(
+    "POST",
+    "/auth/otp",
+    allow=PUBLIC,
+    summary="Send a citizen a sign-in code by SMS",
+    body=OtpRequest,
+    response=OtpRequested,
+    status=202,
+    tags=TAGS,
+)
+def request_sign_in_code(request: ApiRequest) -> OtpRequested:
+    body: OtpRequest = request.body
+    return _identity(request).request_otp(body.commune_id, body.phone, request.raw.client_ip)
+
+
+@router.route(
+    "POST",
+    "/auth/otp/verify",
+    allow=PUBLIC,
+    summary="Sign a citizen in with the SMS code (the first sign-in creates the account)",
+    body=OtpVerify,
+    response=SessionIssued,
+    tags=TAGS,
+)
+def verify_sign_in_code(request: ApiRequest) -> SessionIssued:
+    body: OtpVerify = request.body
+    return _identity(request).verify_otp(body.commune_id, body.phone, body.code)
+
+
+@router.route(
+    "POST",
+    "/auth/staff/login",
+    allow=PUBLIC,
+    summary="Sign a staff member in with username and password",
+    body=StaffLogin,
+    response=SessionIssued,
+    tags=TAGS,
+)
+def staff_login(request: ApiRequest) -> SessionIssued:
+    body: StaffLogin = request.body
+    return _identity(request).staff_login(body.username, body.password)
+
+
+@router.route("POST", "/auth/logout", allow=SIGNED_IN, summary="End this session", status=204, tags=TAGS)
+def logout(request: ApiRequest) -> None:
+    _identity(request).logout(request.caller)
+
+
+@router.route("GET", "/me", allow=SIGNED_IN, summary="The caller's own account", response=MeView, tags=TAGS)
+def me(request: ApiRequest) -> CitizenSelf | StaffSelf:
+    caller = request.caller
+    if caller.kind == "citizen":
+        return CitizenSelf.of(_citizens(request).own_profile(caller))
+    account = _identity(request).staff_account(caller)
+    return StaffSelf(**account.model_dump())
+
+
+@router.route(
+    "PUT",
+    "/me/profile",
+    allow=CITIZENS,
+    summary="A citizen completes or corrects their profile",
+    body=ProfileUpdate,
+    response=CitizenSelf,
+    tags=TAGS,
+)
+def update_my_profile(request: ApiRequest) -> CitizenSelf:
+    return CitizenSelf.of(_citizens(request).update_profile(request.caller, request.body))
+
+
+@router.route(
+    "POST",
+    "/staff",
+    allow=ADMIN_ONLY,
+    summary="Create a staff account in the administrator's commune",
+    body=NewStaffAccount,
+    response=StaffAccount,
+    status=201,
+    tags=TAGS,
+)
+def create_staff_account(request: ApiRequest) -> StaffAccount:
+    return _identity(request).add_staff(request.caller, request.body, request.raw.request_id)
+
+
+@router.route(
+    "GET", "/staff", allow=ADMIN_ONLY, summary="The staff accounts of the commune", response=StaffList, tags=TAGS
+)
+def list_staff_accounts(request: ApiRequest) -> StaffList:
+    return StaffList(items=_identity(request).list_staff(request.caller))

@@ -1,1 +1,0 @@
-"""Pydantic contracts shared by the cloud functions, the device agents and the pages."""

@@ -1,0 +1,1 @@
+"""The API's own health and description (``/health``, ``/openapi.json``)."""
