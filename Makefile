@@ -28,6 +28,7 @@ reset: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy layers/smartcommune infra/local/smartcommune_local functions app.py bench devices

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from smartcommune.broadcast.storage.bulletins import BroadcastStats
+from smartcommune.broadcast.wiring import broadcast_stats
 from smartcommune.core.contracts import Role
 from smartcommune_local.devices_demo import seed_devices
 from smartcommune_local.template import REPO_ROOT
@@ -56,7 +56,7 @@ def test_heartbeats_become_uptime_per_day_and_month_with_failed_deliveries(api, 
     _heartbeat(services, datetime(2026, 11, 28, 16, 59, 45, tzinfo=UTC))
     # And the broadcast statistics counted two failed deliveries to it that day
     for n in range(2):
-        BroadcastStats().record(
+        services.get(broadcast_stats).record(
             commune_id="giao-phong",
             bulletin_id=f"b-{n}",
             command_id=f"cmd-{n}",

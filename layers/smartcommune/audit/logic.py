@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -74,6 +74,17 @@ def verify_chain(
         head_hash=head_hash,
         problems=problems,
     )
+
+
+class AuditJournal(Protocol):
+    """Where a change and its audit entry are committed in one transaction (``audit.storage.journal``).
+
+    Other capabilities' storage adapters receive it from ``audit.wiring.audit_repository``. ``add_writes`` gets the
+    transaction (a pynamodb ``TransactWrite``) to add the change's own writes to; if any of their conditions fails,
+    nothing at all is written and ``ConflictError`` is raised.
+    """
+
+    def commit(self, commune_id: str, record: AuditRecord, add_writes: Callable[[Any], None] | None = None) -> Any: ...
 
 
 class ChainSource(Protocol):

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from smartcommune.broadcast.storage.bulletins import AlertSubscriptions, BroadcastStats, BulletinRepository
     from smartcommune.broadcast.storage.speech import S3AudioStore
     from smartcommune.core.services import Services
-    from smartcommune.devices.contracts import Cluster, DeliveryBatch, DeliveryReport
+    from smartcommune.devices.contracts import DeliveryBatch, DeliveryReport
 
 
 def bulletin_repository(services: Services) -> BulletinRepository:
@@ -29,16 +29,18 @@ def bulletin_repository(services: Services) -> BulletinRepository:
 
 def alert_subscriptions(services: Services) -> AlertSubscriptions:
     from smartcommune.broadcast.storage.bulletins import AlertSubscriptions
+    from smartcommune.sms.wiring import sms_gateway
 
     services.get(bound_table)
-    return AlertSubscriptions(services.settings)
+    return AlertSubscriptions(services.get(sms_gateway))
 
 
 def broadcast_stats(services: Services) -> BroadcastStats:
     from smartcommune.broadcast.storage.bulletins import BroadcastStats
+    from smartcommune.devices.wiring import speaker_outcomes
 
     services.get(bound_table)
-    return BroadcastStats()
+    return BroadcastStats(services.get(speaker_outcomes))
 
 
 def audio_store(services: Services) -> S3AudioStore:
@@ -56,33 +58,6 @@ def bulletin_fanout(services: Services) -> Fanout:
     return services.get(device_fanout)
 
 
-class RegistryDirectory:
-    """The commune's loudspeaker clusters, grouped from the device registry's speakers."""
-
-    def __init__(self, services: Services) -> None:
-        self._services = services
-
-    def clusters(self, commune_id: str) -> list[Cluster]:
-        from smartcommune.devices.contracts import Cluster
-        from smartcommune.devices.storage.devices import DeviceRepository
-
-        self._services.get(bound_table)
-        grouped: dict[str, Cluster] = {}
-        for speaker in sorted(DeviceRepository(commune_id).registry().values(), key=lambda s: s.thing):
-            cluster = grouped.setdefault(
-                speaker.cluster_id,
-                Cluster(
-                    cluster_id=speaker.cluster_id,
-                    commune_id=commune_id,
-                    hamlet_id=speaker.hamlet_id,
-                    name=speaker.cluster_id,
-                    location=speaker.location,
-                ),
-            )
-            cluster.things.append(speaker.thing)
-        return list(grouped.values())
-
-
 class LazyFanout:
     """Builds the device fan-out (and its MQTT/IoT connection) on the first play, not on every bulletin request."""
 
@@ -97,7 +72,10 @@ class LazyFanout:
 
 
 def speaker_directory(services: Services) -> SpeakerDirectory:
-    return RegistryDirectory(services)
+    """The commune's loudspeaker clusters, from the device fabric's registry."""
+    from smartcommune.devices.wiring import speaker_directory as devices_directory
+
+    return services.get(devices_directory)
 
 
 def bulletin_service(services: Services) -> BulletinService:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
     from smartcommune.audit.contracts import AuditRecord
-    from smartcommune.audit.storage.journal import AuditRepository
+    from smartcommune.audit.logic import AuditJournal
     from smartcommune.core.pii import PiiHasher
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -127,9 +127,17 @@ def to_citizen(item: CitizenItem) -> Citizen:
 class CitizenRepository:
     """Citizens of every commune; implements ``smartcommune.citizens.logic.CitizenStore``."""
 
-    def __init__(self, pii: PiiHasher, audit: AuditRepository) -> None:
+    def __init__(self, pii: PiiHasher, audit: AuditJournal) -> None:
         self._pii = pii
         self._audit = audit
+
+    def account_key(self, commune_id: str, citizen_id: str) -> tuple[str, str]:
+        """The (PK, SK) of a citizen's record, for a batch read with other items; ``ValueError`` for a bad id."""
+        return citizen_key(commune_id, citizen_id)
+
+    def account_from(self, item: object) -> Citizen | None:
+        """The citizen in an item of a batch read, or ``None`` if the item is something else."""
+        return to_citizen(item) if isinstance(item, CitizenItem) else None
 
     def _lookup_pk(self, commune_id: str, what: str, value: str) -> str:
         return commune_pk(commune_id, what, self._pii.hash(value))

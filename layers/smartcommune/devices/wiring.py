@@ -8,7 +8,13 @@ from smartcommune.core.wiring import bound_table
 
 if TYPE_CHECKING:
     from smartcommune.core.services import Services
-    from smartcommune.devices.storage.devices import CommandPublisher, DeviceFanout, ShadowStore
+    from smartcommune.devices.storage.devices import (
+        CommandPublisher,
+        DeviceFanout,
+        RegistryDirectory,
+        ShadowStore,
+        SpeakerOutcomes,
+    )
 
 
 def command_publisher(services: Services) -> CommandPublisher:
@@ -33,3 +39,19 @@ def shadow_store(services: Services) -> ShadowStore:
     settings = services.settings
     relay = settings.fanout_transport == "mqtt"
     return ShadowStore(client("iot-data", settings), services.get(command_publisher) if relay else None, relay)
+
+
+def speaker_directory(services: Services) -> RegistryDirectory:
+    """The commune's loudspeaker clusters, grouped from the registry (public: bulletins target them)."""
+    from smartcommune.devices.storage.devices import RegistryDirectory
+
+    services.get(bound_table)
+    return RegistryDirectory()
+
+
+def speaker_outcomes(services: Services) -> SpeakerOutcomes:
+    """Plays and failures per speaker (public: bulletins' statistics count completed deliveries into it)."""
+    from smartcommune.devices.storage.devices import SpeakerOutcomes
+
+    services.get(bound_table)
+    return SpeakerOutcomes()

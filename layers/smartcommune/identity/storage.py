@@ -19,7 +19,7 @@ carry ``ttl`` so DynamoDB removes them; code still checks expiry itself, since T
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
     from smartcommune.audit.contracts import AuditRecord
-    from smartcommune.audit.storage.journal import AuditRepository
+    from smartcommune.audit.logic import AuditJournal
     from smartcommune.citizens.contracts import Citizen
 
 
@@ -100,7 +100,7 @@ def _to_record(item: StaffAccountItem) -> StaffRecord:
 class StaffRepository:
     """Staff accounts; implements ``smartcommune.identity.logic.identity.StaffStore``."""
 
-    def __init__(self, audit: AuditRepository) -> None:
+    def __init__(self, audit: AuditJournal) -> None:
         self._audit = audit
 
     def by_username(self, username: str) -> StaffRecord | None:
@@ -190,8 +190,23 @@ class SessionItem(MainTable, discriminator="session"):
     issued_at = UTCDateTimeAttribute()
 
 
+class CitizenRecords(Protocol):
+    """How a citizen's record is keyed and read in the table (``citizens.storage.CitizenRepository``).
+
+    Authentication reads the session and the account in one ``BatchGetItem``; the citizen's key and item type
+    stay the citizens capability's own.
+    """
+
+    def account_key(self, commune_id: str, citizen_id: str) -> tuple[str, str]: ...
+
+    def account_from(self, item: object) -> Citizen | None: ...
+
+
 class SessionRepository:
     """Sessions by the hash of their token; implements ``smartcommune.identity.logic.identity.SessionStore``."""
+
+    def __init__(self, citizens: CitizenRecords) -> None:
+        self._citizens = citizens
 
     def put(self, session: Session) -> None:
         SessionItem(
@@ -215,11 +230,9 @@ class SessionRepository:
         self, token_hash: str, kind: Literal["citizen", "staff"], commune_id: str, subject_id: str
     ) -> tuple[Session | None, Citizen | StaffRecord | None]:
         """Session and account in one ``BatchGetItem`` (the request path's only read for authentication)."""
-        from smartcommune.citizens.storage import CitizenItem, citizen_key, to_citizen
-
         try:
             account_key = (
-                citizen_key(commune_id, subject_id)
+                self._citizens.account_key(commune_id, subject_id)
                 if kind == "citizen"
                 else (_staff_pk(commune_id, subject_id), "ACCOUNT")
             )
@@ -231,8 +244,8 @@ class SessionRepository:
         for item in MainTable.batch_get(keys, consistent_read=True):
             if isinstance(item, SessionItem):
                 session = self._to_session(token_hash, item)
-            elif isinstance(item, CitizenItem) and kind == "citizen":
-                account = to_citizen(item)
+            elif kind == "citizen" and (citizen := self._citizens.account_from(item)) is not None:
+                account = citizen
             elif isinstance(item, StaffAccountItem) and kind == "staff":
                 account = _to_record(item)
         return session, account

@@ -27,7 +27,7 @@ def identity_service(services: Services) -> IdentityService:
         communes=services.get(commune_repository),
         citizens=services.get(citizen_repository),
         staff=StaffRepository(services.get(audit_repository)),
-        sessions=SessionRepository(),
+        sessions=SessionRepository(services.get(citizen_repository)),
         otps=OtpRepository(),
         rates=services.get(rate_counters),
         sms=services.get(sms_gateway),

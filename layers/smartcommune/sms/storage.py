@@ -29,6 +29,17 @@ class QueueSmsGateway:
         message = SmsMessage(phone=phone_e164, text=text, purpose=purpose)
         self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=message.model_dump_json())
 
+    def send_batch(self, phones: list[str], text: str, purpose: str) -> int:
+        """Queue one SMS per phone, ten per SQS call (SQS's batch limit); the number queued."""
+        messages = [SmsMessage(phone=p, text=text, purpose=purpose) for p in phones]
+        for start in range(0, len(messages), 10):
+            chunk = messages[start : start + 10]
+            self._sqs.send_message_batch(
+                QueueUrl=self._queue_url,
+                Entries=[{"Id": m.id, "MessageBody": m.model_dump_json()} for m in chunk],
+            )
+        return len(messages)
+
 
 class OutboxSmsGateway:
     """Writes straight to the outbox: for a local run without a queue."""
@@ -38,6 +49,11 @@ class OutboxSmsGateway:
 
     def send(self, phone_e164: str, text: str, purpose: str) -> None:
         append_outbox(self._path, SmsMessage(phone=phone_e164, text=text, purpose=purpose))
+
+    def send_batch(self, phones: list[str], text: str, purpose: str) -> int:
+        for phone in phones:
+            self.send(phone, text, purpose)
+        return len(phones)
 
 
 def sms_gateway(settings: Settings) -> QueueSmsGateway | OutboxSmsGateway:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.exceptions import PutError
@@ -44,8 +44,7 @@ if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
     from smartcommune.audit.contracts import AuditRecord
-    from smartcommune.audit.storage.journal import AuditRepository
-    from smartcommune.core.settings import Settings
+    from smartcommune.audit.logic import AuditJournal
 
 
 class BulletinItem(MainTable, discriminator="bulletin"):
@@ -121,7 +120,7 @@ def _list_item(bulletin: Bulletin) -> BulletinListItem:
 class BulletinRepository:
     """Implements ``smartcommune.broadcast.logic.bulletins.BulletinStore``."""
 
-    def __init__(self, audit: AuditRepository) -> None:
+    def __init__(self, audit: AuditJournal) -> None:
         self._audit = audit
 
     def get(self, commune_id: str, bulletin_id: str) -> Bulletin | None:
@@ -247,11 +246,17 @@ class BulletinRepository:
         return out
 
 
+class BatchSms(Protocol):
+    """The SMS channel (``sms.wiring.sms_gateway``), sending one text to many phones."""
+
+    def send_batch(self, phones: list[str], text: str, purpose: str) -> int: ...
+
+
 class AlertSubscriptions:
     """Citizens' SMS alert subscriptions by hamlet, and the SMS queue (implements ``AlertSms``)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+    def __init__(self, sms: BatchSms) -> None:
+        self._sms = sms
 
     def get(self, commune_id: str, citizen_id: str) -> AlertSubscription:
         try:
@@ -289,32 +294,13 @@ class AlertSubscriptions:
         return list(phones)
 
     def send_batch(self, phones: list[str], text: str, purpose: str) -> int:
-        """Queue one SMS per phone, ten per SQS call (or straight to the outbox without a queue)."""
-        from smartcommune.sms.contracts import SmsMessage
-        from smartcommune.sms.storage import append_outbox
-
-        messages = [SmsMessage(phone=p, text=text, purpose=purpose) for p in phones]
-        if not self._settings.sms_queue_url:
-            for message in messages:
-                append_outbox(self._settings.outbox_path, message)
-            return len(messages)
-        from smartcommune.core.aws import client
-
-        sqs = client("sqs", self._settings)
-        for start in range(0, len(messages), 10):
-            chunk = messages[start : start + 10]
-            sqs.send_message_batch(
-                QueueUrl=self._settings.sms_queue_url,
-                Entries=[{"Id": m.id, "MessageBody": m.model_dump_json()} for m in chunk],
-            )
-        return len(messages)
+        """Queue one SMS per phone through the SMS channel (in batches)."""
+        return self._sms.send_batch(phones, text, purpose)
 
 
 class StatsCounterItem(MainTable, discriminator="broadcast_stats"):
     programs = NumberAttribute(default=0)
     airtime_s = NumberAttribute(default=0)
-    played = NumberAttribute(default=0)
-    failed = NumberAttribute(default=0)
 
 
 class StatsMarkerItem(MainTable, discriminator="broadcast_stats_marker"):
@@ -328,8 +314,20 @@ class PendingReportItem(MainTable, discriminator="broadcast_pending_report"):
     deadline = UnicodeAttribute()
 
 
+class SpeakerOutcomes(Protocol):
+    """Plays and failures per speaker, kept by the device fabric (``devices.wiring.speaker_outcomes``)."""
+
+    def count(self, commune_id: str, periods: list[str], rows: list[tuple[str, str]]) -> None: ...
+
+    def period(self, commune_id: str, period: str) -> dict[str, dict[str, int]]: ...
+
+
 class BroadcastStats:
-    """Counters per day and month: programs aired, airtime per cluster, plays and failures per speaker."""
+    """Counters per day and month: programs aired, airtime per cluster; plays and failures per speaker through
+    the device fabric, which owns each speaker's record."""
+
+    def __init__(self, speakers: SpeakerOutcomes) -> None:
+        self._speakers = speakers
 
     def record(
         self,
@@ -361,9 +359,7 @@ class BroadcastStats:
                 StatsCounterItem(pk, f"CLUSTER#{cluster}").update(
                     actions=[typed, StatsCounterItem.airtime_s.add(round(duration_s, 2))]
                 )
-            for thing, _cluster, state in rows:
-                field = StatsCounterItem.played if state == "finished" else StatsCounterItem.failed
-                StatsCounterItem(pk, f"SPEAKER#{thing}").update(actions=[typed, field.add(1)])
+        self._speakers.count(commune_id, [day, day[:7]], [(thing, state) for thing, _cluster, state in rows])
         return True
 
     def add_pending(self, commune_id: str, bulletin_id: str, command_id: str, deadline: datetime) -> None:
@@ -398,9 +394,5 @@ class BroadcastStats:
                 out["programs"] = int(item.programs or 0)
             elif item.sk.startswith("CLUSTER#"):
                 out["clusters"][item.sk[8:]] = float(item.airtime_s or 0)
-            elif item.sk.startswith("SPEAKER#"):
-                if item.played:
-                    out["played"][item.sk[8:]] = int(item.played)
-                if item.failed:
-                    out["failed"][item.sk[8:]] = int(item.failed)
+        out.update(self._speakers.period(commune_id, period))
         return out

@@ -41,6 +41,7 @@ from pynamodb.exceptions import PutError
 from smartcommune.core.errors import InvalidInputError, NotFoundError
 from smartcommune.core.table import MainTable, commune_pk
 from smartcommune.devices.contracts import (
+    Cluster,
     CommandAck,
     DeliveryBatch,
     DeliveryReport,
@@ -285,8 +286,6 @@ class DeviceRepository:
 
     def stats(self, thing: str, month: str, now: datetime) -> SpeakerStats:
         """Uptime per day and for ``month`` (``yyyy-mm``) and failed deliveries from the broadcast statistics."""
-        from smartcommune.broadcast.storage.bulletins import StatsCounterItem
-
         self.state(thing, now)  # 404 for a speaker of another commune
         pk = commune_pk(self.commune_id, "SPKSTAT", thing)
         up_s: dict[str, float] = {}
@@ -295,12 +294,12 @@ class DeviceRepository:
         month_up: float | None = None
         with contextlib.suppress(SpeakerStatItem.DoesNotExist):
             month_up = float(SpeakerStatItem.get(pk, f"M#{month}").up_s or 0)
-        # Failed deliveries are counted once per completed delivery report by the bulletin statistics
-        # (``C#<c>#BSTATS#<period>`` / ``SPEAKER#<thing>``), including speakers that never answered.
+        # Failed deliveries are counted once per completed delivery report (``SpeakerOutcomes.count``), including
+        # speakers that never answered.
         periods = [d.isoformat() for d in month_days(month)] + [month]
-        keys = [(commune_pk(self.commune_id, "BSTATS", p), f"SPEAKER#{thing}") for p in periods]
+        keys = [(_outcomes_pk(self.commune_id, p), f"T#{thing}") for p in periods]
         failed: dict[str, int] = {}
-        for counter in StatsCounterItem.batch_get(keys):
+        for counter in SpeakerOutcomeItem.batch_get(keys):
             failed[counter.pk.rsplit("#", 1)[1]] = int(counter.failed or 0)
         return speaker_stats(thing, month, up_s, failed, now, month_up_s=month_up, month_failed=failed.get(month))
 
@@ -328,6 +327,61 @@ class DeviceRepository:
             SpeakerItem(_speakers_pk(self.commune_id), f"T#{thing}").update(
                 actions=actions, condition=SpeakerItem.pk.exists()
             )
+
+
+class SpeakerOutcomeItem(MainTable, discriminator="speaker_outcome"):
+    played = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+
+
+def _outcomes_pk(commune_id: str, period: str) -> str:
+    return commune_pk(commune_id, "SPKOUT", period)
+
+
+class SpeakerOutcomes:
+    """Plays and failures per speaker per day and month: ``C#<c>#SPKOUT#<period>`` / ``T#<thing>``.
+
+    Counted once per completed delivery report by whoever completes it (bulletins' statistics), read by the
+    speaker's own statistics and by the broadcast statistics of a period (one query per period).
+    """
+
+    def count(self, commune_id: str, periods: list[str], rows: list[tuple[str, str]]) -> None:
+        """Add one play (state ``finished``) or one failure (any other final state) per ``(thing, state)``."""
+        typed = SpeakerOutcomeItem.kind.set(SpeakerOutcomeItem)  # an update creates the item: give it its type
+        for period in periods:
+            for thing, state in rows:
+                field = SpeakerOutcomeItem.played if state == "finished" else SpeakerOutcomeItem.failed
+                SpeakerOutcomeItem(_outcomes_pk(commune_id, period), f"T#{thing}").update(actions=[typed, field.add(1)])
+
+    def period(self, commune_id: str, period: str) -> dict[str, dict[str, int]]:
+        """``{"played": {thing: n}, "failed": {thing: n}}`` for one day or month (zeros left out)."""
+        out: dict[str, dict[str, int]] = {"played": {}, "failed": {}}
+        for item in SpeakerOutcomeItem.query(_outcomes_pk(commune_id, period)):
+            if item.played:
+                out["played"][item.sk[2:]] = int(item.played)
+            if item.failed:
+                out["failed"][item.sk[2:]] = int(item.failed)
+        return out
+
+
+class RegistryDirectory:
+    """The commune's loudspeaker clusters, grouped from the device registry's speakers."""
+
+    def clusters(self, commune_id: str) -> list[Cluster]:
+        grouped: dict[str, Cluster] = {}
+        for speaker in sorted(DeviceRepository(commune_id).registry().values(), key=lambda s: s.thing):
+            cluster = grouped.setdefault(
+                speaker.cluster_id,
+                Cluster(
+                    cluster_id=speaker.cluster_id,
+                    commune_id=commune_id,
+                    hamlet_id=speaker.hamlet_id,
+                    name=speaker.cluster_id,
+                    location=speaker.location,
+                ),
+            )
+            cluster.things.append(speaker.thing)
+        return list(grouped.values())
 
 
 # ---------------------------------------------------------------- deliveries

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
     from smartcommune.audit.contracts import AuditRecord
-    from smartcommune.audit.storage.journal import AuditRepository
+    from smartcommune.audit.logic import AuditJournal
 
 _ID = re.compile(FEEDBACK_ID)
 FILTERED_PAGE = 200
@@ -202,7 +202,7 @@ def _key_of(raw: dict[str, Any], index_key: str) -> dict[str, Any]:
 class FeedbackRepository:
     """Implements ``smartcommune.feedback.logic.feedback.FeedbackStore`` on the main table."""
 
-    def __init__(self, audit: AuditRepository) -> None:
+    def __init__(self, audit: AuditJournal) -> None:
         self._audit = audit
 
     @staticmethod

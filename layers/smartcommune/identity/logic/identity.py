@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from smartcommune.communes.contracts import Commune
     from smartcommune.communes.logic import CommuneStore
     from smartcommune.core.pii import PiiHasher
-    from smartcommune.core.settings import Settings
 
 
 # ---------------------------------------------------------------- hashing
@@ -270,7 +269,8 @@ class IdentityPolicy:
     staff_lockout_s: int = 15 * 60
 
     @classmethod
-    def of(cls, settings: Settings) -> IdentityPolicy:
+    def of(cls, settings: object) -> IdentityPolicy:
+        """The policy named by ``settings`` (the deployment's :class:`~smartcommune.core.settings.Settings`)."""
         return cls(**{name: getattr(settings, name) for name in cls.__dataclass_fields__})
 
 
