@@ -17,7 +17,7 @@ from smartcommune.communes.contracts import Commune, Hamlet
 from smartcommune.communes.storage import CommuneRepository
 from smartcommune.core.contracts import Role
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _load_handler():

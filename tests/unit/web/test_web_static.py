@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-WEB = Path(__file__).resolve().parents[2] / "web"
+WEB = Path(__file__).resolve().parents[3] / "web"
 PAGES = sorted(WEB.glob("*/index.html"))
 SCRIPTS = sorted(WEB.rglob("*.js"))
 PAGE_BUDGET_BYTES = 60 * 1024

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from smartcommune.broadcast.wiring import bulletin_repository
 from smartcommune.core.contracts import Role
-from tests.integration.test_bulletins_api import _draft, _post, fanout, people  # noqa: F401 - fixtures
+from tests.integration.broadcast.test_bulletins_api import _draft, _post, fanout, people  # noqa: F401 - fixtures
 from tests.support.identities import auth, staff_token
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _handler():

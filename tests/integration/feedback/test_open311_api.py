@@ -17,7 +17,7 @@ from smartcommune.feedback.contracts import DEFAULT_FIELDS
 from smartcommune.feedback.wiring import open311_key_repository
 from tests.support.identities import ensure_demo_communes, staff_token
 
-EVENTS = Path(__file__).resolve().parents[2] / "events" / "open311"
+EVENTS = Path(__file__).resolve().parents[3] / "events" / "open311"
 BASE = "/open311/v2"
 FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
 PHONE = "0912 777 001"
