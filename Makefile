@@ -1,4 +1,4 @@
-# SmartCommune — every target bootstraps what it needs and is safe to run again.
+# SmartCommune — every target bootstraps what it needs (venv, Python and Debian packages) and is safe to run again.
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 debian:
 	@infra/bootstrap-debian.sh $(DEBIAN_PACKAGES)
 
-up: $(STAMP)
+up: $(STAMP) debian
 	$(BIN)/smartcommune up
 
 reset: $(STAMP)
@@ -39,10 +39,10 @@ unit: $(STAMP)
 test: $(STAMP) debian lint typecheck
 	$(BIN)/pytest -q -n 2 --dist loadfile tests
 
-bench: $(STAMP)
+bench: $(STAMP) debian
 	$(BIN)/python -m bench
 
-package: $(STAMP)
+package: $(STAMP) debian
 	$(BIN)/smartcommune package
 
 openapi: $(STAMP)

@@ -7,12 +7,13 @@ in :data:`MODULES`. Add a module, list it, and ``make bench`` runs it.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from typing import Any, Final
 
 Benchmark = Callable[[], dict[str, Any]]
 
-MODULES: Final[tuple[str, ...]] = ("bench.coldstart", "bench.feedback", "bench.broadcast")
+MODULES: Final[tuple[str, ...]] = ("bench.coldstart", "bench.dynamodb_calls", "bench.feedback", "bench.broadcast")
 
 _registry: dict[str, Benchmark] = {}
 
@@ -29,8 +30,13 @@ def benchmark(name: str) -> Callable[[Benchmark], Benchmark]:
     return register
 
 
+EXTRA_MODULES_VARIABLE: Final = "SMARTCOMMUNE_BENCH_EXTRA_MODULES"
+"""Comma-separated modules to register besides :data:`MODULES` (the tests of ``python -m bench`` use it)."""
+
+
 def registry() -> dict[str, Benchmark]:
-    """Every benchmark, by name, after importing :data:`MODULES`."""
-    for module in MODULES:
+    """Every benchmark, by name, after importing :data:`MODULES` (and any named by the extra-modules variable)."""
+    extra = [m.strip() for m in os.environ.get(EXTRA_MODULES_VARIABLE, "").split(",") if m.strip()]
+    for module in (*MODULES, *extra):
         importlib.import_module(module)
     return dict(_registry)

@@ -62,8 +62,9 @@ def _run(size: int, base_dir: Path) -> dict[str, Any]:  # noqa: PLR0915 (one mea
     from smartcommune.core.services import Services
     from smartcommune.core.settings import Settings
     from smartcommune.devices.contracts import ACK_TOPIC_FILTER, CommandAck, GeoPoint, Speaker, cmd_topic
-    from smartcommune.devices.storage.devices import DeviceFanout, MqttPublisher
+    from smartcommune.devices.storage.fanout import DeviceFanout
     from smartcommune.devices.storage.mqtt import MqttClient
+    from smartcommune.devices.storage.publishers import MqttPublisher
     from smartcommune_local.broker import device_credentials, free_port, start_broker
     from smartcommune_local.devices_demo import seed_devices
     from smartcommune_local.iot_rules import load_rules

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from smartcommune.broadcast.logic.bulletins import minute_bucket
+from smartcommune.broadcast.logic.schedules import minute_bucket
 from smartcommune.broadcast.wiring import bulletin_service
 from smartcommune.core.observability import logger, metrics
 from smartcommune.core.services import Services

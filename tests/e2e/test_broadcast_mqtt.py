@@ -27,7 +27,7 @@ from smartcommune_local.iot_rules import LocalIot, start_local_iot
 
 if TYPE_CHECKING:
     from smartcommune.core.settings import Settings
-    from smartcommune.devices.storage.devices import DeviceFanout
+    from smartcommune.devices.storage.fanout import DeviceFanout
     from smartcommune_local.template import LocalResources
 
 COMMUNE = "giao-phong"

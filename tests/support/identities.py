@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from smartcommune.core.contracts import Role
     from smartcommune.core.services import Services
     from smartcommune.identity.contracts import StaffAccount
-    from smartcommune.identity.logic.identity import OtpChallenge, Session, StaffRecord
+    from smartcommune.identity.logic.ports import OtpChallenge, Session, StaffRecord
 
 DEMO_PASSWORD = "mat-khau-thu-nghiem-2025"
 

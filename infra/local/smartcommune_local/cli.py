@@ -26,7 +26,7 @@ def _up(args: argparse.Namespace) -> int:
 
 def _reset(args: argparse.Namespace) -> int:
     from smartcommune_local.persistence import wipe
-    from smartcommune_local.stack import StackConfig, read_stack_file
+    from smartcommune_local.stack_config import StackConfig, read_stack_file
 
     config = StackConfig.from_env()
     running = read_stack_file(config.data_dir)
@@ -67,7 +67,7 @@ def format_outbox_line(line: str) -> str:
 
 
 def _outbox(args: argparse.Namespace) -> int:
-    from smartcommune_local.stack import StackConfig
+    from smartcommune_local.stack_config import StackConfig
 
     path: Path = StackConfig.from_env().outbox_path
     if not path.exists() and not args.follow:

@@ -105,7 +105,7 @@ def run_broadcast(base: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def broadcast_command(args: argparse.Namespace) -> int:
     """Entry point of ``smartcommune broadcast``; exit 0 on success (with ``--wait``: every speaker answered)."""
-    from smartcommune_local.stack import StackConfig, read_stack_file
+    from smartcommune_local.stack_config import StackConfig, read_stack_file
 
     stack = read_stack_file(StackConfig.from_env().data_dir)
     if stack is None:

@@ -128,7 +128,7 @@ def seed_devices(services: Services, commune_ids: tuple[str, ...] = ("giao-phong
     """Registry records (table) and IoT things (control plane) for the demo speakers; safe to run again."""
     from smartcommune.core.aws import client
     from smartcommune.core.wiring import bound_table
-    from smartcommune.devices.storage.devices import DeviceRepository
+    from smartcommune.devices.storage.registry import DeviceRepository
 
     services.get(bound_table)
     counts = {"speakers": 0, "clusters": 0, "things_created": 0}

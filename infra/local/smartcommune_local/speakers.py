@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devices.speaker.agent import AgentConfig, AgentRuntime, SpeakerAgent
+from devices.speaker.agent import AgentConfig, SpeakerAgent
+from devices.speaker.runtime import AgentRuntime
 from smartcommune.devices.contracts import commune_command_key
 from smartcommune_local.broker import device_password
 from smartcommune_local.devices_demo import demo_things

@@ -5,6 +5,9 @@ from ``template.yaml`` → the process environment a Lambda function gets, plus 
 from DATA_DIR → ``web/`` uploaded to the web bucket → demo data seeded where missing → trigger workers (SQS
 pollers, schedules) → the API (the real Chalice app, Chalice's local server) → the edge (CloudFront's part).
 ``GET /health`` answers 200 once the API is up, which is last, so a 200 means every part is running.
+
+Long because: the start and stop order of every part is one sequence, best read top to bottom in one class; each
+step is a short method, and the configuration lives in ``stack_config.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from smartcommune_local.stack_config import StackConfig, demo_cache_dir, read_stack_file
 from smartcommune_local.template import REPO_ROOT
 
 if TYPE_CHECKING:
@@ -33,85 +37,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("smartcommune_local")
 
-HOST = "127.0.0.1"
 REGION = "ap-southeast-1"
 WEB_DIR = REPO_ROOT / "web"
 SITES = ("citizen", "admin", "dashboard")
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    """Where the stack listens and keeps its data (from ``PORT``, ``WEB_PORT``, ``SMARTCOMMUNE_MOTO_PORT``,
-    ``SMARTCOMMUNE_MQTT_PORT``, ``DATA_DIR``)."""
-
-    api_port: int = 8000
-    web_port: int = 8080
-    moto_port: int = 4566
-    mqtt_port: int = 1883
-    data_dir: Path = REPO_ROOT / ".local"
-    host: str = HOST
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> StackConfig:
-        source = os.environ if env is None else env
-        return cls(
-            api_port=int(source.get("PORT") or 8000),
-            web_port=int(source.get("WEB_PORT") or 8080),
-            moto_port=int(source.get("SMARTCOMMUNE_MOTO_PORT") or 4566),
-            mqtt_port=int(source.get("SMARTCOMMUNE_MQTT_PORT") or 1883),
-            data_dir=Path(source.get("DATA_DIR") or REPO_ROOT / ".local").resolve(),
-        )
-
-    @property
-    def moto_url(self) -> str:
-        return f"http://{self.host}:{self.moto_port}"
-
-    @property
-    def api_url(self) -> str:
-        return f"http://{self.host}:{self.api_port}"
-
-    @property
-    def web_url(self) -> str:
-        return f"http://{self.host}:{self.web_port}"
-
-    @property
-    def outbox_path(self) -> Path:
-        return self.data_dir / "outbox" / "sms.jsonl"
-
-    @property
-    def stack_file(self) -> Path:
-        return self.data_dir / "stack.json"
-
-
-def read_stack_file(data_dir: Path) -> dict[str, Any] | None:
-    """What a running stack wrote to ``<DATA_DIR>/stack.json``; ``None`` when no stack runs there."""
-    path = Path(data_dir) / "stack.json"
-    try:
-        info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    try:
-        os.kill(int(info["pid"]), 0)
-    except (OSError, KeyError, ValueError):
-        return None  # left behind by a stack that died
-    return info
-
-
-def demo_cache_dir() -> Path:
-    """Where the seeded demo data is kept for the current code (``.local/cache/demo-<fingerprint>``).
-
-    The fingerprint covers everything that decides what seeding writes (the shared package, the demo data and the
-    template), so changing any of it seeds afresh; ``smartcommune reset`` keeps the cache (it wipes DATA_DIR).
-    """
-    import hashlib
-
-    digest = hashlib.sha256()
-    sources = sorted((REPO_ROOT / "layers" / "smartcommune").rglob("*.py"))
-    sources += [Path(__file__).with_name("demo_data.py"), REPO_ROOT / "template.yaml"]
-    for path in sources:
-        digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
-        digest.update(path.read_bytes())
-    return REPO_ROOT / ".local" / "cache" / f"demo-{digest.hexdigest()[:16]}"
 
 
 def _port_free(host: str, port: int) -> bool:

@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING, Any
 from smartcommune.core.wiring import bound_table
 
 if TYPE_CHECKING:
-    from smartcommune.broadcast.logic.bulletins import BulletinService, Fanout, SpeakerDirectory
-    from smartcommune.broadcast.storage.bulletins import AlertSubscriptions, BroadcastStats, BulletinRepository
+    from smartcommune.broadcast.logic.ports import SpeakerDirectory
+    from smartcommune.broadcast.logic.service import BulletinService
+    from smartcommune.broadcast.storage.bulletins import BulletinRepository
     from smartcommune.broadcast.storage.speech import S3AudioStore
+    from smartcommune.broadcast.storage.stats import BroadcastStats
+    from smartcommune.broadcast.storage.subscriptions import AlertSubscriptions
     from smartcommune.core.services import Services
-    from smartcommune.devices.contracts import DeliveryBatch, DeliveryReport
+    from smartcommune.devices.contracts import DeliveryBatch, DeliveryReport, Fanout
 
 
 def bulletin_repository(services: Services) -> BulletinRepository:
@@ -28,7 +31,7 @@ def bulletin_repository(services: Services) -> BulletinRepository:
 
 
 def alert_subscriptions(services: Services) -> AlertSubscriptions:
-    from smartcommune.broadcast.storage.bulletins import AlertSubscriptions
+    from smartcommune.broadcast.storage.subscriptions import AlertSubscriptions
     from smartcommune.sms.wiring import sms_gateway
 
     services.get(bound_table)
@@ -36,7 +39,7 @@ def alert_subscriptions(services: Services) -> AlertSubscriptions:
 
 
 def broadcast_stats(services: Services) -> BroadcastStats:
-    from smartcommune.broadcast.storage.bulletins import BroadcastStats
+    from smartcommune.broadcast.storage.stats import BroadcastStats
     from smartcommune.devices.wiring import speaker_outcomes
 
     services.get(bound_table)
@@ -79,7 +82,7 @@ def speaker_directory(services: Services) -> SpeakerDirectory:
 
 
 def bulletin_service(services: Services) -> BulletinService:
-    from smartcommune.broadcast.logic.bulletins import BulletinService
+    from smartcommune.broadcast.logic.service import BulletinService
     from smartcommune.communes.wiring import commune_repository
 
     return BulletinService(

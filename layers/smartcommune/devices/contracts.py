@@ -297,7 +297,7 @@ class DeliveryReport(BaseModel):
 
 
 class Fanout(Protocol):
-    """The port bulletins use to reach speakers (implemented in ``smartcommune.devices.storage.devices``)."""
+    """The port bulletins use to reach speakers (implemented in ``smartcommune.devices.storage.fanout``)."""
 
     def send(  # noqa: PLR0917 (the contract's positional signature)
         self,

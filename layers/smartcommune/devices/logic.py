@@ -1,6 +1,6 @@
 """The loudspeaker fabric's rules, pure: fan-out planning, start time, ack state machine, retries, expiry, reports.
 
-Nothing here does I/O: repositories and publishers live in ``smartcommune.devices.storage.devices`` and are passed in.
+Nothing here does I/O: repositories and publishers live in ``smartcommune.devices.storage`` and are passed in.
 """
 
 from __future__ import annotations

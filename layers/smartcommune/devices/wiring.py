@@ -8,25 +8,22 @@ from smartcommune.core.wiring import bound_table
 
 if TYPE_CHECKING:
     from smartcommune.core.services import Services
-    from smartcommune.devices.storage.devices import (
-        CommandPublisher,
-        DeviceFanout,
-        RegistryDirectory,
-        ShadowStore,
-        SpeakerOutcomes,
-    )
+    from smartcommune.devices.storage.fanout import DeviceFanout
+    from smartcommune.devices.storage.publishers import CommandPublisher
+    from smartcommune.devices.storage.registry import RegistryDirectory, SpeakerOutcomes
+    from smartcommune.devices.storage.shadows import ShadowStore
 
 
 def command_publisher(services: Services) -> CommandPublisher:
     """IoT data plane in AWS, the local Mosquitto locally (``settings.fanout_transport``)."""
-    from smartcommune.devices.storage.devices import publisher_for
+    from smartcommune.devices.storage.publishers import publisher_for
 
     return publisher_for(services.settings)
 
 
 def device_fanout(services: Services) -> DeviceFanout:
     """The ``Fanout`` port of ``docs/broadcast-contract.md`` (also registry and delivery reports)."""
-    from smartcommune.devices.storage.devices import DeviceFanout
+    from smartcommune.devices.storage.fanout import DeviceFanout
 
     services.get(bound_table)
     return DeviceFanout(services.settings, services.clock, services.get(command_publisher))
@@ -34,7 +31,7 @@ def device_fanout(services: Services) -> DeviceFanout:
 
 def shadow_store(services: Services) -> ShadowStore:
     from smartcommune.core.aws import client
-    from smartcommune.devices.storage.devices import ShadowStore
+    from smartcommune.devices.storage.shadows import ShadowStore
 
     settings = services.settings
     relay = settings.fanout_transport == "mqtt"
@@ -43,7 +40,7 @@ def shadow_store(services: Services) -> ShadowStore:
 
 def speaker_directory(services: Services) -> RegistryDirectory:
     """The commune's loudspeaker clusters, grouped from the registry (public: bulletins target them)."""
-    from smartcommune.devices.storage.devices import RegistryDirectory
+    from smartcommune.devices.storage.registry import RegistryDirectory
 
     services.get(bound_table)
     return RegistryDirectory()
@@ -51,7 +48,7 @@ def speaker_directory(services: Services) -> RegistryDirectory:
 
 def speaker_outcomes(services: Services) -> SpeakerOutcomes:
     """Plays and failures per speaker (public: bulletins' statistics count completed deliveries into it)."""
-    from smartcommune.devices.storage.devices import SpeakerOutcomes
+    from smartcommune.devices.storage.registry import SpeakerOutcomes
 
     services.get(bound_table)
     return SpeakerOutcomes()

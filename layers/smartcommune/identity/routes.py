@@ -23,7 +23,7 @@ from smartcommune.identity.contracts import (
 if TYPE_CHECKING:
     from smartcommune.citizens.logic import CitizenService
     from smartcommune.core.api.http import ApiRequest
-    from smartcommune.identity.logic.identity import IdentityService
+    from smartcommune.identity.logic.service import IdentityService
 
 TAGS = ("identity",)
 ADMIN_ONLY = frozenset({Role.ADMIN})

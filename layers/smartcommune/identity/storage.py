@@ -28,7 +28,7 @@ from smartcommune.core.contracts import Role
 from smartcommune.core.errors import ConflictError
 from smartcommune.core.table import MainTable, commune_pk, transaction
 from smartcommune.identity.contracts import StaffAccount
-from smartcommune.identity.logic.identity import OtpChallenge, Session, StaffRecord
+from smartcommune.identity.logic.ports import OtpChallenge, Session, StaffRecord
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
@@ -98,7 +98,7 @@ def _to_record(item: StaffAccountItem) -> StaffRecord:
 
 
 class StaffRepository:
-    """Staff accounts; implements ``smartcommune.identity.logic.identity.StaffStore``."""
+    """Staff accounts; implements ``smartcommune.identity.logic.ports.StaffStore``."""
 
     def __init__(self, audit: AuditJournal) -> None:
         self._audit = audit
@@ -203,7 +203,7 @@ class CitizenRecords(Protocol):
 
 
 class SessionRepository:
-    """Sessions by the hash of their token; implements ``smartcommune.identity.logic.identity.SessionStore``."""
+    """Sessions by the hash of their token; implements ``smartcommune.identity.logic.ports.SessionStore``."""
 
     def __init__(self, citizens: CitizenRecords) -> None:
         self._citizens = citizens
@@ -279,7 +279,7 @@ def _otp_pk(commune_id: str, phone_key: str) -> str:
 
 
 class OtpRepository:
-    """Sign-in codes; implements ``smartcommune.identity.logic.identity.OtpStore`` with conditional writes."""
+    """Sign-in codes; implements ``smartcommune.identity.logic.ports.OtpStore`` with conditional writes."""
 
     def get(self, commune_id: str, phone_key: str) -> OtpChallenge | None:
         try:

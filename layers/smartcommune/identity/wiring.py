@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from smartcommune.core.principal import Principal
     from smartcommune.core.services import Services
-    from smartcommune.identity.logic.identity import IdentityService
+    from smartcommune.identity.logic.service import IdentityService
 
 
 def identity_service(services: Services) -> IdentityService:
@@ -15,7 +15,8 @@ def identity_service(services: Services) -> IdentityService:
     from smartcommune.citizens.wiring import citizen_repository
     from smartcommune.communes.wiring import commune_repository
     from smartcommune.core.wiring import bound_table, pii_hasher, rate_counters
-    from smartcommune.identity.logic.identity import IdentityPolicy, IdentityService
+    from smartcommune.identity.logic.policy import IdentityPolicy
+    from smartcommune.identity.logic.service import IdentityService
     from smartcommune.identity.storage import OtpRepository, SessionRepository, StaffRepository
     from smartcommune.sms.wiring import sms_gateway
 

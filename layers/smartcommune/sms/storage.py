@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class QueueSmsGateway:
-    """Puts messages on the SMS queue; implements ``smartcommune.identity.logic.identity.SmsGateway``."""
+    """Puts messages on the SMS queue; implements ``smartcommune.identity.logic.ports.SmsGateway``."""
 
     def __init__(self, sqs: Any, queue_url: str) -> None:
         self._sqs = sqs

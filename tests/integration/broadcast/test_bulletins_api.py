@@ -193,7 +193,7 @@ def test_police_drafts_only_in_its_field(api, people):
 
 
 def test_revoked_before_play_never_plays(api, people, fanout, services, clock):
-    from smartcommune.broadcast.logic.bulletins import minute_bucket
+    from smartcommune.broadcast.logic.schedules import minute_bucket
     from smartcommune.broadcast.wiring import bulletin_service
 
     # Given a one-off normal item approved for in an hour
@@ -218,7 +218,7 @@ def test_revoked_before_play_never_plays(api, people, fanout, services, clock):
 
 
 def test_scheduled_item_plays_once_at_its_minute(api, people, fanout, services, clock):
-    from smartcommune.broadcast.logic.bulletins import minute_bucket
+    from smartcommune.broadcast.logic.schedules import minute_bucket
     from smartcommune.broadcast.wiring import bulletin_service
 
     at = (clock() + timedelta(minutes=30)).replace(second=0, microsecond=0)

@@ -1,4 +1,4 @@
-"""Speaker uptime from heartbeats (device_acks handler) and failed deliveries, read through the stats route."""
+"""Speaker uptime from heartbeats (devices_acks handler) and failed deliveries, read through the stats route."""
 
 from __future__ import annotations
 
@@ -16,15 +16,15 @@ from tests.support.identities import auth, staff_token
 
 THING = "gp-spk-01a"
 HEARTBEAT_EVENT: dict[str, Any] = json.loads(
-    Path(REPO_ROOT / "events" / "device_acks" / "heartbeat.json").read_text(encoding="utf-8")
+    Path(REPO_ROOT / "events" / "devices_acks" / "heartbeat.json").read_text(encoding="utf-8")
 )
 
 _spec = importlib.util.spec_from_file_location(
-    "device_acks_handler", REPO_ROOT / "functions" / "device_acks" / "handler.py"
+    "devices_acks_handler", REPO_ROOT / "functions" / "devices_acks" / "handler.py"
 )
 assert _spec is not None and _spec.loader is not None
-device_acks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(device_acks)  # as Lambda loads it
+devices_acks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(devices_acks)  # as Lambda loads it
 
 
 def _heartbeat(services: Any, at: datetime, thing: str = THING, delay_ms: int = 40) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def _heartbeat(services: Any, at: datetime, thing: str = THING, delay_ms: int = 
         "at": at.isoformat().replace("+00:00", "Z"),
         "received_ms": int(at.timestamp() * 1000) + delay_ms,
     }
-    return device_acks.handle(event, services)
+    return devices_acks.handle(event, services)
 
 
 def _stats(api: Any, token: str, query: str = "?month=2026-11", thing: str = THING) -> Any:

@@ -314,7 +314,7 @@ def test_two_staff_acting_on_the_same_version_one_wins_one_gets_409(api, service
 def test_the_write_itself_is_conditional_on_the_version(api, services, people):
     """Two writers that both passed the version check: the table refuses the second (nothing half-written)."""
     from smartcommune.core.errors import ConflictError
-    from smartcommune.feedback.logic.feedback import counter_deltas
+    from smartcommune.feedback.logic.counters import counter_deltas
     from smartcommune.feedback.wiring import feedback_repository
 
     item = submit(api, people["an"], "race-0002")

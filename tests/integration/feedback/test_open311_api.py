@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from smartcommune.core.contracts import Role
-from smartcommune.feedback.contracts import DEFAULT_FIELDS
+from smartcommune.feedback.contracts.records import DEFAULT_FIELDS
 from smartcommune.feedback.wiring import open311_key_repository
 from tests.support.identities import ensure_demo_communes, staff_token
 

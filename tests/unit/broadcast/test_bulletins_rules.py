@@ -8,15 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from smartcommune.broadcast.contracts import Bulletin, Channels, Schedule, Target
-from smartcommune.broadcast.logic.bulletins import (
-    CAP_CODES,
-    PRIORITY_RANK,
-    check_two_person_rule,
-    expand,
-    may_draft,
-    minute_bucket,
-    next_occurrence,
-)
+from smartcommune.broadcast.logic.rules import CAP_CODES, PRIORITY_RANK, check_two_person_rule, may_draft
+from smartcommune.broadcast.logic.schedules import expand, minute_bucket, next_occurrence
 from smartcommune.core.contracts import VN_TZ, Role
 from smartcommune.core.errors import ForbiddenError
 from smartcommune.core.principal import Principal

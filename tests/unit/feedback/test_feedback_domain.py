@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -12,22 +12,16 @@ from smartcommune.citizens.contracts import Citizen
 from smartcommune.core.contracts import Role
 from smartcommune.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from smartcommune.core.principal import Principal
-from smartcommune.feedback.contracts import ActionRequest, Comment, Feedback, NewFeedback, Rating
-from smartcommune.feedback.logic.feedback import (
-    RULES,
-    CounterDeltas,
-    FeedbackService,
-    IdempotencyRecord,
-    UploadInfo,
-    acting_role,
-    counter_deltas,
-    is_overdue,
-    remaining_hours,
-    sniff_image,
-    stats_from,
-    upload_problem,
-)
+from smartcommune.feedback.contracts.records import Comment, Feedback, Rating
+from smartcommune.feedback.contracts.requests import ActionRequest, NewFeedback
+from smartcommune.feedback.logic.counters import CounterDeltas, counter_deltas, stats_from
+from smartcommune.feedback.logic.feedback import FeedbackService
+from smartcommune.feedback.logic.photos import UploadInfo, sniff_image, upload_problem
+from smartcommune.feedback.logic.rules import RULES, acting_role, is_overdue, remaining_hours
 from tests.support.identities import FakeCommunes, RecordingSms
+
+if TYPE_CHECKING:
+    from smartcommune.feedback.logic.codes import IdempotencyRecord
 
 NOW = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 

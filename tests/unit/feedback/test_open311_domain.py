@@ -11,15 +11,12 @@ import pytest
 
 from smartcommune.core.contracts import Role
 from smartcommune.core.errors import NotFoundError
-from smartcommune.feedback.contracts import DEFAULT_FIELDS, STATUSES, Feedback, FeedbackField, GeoPoint
-from smartcommune.feedback.logic.open311 import (
+from smartcommune.feedback.contracts.records import DEFAULT_FIELDS, STATUSES, Feedback, FeedbackField, GeoPoint
+from smartcommune.feedback.logic.open311 import ApiKey, Open311Gateway, Open311Limits, key_hash
+from smartcommune.feedback.logic.open311_formats import Open311Error
+from smartcommune.feedback.logic.open311_mapping import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
-    ApiKey,
-    Open311Error,
-    Open311Gateway,
-    Open311Limits,
-    key_hash,
     open311_status,
     request_view,
     service_view,

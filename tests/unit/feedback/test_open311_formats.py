@@ -10,20 +10,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smartcommune.core.contracts import VN_TZ
-from smartcommune.feedback.logic.open311 import (
+from smartcommune.feedback.logic.open311 import key_hash
+from smartcommune.feedback.logic.open311_formats import Open311Error, render, render_error, split_format
+from smartcommune.feedback.logic.open311_post import (
     MAX_FORM_BYTES,
-    Open311Error,
     derive_title,
     idempotency_key_for,
-    key_hash,
-    parse_moment,
     parse_post,
-    parse_request_query,
-    render,
-    render_error,
-    split_format,
     validate_post,
 )
+from smartcommune.feedback.logic.open311_query import parse_moment, parse_request_query
 
 REQUEST_KEYS = [
     "service_request_id",

@@ -9,13 +9,10 @@ import pytest
 from smartcommune.core.contracts import Role
 from smartcommune.core.errors import ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError
 from smartcommune.core.pii import PiiHasher
-from smartcommune.identity.logic.identity import (
-    IdentityPolicy,
-    IdentityService,
-    hash_password,
-    token_hash,
-    verify_password,
-)
+from smartcommune.identity.logic.passwords import hash_password, verify_password
+from smartcommune.identity.logic.policy import IdentityPolicy
+from smartcommune.identity.logic.service import IdentityService
+from smartcommune.identity.logic.tokens import token_hash
 from tests.support.identities import (
     FakeCommunes,
     InMemoryCitizens,

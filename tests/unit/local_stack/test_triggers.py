@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
+from smartcommune_local.schedules import Schedule, ScheduleError
 from smartcommune_local.template import load_template
 from smartcommune_local.triggers import (
-    Schedule,
-    ScheduleError,
     SqsSource,
     Triggers,
     Worker,

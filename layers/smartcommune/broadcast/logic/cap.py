@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from smartcommune.broadcast.logic.bulletins import CAP_CODES
+from smartcommune.broadcast.logic.rules import CAP_CODES
 from smartcommune.core.contracts import VN_TZ
 
 if TYPE_CHECKING:

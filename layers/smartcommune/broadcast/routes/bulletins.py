@@ -31,7 +31,7 @@ from smartcommune.devices.contracts import DeliveryReport
 
 if TYPE_CHECKING:
     from smartcommune.broadcast.contracts import Bulletin
-    from smartcommune.broadcast.logic.bulletins import BulletinService
+    from smartcommune.broadcast.logic.service import BulletinService
     from smartcommune.core.api.http import ApiRequest
 
 TAGS = ("bulletins",)
@@ -268,7 +268,7 @@ def get_alert_subscription(request: ApiRequest) -> AlertSubscription:
     tags=("alerts",),
 )
 def set_alert_subscription(request: ApiRequest) -> AlertSubscription:
-    from smartcommune.broadcast.logic.bulletins import subscription_hamlets
+    from smartcommune.broadcast.logic.targets import subscription_hamlets
     from smartcommune.broadcast.wiring import alert_subscriptions
     from smartcommune.citizens.wiring import citizen_service
 

@@ -16,7 +16,7 @@ from smartcommune.core.errors import NotFoundError
 
 if TYPE_CHECKING:
     from smartcommune.broadcast.contracts import Bulletin, PublishedMessage
-    from smartcommune.broadcast.logic.bulletins import BulletinService
+    from smartcommune.broadcast.logic.service import BulletinService
     from smartcommune.core.api.http import ApiRequest
 
 TAGS = ("cap",)
@@ -37,8 +37,8 @@ def _not_found() -> NotFoundError:
 
 
 def _document(request: ApiRequest, bulletin: Bulletin, message: PublishedMessage) -> bytes:
-    from smartcommune.broadcast.logic.bulletins import area_description
     from smartcommune.broadcast.logic.cap import CapContext, render_alert
+    from smartcommune.broadcast.logic.targets import area_description
 
     commune = _service(request).commune(bulletin.commune_id)
     base = request.services.settings.public_base_url

@@ -18,27 +18,28 @@ stats counter       ``C#<c>#BSTATS#<yyyy-mm[-dd]>``     ``TOTAL`` …      -
 A bulletin's messages and its public alert keep a snapshot of the bulletin as published, so an edit waiting for
 approval never changes what citizens see. Every bulletin write is conditioned on its version and committed with
 its audit entry.
+
+The table lists every broadcast item; this module keeps the bulletin's own (bulletin, CAP message, public alert).
+Subscriptions are kept by ``storage.subscriptions``, statistics counters (and the counted and pending delivery
+reports under the bulletin's partition, ``bulletin_pk``) by ``storage.stats``.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, VersionAttribute
 
 from smartcommune.broadcast.contracts import (
-    AlertSubscription,
     Bulletin,
     BulletinListItem,
     BulletinPage,
     PublishedMessage,
     ScheduledPlay,
 )
-from smartcommune.broadcast.logic.bulletins import PRIORITY_RANK, minute_bucket
-from smartcommune.core.table import MainTable, commune_pk, decode_cursor, encode_cursor, transaction
+from smartcommune.broadcast.logic.rules import PRIORITY_RANK
+from smartcommune.broadcast.logic.schedules import minute_bucket
+from smartcommune.core.table import MainTable, commune_pk, decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
@@ -67,24 +68,15 @@ class PublicAlertItem(MainTable, discriminator="public_alert"):
     document = UnicodeAttribute()
 
 
-class AlertSubscriptionItem(MainTable, discriminator="alert_subscription"):
-    hamlets = UnicodeAttribute()  # JSON list
-    enabled = BooleanAttribute()
-    updated_at = UnicodeAttribute()
-
-
-class HamletSubscriberItem(MainTable, discriminator="hamlet_subscriber"):
-    phone = UnicodeAttribute()
-
-
-def _pk(commune_id: str, bulletin_id: str) -> str:
+def bulletin_pk(commune_id: str, bulletin_id: str) -> str:
+    """The partition of a bulletin and what hangs off it (CAP messages, public alert, statistics markers)."""
     return commune_pk(commune_id, "BULLETIN", bulletin_id)
 
 
 def _bulletin_item(bulletin: Bulletin) -> BulletinItem:
     due = bulletin.next_play_at if bulletin.status == "approved" else None
     return BulletinItem(
-        _pk(bulletin.commune_id, bulletin.id),
+        bulletin_pk(bulletin.commune_id, bulletin.id),
         "META",
         gsi1pk=commune_pk(bulletin.commune_id, "BULLETINS"),
         gsi1sk=f"{bulletin.created_at.isoformat()}#{bulletin.id}",
@@ -118,14 +110,14 @@ def _list_item(bulletin: Bulletin) -> BulletinListItem:
 
 
 class BulletinRepository:
-    """Implements ``smartcommune.broadcast.logic.bulletins.BulletinStore``."""
+    """Implements ``smartcommune.broadcast.logic.ports.BulletinStore``."""
 
     def __init__(self, audit: AuditJournal) -> None:
         self._audit = audit
 
     def get(self, commune_id: str, bulletin_id: str) -> Bulletin | None:
         try:
-            item = BulletinItem.get(_pk(commune_id, bulletin_id), "META", consistent_read=True)
+            item = BulletinItem.get(bulletin_pk(commune_id, bulletin_id), "META", consistent_read=True)
         except BulletinItem.DoesNotExist:
             return None
         return _to_bulletin(item.document, int(item.version))
@@ -155,7 +147,7 @@ class BulletinRepository:
         c, b, sent = bulletin.commune_id, bulletin.id, message.sent.isoformat()
         public = bulletin.channels.cap
         return CapMessageItem(
-            _pk(c, b),
+            bulletin_pk(c, b),
             f"MSG#{message.seq:04d}",
             gsi1pk=commune_pk(c, "CAP") if public else None,
             gsi1sk=f"{sent}#{b}#{message.seq:04d}" if public else None,
@@ -172,7 +164,7 @@ class BulletinRepository:
         first = bulletin.messages[0].sent.isoformat()
         reach = " " + " ".join(bulletin.hamlets) + " " if bulletin.hamlets else " * "
         return PublicAlertItem(
-            _pk(bulletin.commune_id, bulletin.id),
+            bulletin_pk(bulletin.commune_id, bulletin.id),
             "ALERT",
             gsi1pk=commune_pk(bulletin.commune_id, "ALERTS"),
             gsi1sk=f"{first}#{bulletin.id}",
@@ -228,7 +220,7 @@ class BulletinRepository:
 
     def message(self, commune_id: str, bulletin_id: str, seq: int) -> Bulletin | None:
         try:
-            item = CapMessageItem.get(_pk(commune_id, bulletin_id), f"MSG#{seq:04d}")
+            item = CapMessageItem.get(bulletin_pk(commune_id, bulletin_id), f"MSG#{seq:04d}")
         except CapMessageItem.DoesNotExist:
             return None
         bulletin = _to_bulletin(item.document)
@@ -243,156 +235,4 @@ class BulletinRepository:
             if isinstance(item, CapMessageItem):
                 bulletin = _to_bulletin(item.document)
                 out.append((bulletin, bulletin.messages[int(item.seq) - 1]))
-        return out
-
-
-class BatchSms(Protocol):
-    """The SMS channel (``sms.wiring.sms_gateway``), sending one text to many phones."""
-
-    def send_batch(self, phones: list[str], text: str, purpose: str) -> int: ...
-
-
-class AlertSubscriptions:
-    """Citizens' SMS alert subscriptions by hamlet, and the SMS queue (implements ``AlertSms``)."""
-
-    def __init__(self, sms: BatchSms) -> None:
-        self._sms = sms
-
-    def get(self, commune_id: str, citizen_id: str) -> AlertSubscription:
-        try:
-            item = AlertSubscriptionItem.get(commune_pk(commune_id, "ALERTSUB", citizen_id), "SUB")
-        except AlertSubscriptionItem.DoesNotExist:
-            return AlertSubscription(hamlets=[], enabled=False)
-        return AlertSubscription(hamlets=json.loads(item.hamlets), enabled=item.enabled, updated_at=item.updated_at)
-
-    def put(self, commune_id: str, citizen_id: str, phone: str, change: AlertSubscription) -> AlertSubscription:
-        """Replace a citizen's subscription and its per-hamlet index entries in one transaction."""
-        before = self.get(commune_id, citizen_id)
-        old = set(before.hamlets) if before.enabled else set()
-        new = set(change.hamlets) if change.enabled else set()
-        with transaction() as tx:
-            tx.save(
-                AlertSubscriptionItem(
-                    commune_pk(commune_id, "ALERTSUB", citizen_id),
-                    "SUB",
-                    hamlets=json.dumps(change.hamlets),
-                    enabled=change.enabled,
-                    updated_at=change.updated_at.isoformat() if change.updated_at else "",
-                )
-            )
-            for hamlet in old - new:
-                tx.delete(HamletSubscriberItem(commune_pk(commune_id, "ALERTSUBS", hamlet), citizen_id))
-            for hamlet in new - old:
-                tx.save(HamletSubscriberItem(commune_pk(commune_id, "ALERTSUBS", hamlet), citizen_id, phone=phone))
-        return change
-
-    def subscribers(self, commune_id: str, hamlets: list[str]) -> list[str]:
-        phones: dict[str, None] = {}
-        for hamlet in hamlets:
-            for item in HamletSubscriberItem.query(commune_pk(commune_id, "ALERTSUBS", hamlet)):
-                phones[item.phone] = None
-        return list(phones)
-
-    def send_batch(self, phones: list[str], text: str, purpose: str) -> int:
-        """Queue one SMS per phone through the SMS channel (in batches)."""
-        return self._sms.send_batch(phones, text, purpose)
-
-
-class StatsCounterItem(MainTable, discriminator="broadcast_stats"):
-    programs = NumberAttribute(default=0)
-    airtime_s = NumberAttribute(default=0)
-
-
-class StatsMarkerItem(MainTable, discriminator="broadcast_stats_marker"):
-    """Marks a delivery report as counted, so counting it twice is impossible."""
-
-
-class PendingReportItem(MainTable, discriminator="broadcast_pending_report"):
-    commune_id = UnicodeAttribute()
-    bulletin_id = UnicodeAttribute()
-    command_id = UnicodeAttribute()
-    deadline = UnicodeAttribute()
-
-
-class SpeakerOutcomes(Protocol):
-    """Plays and failures per speaker, kept by the device fabric (``devices.wiring.speaker_outcomes``)."""
-
-    def count(self, commune_id: str, periods: list[str], rows: list[tuple[str, str]]) -> None: ...
-
-    def period(self, commune_id: str, period: str) -> dict[str, dict[str, int]]: ...
-
-
-class BroadcastStats:
-    """Counters per day and month: programs aired, airtime per cluster; plays and failures per speaker through
-    the device fabric, which owns each speaker's record."""
-
-    def __init__(self, speakers: SpeakerOutcomes) -> None:
-        self._speakers = speakers
-
-    def record(
-        self,
-        *,
-        commune_id: str,
-        bulletin_id: str,
-        command_id: str,
-        day: str,
-        rows: list[tuple[str, str, str]],
-        duration_s: float,
-    ) -> bool:
-        """Count one completed delivery (``rows``: thing, cluster, final state) once; False if already counted.
-
-        The marker is written first with a "must not exist" condition; only its writer adds to the counters
-        (atomic ADDs, one per counter: 2,000 speakers would not fit in one transaction).
-        """
-        try:
-            StatsMarkerItem(_pk(commune_id, bulletin_id), f"STATS#{command_id}").save(
-                condition=StatsMarkerItem.pk.does_not_exist()
-            )
-        except PutError:
-            return False
-        clusters_played = {cluster for _thing, cluster, state in rows if state == "finished"}
-        typed = StatsCounterItem.kind.set(StatsCounterItem)  # an update creates the item: give it its type
-        for period in (day, day[:7]):
-            pk = commune_pk(commune_id, "BSTATS", period)
-            StatsCounterItem(pk, "TOTAL").update(actions=[typed, StatsCounterItem.programs.add(1)])
-            for cluster in clusters_played:
-                StatsCounterItem(pk, f"CLUSTER#{cluster}").update(
-                    actions=[typed, StatsCounterItem.airtime_s.add(round(duration_s, 2))]
-                )
-        self._speakers.count(commune_id, [day, day[:7]], [(thing, state) for thing, _cluster, state in rows])
-        return True
-
-    def add_pending(self, commune_id: str, bulletin_id: str, command_id: str, deadline: datetime) -> None:
-        """Remember a fan-out whose report is to be counted once complete (or once ``deadline`` passed)."""
-        PendingReportItem(
-            _pk(commune_id, bulletin_id),
-            f"PENDING#{command_id}",
-            gsi2pk="REPORTS#PENDING",
-            gsi2sk=f"{deadline.isoformat()}#{commune_id}#{bulletin_id}#{command_id}",
-            commune_id=commune_id,
-            bulletin_id=bulletin_id,
-            command_id=command_id,
-            deadline=deadline.isoformat(),
-        ).save()
-
-    def pending(self, limit: int = 200) -> list[tuple[str, str, str, datetime]]:
-        """``(commune, bulletin, command, deadline)`` of fan-outs not counted yet, oldest deadline first."""
-        return [
-            (i.commune_id, i.bulletin_id, i.command_id, datetime.fromisoformat(i.deadline))
-            for i in PendingReportItem.gsi2.query("REPORTS#PENDING", limit=limit)
-            if isinstance(i, PendingReportItem)
-        ]
-
-    def done(self, commune_id: str, bulletin_id: str, command_id: str) -> None:
-        PendingReportItem(_pk(commune_id, bulletin_id), f"PENDING#{command_id}").delete()
-
-    def period(self, commune_id: str, period: str) -> dict[str, Any]:
-        """The counters of one day (``yyyy-mm-dd``) or month (``yyyy-mm``)."""
-        out: dict[str, Any] = {"programs": 0, "clusters": {}, "played": {}, "failed": {}}
-        for item in StatsCounterItem.query(commune_pk(commune_id, "BSTATS", period)):
-            if item.sk == "TOTAL":
-                out["programs"] = int(item.programs or 0)
-            elif item.sk.startswith("CLUSTER#"):
-                out["clusters"][item.sk[8:]] = float(item.airtime_s or 0)
-        out.update(self._speakers.period(commune_id, period))
         return out

@@ -119,7 +119,7 @@ def audio_key(commune_id: str, bulletin_id: str, sha256: str) -> str:
 
 
 class S3AudioStore:
-    """Implements ``smartcommune.broadcast.logic.bulletins.AudioStore`` on the media bucket."""
+    """Implements ``smartcommune.broadcast.logic.ports.AudioStore`` on the media bucket."""
 
     def __init__(self, s3: Any, bucket: str, speech: Speech) -> None:
         self._s3 = s3

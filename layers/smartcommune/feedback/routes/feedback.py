@@ -12,30 +12,30 @@ from smartcommune.core.api.http import ApiResponse
 from smartcommune.core.api.router import ALL_STAFF, CITIZENS, PUBLIC, SIGNED_IN, router
 from smartcommune.core.contracts import Role
 from smartcommune.core.errors import FieldProblem, InvalidInputError
-from smartcommune.feedback.contracts import (
-    FIELD_CODE,
-    IDEMPOTENCY_KEY,
+from smartcommune.feedback.contracts.records import FIELD_CODE, IDEMPOTENCY_KEY, FeedbackField
+from smartcommune.feedback.contracts.requests import (
     ActionRequest,
     CommentRequest,
-    CommentView,
-    FeedbackField,
-    FeedbackPage,
-    FeedbackStats,
-    FeedbackView,
-    FieldList,
     FieldUpdate,
-    InboxPage,
     InboxQuery,
     MyFeedbackQuery,
     NewFeedback,
-    PublicFeedback,
-    PublicPage,
     PublicQuery,
     RatingRequest,
     StatsQuery,
     UploadRequest,
-    UploadTicket,
     VisibilityRequest,
+)
+from smartcommune.feedback.contracts.views import (
+    CommentView,
+    FeedbackPage,
+    FeedbackStats,
+    FeedbackView,
+    FieldList,
+    InboxPage,
+    PublicFeedback,
+    PublicPage,
+    UploadTicket,
 )
 
 if TYPE_CHECKING:

@@ -17,20 +17,21 @@ from smartcommune.core.api.http import ApiResponse
 from smartcommune.core.api.router import PUBLIC, router
 from smartcommune.core.errors import SmartCommuneError
 from smartcommune.core.observability import logger
-from smartcommune.feedback.logic.open311 import (
+from smartcommune.feedback.logic.open311_formats import (
     FORMATS,
     Format,
     Open311Error,
     from_domain_error,
-    parse_post,
     render,
     render_error,
     split_format,
 )
+from smartcommune.feedback.logic.open311_post import parse_post
 
 if TYPE_CHECKING:
     from smartcommune.core.api.http import ApiRequest
-    from smartcommune.feedback.logic.open311 import Open311Gateway, Rendered
+    from smartcommune.feedback.logic.open311 import Open311Gateway
+    from smartcommune.feedback.logic.open311_formats import Rendered
 
 TAGS = ("open311",)
 BASE = "/open311/v2"

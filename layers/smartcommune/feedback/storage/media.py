@@ -15,7 +15,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from smartcommune.feedback.logic.feedback import UploadInfo
+from smartcommune.feedback.logic.photos import UploadInfo
 
 _RANGE_TOTAL = re.compile(r"/(\d+)$")
 HEAD_BYTES = 16
@@ -33,7 +33,7 @@ def same_origin(url: str, bucket: str) -> str:
 
 
 class MediaRepository:
-    """Implements ``smartcommune.feedback.logic.feedback.MediaStore`` on S3 (an s3v4 client from ``dal.aws.client``)."""
+    """Implements ``smartcommune.feedback.logic.ports.MediaStore`` on S3 (an s3v4 client from ``core.aws.client``)."""
 
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3

@@ -1,0 +1,179 @@
+"""``DeviceFanout``: the bulletins' ``Fanout`` port, composed of the registry, the deliveries and a publisher.
+
+Sign, record, publish at once; report a command's deliveries; resend to speakers that have not answered. The
+only module that ties the others of ``devices.storage`` together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from smartcommune.core.errors import InvalidInputError, NotFoundError
+from smartcommune.devices.contracts import (
+    DeliveryBatch,
+    DeliveryReport,
+    PlayCommand,
+    Priority,
+    Speaker,
+    cmd_topic,
+    commune_command_key,
+)
+from smartcommune.devices.logic import (
+    FINAL_STATES,
+    DeliveryRow,
+    RetryPolicy,
+    build_command,
+    choose_expires_at,
+    choose_start_at,
+    delivery_report,
+    plan_targets,
+)
+from smartcommune.devices.storage.deliveries import DeliveryStore
+from smartcommune.devices.storage.registry import DeviceRepository
+
+if TYPE_CHECKING:
+    from smartcommune.core.settings import Settings
+    from smartcommune.devices.storage.publishers import CommandPublisher
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class DeviceFanout:
+    """Implements the bulletins' ``Fanout`` port: sign, record, publish at once; acks arrive asynchronously."""
+
+    settings: Settings
+    clock: Clock
+    publisher: CommandPublisher
+    retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    _stores: dict[str, DeliveryStore] = field(default_factory=dict)
+
+    def registry(self, commune_id: str) -> DeviceRepository:
+        return DeviceRepository(commune_id, self.settings.speaker_offline_after_s)
+
+    def deliveries(self, commune_id: str) -> DeliveryStore:
+        if commune_id not in self._stores:
+            self._stores[commune_id] = DeliveryStore(commune_id)
+        return self._stores[commune_id]
+
+    def key(self, commune_id: str) -> bytes:
+        return commune_command_key(self.settings.command_key, commune_id)
+
+    def send(  # noqa: PLR0917 (the contract's positional signature)
+        self,
+        commune_id: str,
+        bulletin_id: str,
+        targets: list[str],
+        audio_url: str,
+        audio_sha256: str,
+        priority: Priority,
+        volume: int,
+        repeat: int,
+        start_in_ms: int | None = None,
+        *,
+        expires_in_s: int | None = None,
+        registry: dict[str, Speaker] | None = None,
+    ) -> DeliveryBatch:
+        """Sign one command for every target, record it, and publish it to each target's topic at once."""
+        known, unknown = plan_targets(
+            targets, registry if registry is not None else self.registry(commune_id).registry()
+        )
+        if unknown:
+            raise InvalidInputError(
+                f"Loa không có trong danh bạ: {', '.join(unknown[:5])}",
+                message_en=f"Unknown speakers: {', '.join(unknown[:5])}",
+            )
+        if not known:
+            raise InvalidInputError("Chưa chọn loa nào.", message_en="No speaker targeted.")
+        now = self.clock()
+        start_at = choose_start_at(now, priority, len(known), start_in_ms)
+        command = build_command(
+            key=self.key(commune_id),
+            commune_id=commune_id,
+            bulletin_id=bulletin_id,
+            audio_url=audio_url,
+            audio_sha256=audio_sha256,
+            priority=priority,
+            volume=volume,
+            repeat=repeat,
+            start_at=start_at,
+            expires_at=choose_expires_at(start_at, priority, expires_in_s),
+        )
+        self.deliveries(commune_id).create(command, known, now)
+        self.publish(command, known)
+        return DeliveryBatch(
+            command_id=command.command_id,
+            bulletin_id=bulletin_id,
+            commune_id=commune_id,
+            priority=priority,
+            targets=known,
+            start_at=command.start_at,
+            expires_at=command.expires_at,
+            sent_at=now,
+        )
+
+    def publish(self, command: PlayCommand, things: list[str]) -> None:
+        payload = command.to_json()
+        self.publisher.publish_many([(cmd_topic(command.commune_id, t), payload) for t in things])
+
+    def report(self, commune_id: str, bulletin_id: str, command_id: str | None = None) -> DeliveryReport:
+        store = self.deliveries(commune_id)
+        command_id = command_id or store.latest_for_bulletin(bulletin_id)
+        if command_id is None:
+            raise NotFoundError("Bản tin chưa được phát tới loa nào.", message_en="Bulletin not sent to any speaker.")
+        record, rows = store.load(command_id)
+        if record.command.bulletin_id != bulletin_id:
+            raise NotFoundError("Không tìm thấy lệnh phát.", message_en="Play command not found.")
+        for thing in record.targets:
+            rows.setdefault(thing, DeliveryRow(thing=thing, attempts=record.attempts.get(thing, 1)))
+        return delivery_report(
+            commune_id=commune_id,
+            bulletin_id=bulletin_id,
+            command_id=command_id,
+            start_at=record.command.start_at,
+            expires_at=record.command.expires_at,
+            targets=record.targets,
+            rows=rows,
+            registry=self.registry(commune_id).registry(),
+            now=self.clock(),
+        )
+
+    def retry_pending(self, commune_id: str, *, force: bool = False) -> dict[str, list[str]]:
+        """Resend open commands (same command id) to speakers that have not answered; close finished/expired ones.
+
+        ``force`` ignores the backoff (tests, or an operator's "resend now"). Returns command id -> things resent.
+        """
+        store = self.deliveries(commune_id)
+        now = self.clock()
+        resent: dict[str, list[str]] = {}
+        for command_id in store.open_commands(now):
+            record, rows = store.load(command_id)
+            if now >= record.command.expires_at:
+                store.close(command_id)
+                continue
+            missing = []
+            for thing in record.targets:
+                row = rows.get(thing)
+                state = row.state if row else "sent"
+                attempts = record.attempts.get(thing, 1)
+                if (
+                    force and state in ("pending", "sent") and attempts < self.retry_policy.max_attempts
+                ) or self.retry_policy.due(
+                    state=state,
+                    attempts=attempts,
+                    last_sent_at=record.last_sent_at,
+                    expires_at=record.command.expires_at,
+                    now=now,
+                ):
+                    missing.append(thing)
+            if all((rows.get(t) and rows[t].state in FINAL_STATES) for t in record.targets):
+                store.close(command_id)
+                continue
+            if missing:
+                self.publish(record.command, missing)
+                store.record_attempts(command_id, missing, now)
+                resent[command_id] = missing
+        return resent
