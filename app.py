@@ -15,7 +15,7 @@ from chalice import Chalice, Response
 
 from smartcommune.composition import authenticate, load_routes
 from smartcommune.core.api.dispatch import dispatch
-from smartcommune.core.api.http import RawRequest
+from smartcommune.core.api.http import RawRequest, client_address
 from smartcommune.core.services import Services
 
 if TYPE_CHECKING:
@@ -48,14 +48,16 @@ def _raw_request() -> RawRequest:
     raw_body = request.raw_body
     context: dict[str, Any] = request.context or {}
     identity = context.get("identity") or {}
+    headers = {k.lower(): v for k, v in (request.headers or {}).items()}
     return RawRequest(
         method=request.method,
         path=context.get("resourcePath", ""),
         path_params=dict(request.uri_params or {}),
         query=dict(request.query_params or {}),
-        headers={k.lower(): v for k, v in (request.headers or {}).items()},
+        headers=headers,
         body=(raw_body.encode() if isinstance(raw_body, str) else raw_body) or None,
-        client_ip=identity.get("sourceIp") or "unknown",
+        # The viewer CloudFront names, if the request carries the edge secret; else who connected (sourceIp).
+        client_ip=client_address(headers, identity.get("sourceIp"), services().settings.trusted_edge_secret),
         request_id=context.get("requestId") or str(uuid.uuid4()),
     )
 

@@ -91,7 +91,8 @@ def _run(size: int, base_dir: Path) -> dict[str, Any]:  # noqa: PLR0915 (one mea
         }
         creds = device_credentials(settings.command_key, things + raw_things)
         creds[settings.mqtt_username] = settings.mqtt_password
-        broker = start_broker(data_dir, settings.mqtt_port, creds, max_queued_messages=10000)
+        communes = dict.fromkeys(things + raw_things, COMMUNE)  # each speaker only on its commune's topics
+        broker = start_broker(data_dir, settings.mqtt_port, creds, device_communes=communes, max_queued_messages=10000)
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Audio)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         audio_url = f"http://127.0.0.1:{server.server_address[1]}/a.mp3"

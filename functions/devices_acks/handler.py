@@ -9,8 +9,10 @@ In AWS the IoT topic rules of ``template.yaml`` invoke this with the message plu
     FROM 'sc/+/speakers/+/ack'          (and .../heartbeat)
 
 Locally ``smartcommune_local.iot_rules`` subscribes to the same topic filters and builds the same event. The
-topic's thing is authoritative (the IoT policy / broker ACL let a device publish only on its own topics): a
-message naming another thing is dropped.
+topic's thing is authoritative (the IoT policy / broker ACL let a device publish only on its own topics, under
+its own commune): a message naming another thing is dropped. The topic's commune is checked again here, in case
+a policy is ever loosened: a thing that is not in that commune's registry (a Giao Phong speaker publishing under
+``sc/bach-long/…``) is dropped and logged as a warning, before anything is written.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ def handle(event: dict[str, Any], services: Services) -> dict[str, Any]:
             if ack.thing != thing:
                 logger.warning("ack for another thing dropped", extra={"topic_thing": thing, "thing": ack.thing})
                 return {"ok": False, "reason": "thing mismatch"}
+            if not fanout.registry(commune_id).registered(thing):
+                return _foreign(kind, commune_id, thing)
             row = fanout.deliveries(commune_id).apply_ack(ack, received_at)
             fanout.registry(commune_id).record_command_state(thing, ack.command_id, ack.state, received_at)
             return {"ok": row is not None, "state": row.state if row else None}
@@ -77,10 +81,19 @@ def _heartbeat(
             .record_heartbeat(thing, received_at, beat.volume, beat.playing, slot=slot)
         )
     except NotFoundError:
-        return {"ok": False, "reason": "unknown thing"}
+        return _foreign("heartbeat", commune_id, thing)
     if previous != beat.volume:
         services.get(shadow_store).report(thing, {"volume": beat.volume})
     return {"ok": True}
+
+
+def _foreign(kind: str, commune_id: str, thing: str) -> dict[str, Any]:
+    """Drop a message from a thing that is not one of the topic commune's speakers (another commune's, or none)."""
+    logger.warning(
+        "device message dropped: the thing is not registered in the topic's commune",
+        extra={"kind": kind, "topic_commune": commune_id, "thing": thing},
+    )
+    return {"ok": False, "reason": "unknown thing"}
 
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,13 @@ class Clock:
 @pytest.fixture
 def aws() -> Iterator[LocalResources]:
     """moto with every table, bucket and queue of template.yaml created."""
+    with moto_resources() as resources:
+        yield resources
+
+
+@contextmanager
+def moto_resources() -> Iterator[LocalResources]:
+    """The ``aws`` fixture's world, for a module that builds one world for all its tests (``test_access_matrix``)."""
     from smartcommune_local.moto_patches import patch_moto_dynamodb
 
     patch_moto_dynamodb()  # serialise DynamoDB calls as the real service would; moto's threads lose updates
@@ -46,11 +54,19 @@ def clock() -> Clock:
 
 @pytest.fixture
 def settings(aws: LocalResources, tmp_path: Any) -> Settings:
+    return settings_for(aws, tmp_path)
+
+
+def settings_for(aws: LocalResources, directory: Any) -> Settings:
+    """The ``settings`` fixture's settings on ``aws``, with the SMS outbox under ``directory``."""
     env = aws.environment()
     env.update(
         SMARTCOMMUNE_STAGE="test",
         SMARTCOMMUNE_SMS_TRANSPORT="outbox",
-        SMARTCOMMUNE_OUTBOX_PATH=str(tmp_path / "outbox" / "sms.jsonl"),
+        SMARTCOMMUNE_OUTBOX_PATH=str(directory / "outbox" / "sms.jsonl"),
+        # Staff password hashes at a test cost (2^10, ~1 ms): production's 2^17 takes ~0.4 s per hash, and most
+        # tests make staff accounts. tests/unit/identity/test_identity_passwords.py proves production's cost.
+        SMARTCOMMUNE_STAFF_PASSWORD_SCRYPT_N=str(2**10),
     )
     return Settings.from_env(env)
 

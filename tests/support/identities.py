@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from smartcommune.core.contracts import Role
     from smartcommune.core.services import Services
     from smartcommune.identity.contracts import StaffAccount
-    from smartcommune.identity.logic.ports import OtpChallenge, Session, StaffRecord
+    from smartcommune.identity.logic.ports import LoginAttempt, OtpChallenge, Session, StaffRecord
 
 DEMO_PASSWORD = "mat-khau-thu-nghiem-2025"
 
@@ -194,6 +194,7 @@ class InMemoryCitizens:
         words: list[str],
         cursor: str | None,
         limit: int,
+        cccd_pending: bool | None = None,
     ) -> tuple[list[Citizen], str | None]:
         rows = sorted(
             (c for (cid, _), c in self.items.items() if cid == commune_id),
@@ -204,17 +205,28 @@ class InMemoryCitizens:
             for c in rows
             if (hamlet_id is None or c.hamlet_id == hamlet_id)
             and (status is None or c.status == status)
+            and (not cccd_pending or c.cccd_pending is not None)
             and matches(search_text(c), words)
             and (cursor is None or name_key(c) > cursor)
         ]
         page = rows[:limit]
         return page, name_key(page[-1]) if len(rows) > limit else None
 
+    def transfer_cccd(self, holder: Citizen, claimant: Citizen, after: Citizen, audit: AuditRecord) -> Citizen:
+        if self.items[(holder.commune_id, holder.id)].version != holder.version:
+            raise ConflictError("xung đột", "conflict")
+        self.items[(holder.commune_id, holder.id)] = holder.model_copy(
+            update={"cccd": None, "version": (holder.version or 0) + 1}
+        )
+        return self.update(claimant, after, audit)
+
 
 @dataclass
 class InMemoryStaff:
     audit: RecordingAudit = field(default_factory=RecordingAudit)
     records: dict[str, StaffRecord] = field(default_factory=dict)  # by id
+    # The sign-in guard, by key: (failures in a row, locked until).
+    guards: dict[str, tuple[int, datetime | None]] = field(default_factory=dict)
 
     def by_username(self, username: str) -> StaffRecord | None:
         return next((r for r in self.records.values() if r.account.username == username), None)
@@ -233,20 +245,42 @@ class InMemoryStaff:
         if audit is not None:
             self.audit.commit(record.account.commune_id, audit)
 
-    def record_failure(
-        self, commune_id: str, staff_id: str, now: datetime, max_failures: int, lockout_s: int
-    ) -> datetime | None:
-        record = self.records[staff_id]
-        failures = record.failed_logins + 1
-        if failures < max_failures:
-            self.records[staff_id] = replace(record, failed_logins=failures)
-            return None
-        until = now + timedelta(seconds=lockout_s)
-        self.records[staff_id] = replace(record, failed_logins=0, locked_until=until)
-        return until
+    def change(self, before: StaffRecord, after: StaffRecord, audit: AuditRecord, *, admin_witness: str) -> None:
+        current = self.records[before.account.id]
+        witness = self.records.get(admin_witness)
+        witness_ok = witness is not None and witness.account.status == "active" and "admin" in witness.account.roles
+        if (current.account.status, current.account.roles) != (before.account.status, before.account.roles) or (
+            admin_witness != before.account.id and not witness_ok
+        ):
+            raise ConflictError("xung đột", "conflict")
+        self.records[before.account.id] = after
+        self.audit.commit(before.account.commune_id, audit)
 
-    def record_success(self, commune_id: str, staff_id: str) -> None:
-        self.records[staff_id] = replace(self.records[staff_id], failed_logins=0, locked_until=None)
+    def replace_password_hash(self, commune_id: str, staff_id: str, old_hash: str, new_hash: str) -> bool:
+        record = self.records[staff_id]
+        if record.password_hash != old_hash:
+            return False
+        self.records[staff_id] = replace(record, password_hash=new_hash)
+        return True
+
+    def admit_attempt(self, guard_key: str, now: datetime, max_failures: int, lockout_s: int) -> LoginAttempt:
+        from smartcommune.identity.logic.ports import LoginAttempt
+
+        failures, until = self.guards.get(guard_key, (0, None))
+        if until is not None and until > now:
+            return LoginAttempt(admitted=False, locked_until=until)
+        if failures >= max_failures:
+            until = now + timedelta(seconds=lockout_s)
+            self.guards[guard_key] = (0, until)
+            return LoginAttempt(admitted=False, locked_until=until)
+        self.guards[guard_key] = (failures + 1, until)
+        return LoginAttempt(admitted=True, failures=failures + 1)
+
+    def lock_out(self, guard_key: str, until: datetime) -> None:
+        self.guards[guard_key] = (0, until)
+
+    def clear_attempts(self, guard_key: str) -> None:
+        self.guards.pop(guard_key, None)
 
 
 @dataclass
@@ -272,6 +306,16 @@ class InMemorySessions:
 
     def delete(self, token_hash: str) -> None:
         self.sessions.pop(token_hash, None)
+
+    def delete_all_of_staff(self, commune_id: str, staff_id: str) -> int:
+        found = [
+            h
+            for h, s in self.sessions.items()
+            if (s.subject_kind, s.commune_id, s.subject_id) == ("staff", commune_id, staff_id)
+        ]
+        for token in found:
+            del self.sessions[token]
+        return len(found)
 
 
 @dataclass
@@ -319,6 +363,11 @@ class InMemoryRates:
             return (window + 1) * window_s - epoch
         self.counts[(key, window)] = self.counts.get((key, window), 0) + 1
         return None
+
+    def release(self, key: str, window_s: int, now: datetime) -> None:
+        window = int(now.timestamp()) // window_s
+        if self.counts.get((key, window), 0) > 0:
+            self.counts[(key, window)] -= 1
 
 
 @dataclass

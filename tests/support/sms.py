@@ -1,7 +1,12 @@
-"""Deliver the SMS the API queued, through the real sms_sender handler, and read codes from the outbox."""
+"""Deliver the SMS the API queued, through the real sms_sender handler, and read codes from the outbox.
+
+Queued bodies are sealed with the stack's KMS key (``SmsKey`` in moto); :func:`seal_event` seals a sample event's
+bodies the same way, so the handler sees what SQS would give it.
+"""
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import re
@@ -12,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from smartcommune.core.aws import client
 from smartcommune.core.contracts import normalize_phone
-from smartcommune.sms.storage import read_outbox
+from smartcommune.sms.storage import read_outbox, sms_seal
 
 if TYPE_CHECKING:
     from smartcommune.core.settings import Settings
@@ -42,9 +47,40 @@ class LambdaContext:
     invoked_function_arn: str = "arn:aws:lambda:ap-southeast-1:123456789012:function:smartcommune-sms-sender"
     aws_request_id: str = "test-request"
 
+    def get_remaining_time_in_millis(self) -> int:
+        return 15_000  # the template's timeout: what a fresh invocation has left
+
 
 def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def seal_event(settings: Settings, event: dict[str, Any]) -> dict[str, Any]:
+    """``event`` with every body sealed as the gateway seals it (a malformed body too: it must still fail alone)."""
+    assert settings.sms_key_id, "the settings have no SMS key"
+    kms = client("kms", settings)
+    records = []
+    for record in event["Records"]:
+        data = json.loads(record["body"])
+        context = {"smartcommune:sms": str(data.get("id", "")), "purpose": str(data.get("purpose", ""))}
+        blob = kms.encrypt(KeyId=settings.sms_key_id, Plaintext=record["body"].encode(), EncryptionContext=context)
+        sealed = {"id": context["smartcommune:sms"], "purpose": context["purpose"]}
+        sealed["sealed"] = base64.b64encode(blob["CiphertextBlob"]).decode()
+        records.append({**record, "body": json.dumps(sealed)})
+    return {**event, "Records": records}
+
+
+def queued_event(settings: Settings) -> dict[str, Any]:
+    """Everything on the SMS queue, received (not deleted) as one SQS event, as Lambda's event source would."""
+    assert settings.sms_queue_url, "the settings have no SMS queue"
+    sqs = client("sqs", settings)
+    queue_arn = sqs.get_queue_attributes(QueueUrl=settings.sms_queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    messages = sqs.receive_message(
+        QueueUrl=settings.sms_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, AttributeNames=["All"]
+    ).get("Messages", [])
+    return {"Records": [_record(m, queue_arn, settings.aws_region) for m in messages]}
 
 
 def run_handler(settings: Settings, event: dict[str, Any]) -> dict[str, Any]:
@@ -69,12 +105,16 @@ def _record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, A
 
 
 def deliver_queued_sms(settings: Settings) -> list[dict[str, Any]]:
-    """Receive everything on the SMS queue, run the handler on it as SQS would, delete what it delivered."""
+    """Receive everything on the SMS queue, run the handler on it as SQS would, delete what it delivered.
+
+    Returns the delivered messages opened (``id``, ``phone``, ``text``, ``purpose``), as the sender saw them.
+    """
     assert settings.sms_queue_url, "the settings have no SMS queue"
     sqs = client("sqs", settings)
     queue_arn = sqs.get_queue_attributes(QueueUrl=settings.sms_queue_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
+    seal = sms_seal(settings)
     delivered: list[dict[str, Any]] = []
     while True:
         messages = sqs.receive_message(
@@ -87,7 +127,7 @@ def deliver_queued_sms(settings: Settings) -> list[dict[str, Any]]:
         for message in messages:
             if message["MessageId"] not in failed:
                 sqs.delete_message(QueueUrl=settings.sms_queue_url, ReceiptHandle=message["ReceiptHandle"])
-                delivered.append(json.loads(message["Body"]))
+                delivered.append(seal.open(message["Body"]).model_dump())
 
 
 def latest_code(settings: Settings, phone: str) -> str:

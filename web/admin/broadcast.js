@@ -296,7 +296,7 @@ async function detail(section, ctx, id, alive, message) {
         fact('Lần phát tới', b.next_play_at ? formatDateTime(b.next_play_at) : '—'),
         fact('Số lần đã phát', String(b.plays)),
         b.revoked_reason ? fact('Lý do thu hồi', b.revoked_reason) : null,
-        b.audio_url ? fact('Bản đọc', h('a', { href: b.audio_url, target: '_blank', rel: 'noopener', text: 'Nghe (MP3)' })) : null,
+        b.audio_url ? fact(b.audio?.source === 'upload' ? 'Bản ghi âm' : 'Bản đọc', player(b)) : null,
       ),
       h('p', { class: 'fb-text', text: b.text }),
       b.instruction ? h('p', { class: 'fb-text' }, h('strong', { text: 'Hướng dẫn: ' }), b.instruction) : null,
@@ -308,6 +308,7 @@ async function detail(section, ctx, id, alive, message) {
       box,
       b.status === 'draft' && ownWork ? h('p', { class: 'muted', text: 'Bản tin do bạn soạn phải được một người khác (lãnh đạo) duyệt.' }) : null,
       actions,
+      b.status === 'draft' ? recording(ctx, b, box, again) : null,
       revokeForm,
       !open ? h('p', { class: 'muted', text: 'Bản tin đã kết thúc, không còn thao tác nào.' }) : null,
     ),
@@ -317,6 +318,74 @@ async function detail(section, ctx, id, alive, message) {
     notify(box, 'success', message);
     box.focus();
   }
+}
+
+/** The bulletin's audio, played from the site itself (`/media/…`: the page's security policy allows nothing else). */
+function player(b) {
+  return h(
+    'span',
+    { class: 'audio' },
+    h('audio', { controls: true, preload: 'none', src: b.audio_url, id: 'bd-audio' }),
+    ' ',
+    h('a', { href: b.audio_url, target: '_blank', rel: 'noopener', text: 'Tải MP3' }),
+  );
+}
+
+const MAX_RECORDING = 20 * 1024 * 1024;
+
+/** PUT `file` to the ticket's same-origin presigned URL with the signed headers (the browser sets the length). */
+function putRecording(ticket, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(ticket.method || 'PUT', ticket.url);
+    for (const [name, value] of Object.entries(ticket.headers || {})) {
+      if (!/^(content-length|host)$/i.test(name)) xhr.setRequestHeader(name, value);
+    }
+    xhr.upload.addEventListener('progress', (e) => e.lengthComputable && onProgress(e.loaded / e.total));
+    xhr.addEventListener('load', () =>
+      xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error(`Tải tệp lên không thành công (mã ${xhr.status}). Vui lòng thử lại.`)),
+    );
+    xhr.addEventListener('error', () => reject(new Error('Mất kết nối khi tải tệp lên. Vui lòng thử lại.')));
+    xhr.send(file);
+  });
+}
+
+/** Upload a recorded MP3 to play instead of the synthesised speech (the bulletin then needs approval again). */
+function recording(ctx, b, box, again) {
+  const input = h('input', { id: 'bd-recording', name: 'recording', type: 'file', accept: 'audio/mpeg,.mp3' });
+  const progress = h('p', { class: 'muted', id: 'bd-recording-progress', role: 'status', hidden: true });
+  const button = h('button', { type: 'submit', class: 'btn btn-secondary', id: 'bd-recording-send', text: 'Dùng bản ghi âm này' });
+  const form = h(
+    'form',
+    { class: 'action-form', id: 'bd-upload', novalidate: true },
+    field('bd-recording', 'Thay bản đọc tự động bằng bản ghi âm (MP3, tối đa 20 MB)', input),
+    progress,
+    h('div', { class: 'actions' }, button),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearProblems(form, box);
+    const file = input.files && input.files[0];
+    if (!file) return fieldProblem(form, 'recording', 'Vui lòng chọn một tệp MP3.');
+    if (!(file.type === 'audio/mpeg' || /\.mp3$/i.test(file.name))) return fieldProblem(form, 'recording', 'Chỉ nhận tệp MP3.');
+    if (file.size > MAX_RECORDING) return fieldProblem(form, 'recording', 'Tệp lớn hơn 20 MB.');
+    if (!file.size) return fieldProblem(form, 'recording', 'Tệp rỗng.');
+    const base = `/bulletins/${encodeURIComponent(b.id)}`;
+    try {
+      await busy(button, 'Đang tải lên…', async () => {
+        const ticket = await ctx.api.call('POST', `${base}/audio-upload`, { body: { version: b.version, size_bytes: file.size } });
+        progress.hidden = false;
+        await putRecording(ticket, file, (done) => (progress.textContent = `Đã tải lên ${Math.round(done * 100)}%`));
+        progress.textContent = 'Đang kiểm tra tệp…';
+        await ctx.api.call('POST', `${base}/audio`, { body: { version: b.version, key: ticket.key } });
+      });
+      await again('Đã dùng bản ghi âm; bản tin cần được duyệt lại.');
+    } catch (error) {
+      progress.hidden = true;
+      if (error.status !== 401) showError(box, form, error);
+    }
+  });
+  return form;
 }
 
 function revocation(ctx, b, box, again) {

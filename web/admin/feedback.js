@@ -297,7 +297,7 @@ function commentsCard(item, ctx, roles, again) {
             h(
               'li',
               { class: [c.hidden && 'is-hidden'], dataset: { id: c.id } },
-              h('span', { class: 'who', text: `${c.author === 'citizen' ? 'Người dân' : 'UBND xã'} · ${formatDateTime(c.created_at)}` }),
+              h('span', { class: 'who', text: `${c.author_label || (c.author === 'citizen' ? 'Người dân' : 'UBND xã')} · ${formatDateTime(c.created_at)}` }),
               c.hidden ? h('span', { class: 'badge badge-locked', text: 'Đã ẩn' }) : null,
               h('p', { text: c.body }),
               moderator ? h('button', { type: 'button', class: 'btn btn-secondary btn-small', text: c.hidden ? 'Hiện' : 'Ẩn', on: { click: (e) => toggle(c, e.currentTarget) } }) : null,

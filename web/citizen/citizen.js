@@ -129,7 +129,13 @@ function renderProfile(me) {
   form.elements.address.value = me.address || '';
   form.elements.cccd.value = '';
   form.elements.birth_date.value = formatDate(me.birth_date);
-  fill(el.cccdHint, me.cccd_masked ? t('cccd_saved', { masked: me.cccd_masked }) : '');
+  // A CCCD the citizen gave waits for staff to check the card (the same words whether or not it is taken).
+  const cccdHint = me.cccd_pending_masked
+    ? t('cccd_pending', { masked: me.cccd_pending_masked })
+    : me.cccd_masked
+      ? t('cccd_saved', { masked: me.cccd_masked })
+      : '';
+  fill(el.cccdHint, cccdHint);
   fill(el.profilePhone, me.phone_masked ? say('phone_on_file', { phone: me.phone_masked }) : '');
 }
 

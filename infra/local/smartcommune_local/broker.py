@@ -1,13 +1,15 @@
 """The local MQTT broker: Debian ``mosquitto`` 2.0 with a generated config, password file and ACL.
 
 The ACL mirrors the IoT policy of ``template.yaml``: a speaker (username = thing name) may read only its own
-``cmd`` and ``shadow/delta`` topics and write only its own ``ack`` and ``heartbeat`` topics; the platform's user
-may write commands and shadow deltas and read acks and heartbeats. Nobody else may do anything.
+``cmd`` and ``shadow/delta`` topics and write only its own ``ack`` and ``heartbeat`` topics, all under its own
+commune (as the policy fills the commune segment from the thing's ``commune`` attribute); the platform's user may
+write commands and shadow deltas and read acks and heartbeats. A user whose commune is not given, and anyone
+else, may do nothing.
 
 Usage::
 
     creds = device_credentials(settings.command_key, things) | {settings.mqtt_username: settings.mqtt_password}
-    handle = start_broker(data_dir, port, creds)
+    handle = start_broker(data_dir, port, creds, device_communes={thing: commune_id, ...})
     ...
     handle.stop()
 
@@ -21,6 +23,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -32,19 +35,34 @@ from pathlib import Path
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 
-ACL = """\
-# Generated: mirrors the IoT policy (each thing only its own topics).
+PLATFORM_ACL = """\
+# Generated: mirrors the IoT policy (each thing only its own topics, under its own commune).
 user {platform}
 topic write sc/+/speakers/+/cmd
 topic write sc/+/speakers/+/shadow/delta
 topic read sc/+/speakers/+/ack
 topic read sc/+/speakers/+/heartbeat
-
-pattern read sc/+/speakers/%u/cmd
-pattern read sc/+/speakers/%u/shadow/delta
-pattern write sc/+/speakers/%u/ack
-pattern write sc/+/speakers/%u/heartbeat
 """
+# No `pattern` lines: mosquitto applies them to every user, and `%u` cannot name a commune. Each speaker gets its
+# own block with its commune written out, as the IoT policy's ${iot:Connection.Thing.Attributes[commune]}.
+DEVICE_ACL = """\
+user {thing}
+topic read sc/{commune}/speakers/{thing}/cmd
+topic read sc/{commune}/speakers/{thing}/shadow/delta
+topic write sc/{commune}/speakers/{thing}/ack
+topic write sc/{commune}/speakers/{thing}/heartbeat
+"""
+_ACL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def acl_text(platform_username: str, device_communes: Mapping[str, str]) -> str:
+    """The broker's ACL: the platform's user, then one block per speaker bound to its commune."""
+    blocks = [PLATFORM_ACL.format(platform=platform_username)]
+    for thing, commune in sorted(device_communes.items()):
+        if not (_ACL_NAME.match(thing) and _ACL_NAME.match(commune)):  # no wildcards, no line breaks
+            raise ValueError(f"not a thing/commune name: {thing!r} / {commune!r}")
+        blocks.append(DEVICE_ACL.format(thing=thing, commune=commune))
+    return "\n".join(blocks)
 
 
 def device_password(secret: str, thing: str) -> str:
@@ -111,6 +129,8 @@ class BrokerHandle:
     directory: Path
     config_path: Path
     log_path: Path
+    platform_username: str = "platform"
+    device_communes: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     _log: object | None = field(default=None, repr=False)
 
@@ -146,12 +166,14 @@ class BrokerHandle:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def add_credentials(self, credentials: Mapping[str, str]) -> None:
-        """Append users and reload mosquitto's password file (SIGHUP)."""
+    def add_credentials(self, credentials: Mapping[str, str], device_communes: Mapping[str, str] | None = None) -> None:
+        """Append users (speakers with their commune in ``device_communes``) and reload mosquitto (SIGHUP)."""
         password_file = self.directory / "passwd"
         with password_file.open("a", encoding="utf-8") as f:
             for username, password in credentials.items():
                 f.write(password_line(username, password) + "\n")
+        self.device_communes.update(device_communes or {})
+        (self.directory / "acl").write_text(acl_text(self.platform_username, self.device_communes), encoding="utf-8")
         _give_to_mosquitto(self.directory)
         if self.process is not None:
             import signal
@@ -164,13 +186,16 @@ def start_broker(
     port: int,
     credentials: Mapping[str, str],
     *,
+    device_communes: Mapping[str, str] | None = None,
     platform_username: str = "platform",
     max_queued_messages: int = 1000,
 ) -> BrokerHandle:
     """Write ``<data_dir>/mosquitto/{mosquitto.conf,passwd,acl}`` and start mosquitto on 127.0.0.1:``port``.
 
     ``credentials`` maps username -> password: every speaker (username = thing name) and the platform's user
-    (``platform_username``, which gets the platform's ACL). Anonymous clients are refused.
+    (``platform_username``, which gets the platform's ACL). ``device_communes`` maps each speaker to its commune:
+    a speaker may use only its own topics under that commune, and one missing from it nothing at all. Anonymous
+    clients are refused.
     """
     directory = Path(data_dir) / "mosquitto"
     directory.mkdir(parents=True, exist_ok=True)
@@ -180,7 +205,8 @@ def start_broker(
         "".join(password_line(u, p) + "\n" for u, p in sorted(credentials.items())), encoding="utf-8"
     )
     acl_file = directory / "acl"
-    acl_file.write_text(ACL.format(platform=platform_username), encoding="utf-8")
+    communes = dict(device_communes or {})
+    acl_file.write_text(acl_text(platform_username, communes), encoding="utf-8")
     config = directory / "mosquitto.conf"
     directory / "mosquitto.log"
     config.write_text(
@@ -211,6 +237,13 @@ def start_broker(
     _give_to_mosquitto(directory)
     if shutil.which(MOSQUITTO) is None and not Path(MOSQUITTO).exists():
         raise FileNotFoundError("mosquitto is not installed (Debian package `mosquitto`)")
-    handle = BrokerHandle(port=port, directory=directory, config_path=config, log_path=directory / "mosquitto.out")
+    handle = BrokerHandle(
+        port=port,
+        directory=directory,
+        config_path=config,
+        log_path=directory / "mosquitto.out",
+        platform_username=platform_username,
+        device_communes=communes,
+    )
     handle.start()
     return handle

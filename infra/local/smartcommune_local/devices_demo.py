@@ -76,36 +76,57 @@ def demo_things(commune_id: str) -> list[str]:
 
 
 def speaker_policy_document() -> dict[str, Any]:
-    """The IoT policy of template.yaml (``SpeakerPolicy``): a thing may use only its own topics."""
+    """The IoT policy of template.yaml (``SpeakerPolicy``): a thing, with its certificate attached, uses only its
+    own topics under its own commune (its registry attribute ``commune``, set by :func:`seed_iot_things`)."""
     thing = "${iot:Connection.Thing.ThingName}"
-    topic = f"arn:aws:iot:*:*:topic/sc/*/speakers/{thing}"
-    topicfilter = f"arn:aws:iot:*:*:topicfilter/sc/*/speakers/{thing}"
+    commune = "${iot:Connection.Thing.Attributes[commune]}"
+    topic = f"arn:aws:iot:*:*:topic/sc/{commune}/speakers/{thing}"
+    topicfilter = f"arn:aws:iot:*:*:topicfilter/sc/{commune}/speakers/{thing}"
     shadow = f"arn:aws:iot:*:*:topic/$aws/things/{thing}/shadow"
+    shadow_filter = f"arn:aws:iot:*:*:topicfilter/$aws/things/{thing}/shadow"
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": "iot:Connect", "Resource": f"arn:aws:iot:*:*:client/{thing}"},
             {
                 "Effect": "Allow",
-                "Action": "iot:Subscribe",
-                "Resource": [f"{topicfilter}/cmd", f"{topicfilter}/shadow/*"],
+                "Action": "iot:Connect",
+                "Resource": f"arn:aws:iot:*:*:client/{thing}",
+                "Condition": {"Bool": {"iot:Connection.Thing.IsAttached": "true"}},
             },
-            {"Effect": "Allow", "Action": "iot:Receive", "Resource": [f"{topic}/cmd", f"{topic}/shadow/*"]},
+            {"Effect": "Allow", "Action": "iot:Subscribe", "Resource": [f"{topicfilter}/cmd", f"{shadow_filter}/*"]},
+            {"Effect": "Allow", "Action": "iot:Receive", "Resource": [f"{topic}/cmd", f"{shadow}/*"]},
             {
                 "Effect": "Allow",
                 "Action": "iot:Publish",
-                "Resource": [f"{topic}/ack", f"{topic}/heartbeat", f"{shadow}/*"],
+                "Resource": [f"{topic}/ack", f"{topic}/heartbeat", f"{shadow}/update"],
             },
         ],
     }
 
 
-def seed_iot_things(iot: Any, speakers: list[Speaker]) -> int:
-    """Create missing things (with a certificate and the speaker policy) in the IoT control plane; returns how many."""
+def _ensure_policy(iot: Any) -> None:
+    """Create the speaker policy, or make the template's document its default version if it changed since."""
+    document = speaker_policy_document()
     try:
-        iot.get_policy(policyName=SPEAKER_POLICY_NAME)
+        current = iot.get_policy(policyName=SPEAKER_POLICY_NAME)
     except iot.exceptions.ResourceNotFoundException:
-        iot.create_policy(policyName=SPEAKER_POLICY_NAME, policyDocument=json.dumps(speaker_policy_document()))
+        iot.create_policy(policyName=SPEAKER_POLICY_NAME, policyDocument=json.dumps(document))
+        return
+    if json.loads(current["policyDocument"]) != document:
+        for version in iot.list_policy_versions(policyName=SPEAKER_POLICY_NAME)["policyVersions"]:
+            if not version["isDefaultVersion"]:  # at most five versions are kept: drop the old ones first
+                iot.delete_policy_version(policyName=SPEAKER_POLICY_NAME, policyVersionId=version["versionId"])
+        iot.create_policy_version(
+            policyName=SPEAKER_POLICY_NAME, policyDocument=json.dumps(document), setAsDefault=True
+        )
+
+
+def seed_iot_things(iot: Any, speakers: list[Speaker]) -> int:
+    """Create missing things (with a certificate and the speaker policy) in the IoT control plane; returns how many.
+
+    Each thing carries the attribute ``commune``: the speaker policy binds the thing's topics to it.
+    """
+    _ensure_policy(iot)
     created = 0
     for s in speakers:
         try:

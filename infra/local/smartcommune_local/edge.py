@@ -2,7 +2,10 @@
 
 - ``/citizen/``, ``/admin/``, ``/dashboard/``, ``/shared/…`` come from the web bucket through the S3 API
   (``index.html`` for directory paths, the content type stored with the object); ``/`` redirects to ``/citizen/``.
-- ``/api/*`` is proxied to the API with the ``/api`` prefix stripped, so pages call the API same-origin.
+- ``/api/*`` is proxied to the API with the ``/api`` prefix stripped, so pages call the API same-origin. As
+  CloudFront does, it names the viewer in ``CloudFront-Viewer-Address`` (``ip:port``) and adds the origin secret
+  (``X-SmartCommune-Edge``), replacing any the browser sent: the API believes the viewer address only next to the
+  secret (``smartcommune.core.api.http.client_address``), so rate limits count people, not the edge.
 - ``/media/*`` (GET, HEAD, PUT) is proxied path-style to the media bucket on the S3 endpoint (moto), path unchanged
   (keys start with ``media/``, as CloudFront forwards them) and query string included, so the API's presigned
   upload/download URLs (``/media/<…>?X-Amz-…``) work same-origin. The bucket is ``SMARTCOMMUNE_MEDIA_BUCKET``.
@@ -21,6 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
+
+from smartcommune.core.api.http import EDGE_SECRET_HEADER, VIEWER_ADDRESS_HEADER
+from smartcommune.core.settings import DEVELOPMENT_EDGE_SECRET
 
 log = logging.getLogger("smartcommune_local.edge")
 
@@ -95,10 +101,22 @@ def object_key(path: str) -> str | None:
 class Edge:
     """A threaded HTTP server on ``host:port`` in front of ``s3``/``bucket`` and the API at ``api_port``."""
 
-    def __init__(self, *, host: str, port: int, s3: Any, bucket: str, api_host: str, api_port: int) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        s3: Any,
+        bucket: str,
+        api_host: str,
+        api_port: int,
+        origin_secret: str | None = None,
+    ) -> None:
         self.s3 = s3
         self.bucket = bucket
         self.api = (api_host, api_port)
+        # CloudFront's origin custom header: the API's SMARTCOMMUNE_EDGE_SECRET (the development value by default).
+        self.origin_secret = origin_secret or os.environ.get("SMARTCOMMUNE_EDGE_SECRET") or DEVELOPMENT_EDGE_SECRET
         # The S3 endpoint the web bucket client talks to (moto locally) also holds the media bucket.
         self.media_endpoint = str(getattr(getattr(s3, "meta", None), "endpoint_url", "") or "http://127.0.0.1:5000")
         edge = self
@@ -242,9 +260,13 @@ class EdgeHandler(BaseHTTPRequestHandler):
         if split.query:
             target += "?" + split.query
         body = self._drain()
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        edge_only = {VIEWER_ADDRESS_HEADER, EDGE_SECRET_HEADER}  # CloudFront overwrites what a viewer sends
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP | edge_only}
         headers["X-Forwarded-For"] = self.client_address[0]
         headers["X-Forwarded-Proto"] = "http"
+        viewer_ip, viewer_port = self.client_address[:2]
+        headers["CloudFront-Viewer-Address"] = f"{viewer_ip}:{viewer_port}"  # CloudFront's form: IPv6 unbracketed
+        headers["X-SmartCommune-Edge"] = edge.origin_secret
         connection = http.client.HTTPConnection(*edge.api, timeout=60)
         try:
             connection.request(self.command, target, body=body or None, headers=headers)

@@ -246,10 +246,12 @@ def start_local_iot(
 
     port = port or settings.mqtt_port
     settings = settings.model_copy(update={"mqtt_port": port, "fanout_transport": "mqtt"})
-    things = [t for c in commune_ids for t in demo_things(c)]
-    credentials = device_credentials(settings.command_key, things)
+    communes = {t: c for c in commune_ids for t in demo_things(c)}  # the broker binds each thing to its commune
+    credentials = device_credentials(settings.command_key, list(communes))
     credentials[settings.mqtt_username] = settings.mqtt_password
-    broker = start_broker(Path(data_dir), port, credentials, platform_username=settings.mqtt_username)
+    broker = start_broker(
+        Path(data_dir), port, credentials, device_communes=communes, platform_username=settings.mqtt_username
+    )
     try:
         engine = RuleEngine(load_rules(resources.template, services), settings)
         engine.start()

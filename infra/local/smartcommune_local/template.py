@@ -148,13 +148,24 @@ def _create_bucket(s3: Any, name: str, props: dict[str, Any], region: str) -> No
     s3.create_bucket(**kwargs)
 
 
+def _create_key(kms: Any, name: str) -> tuple[str, str]:
+    """A symmetric KMS key under ``alias/<name>`` (found again by its alias): ``(key id, ARN)``."""
+    alias = f"alias/{name}"
+    try:
+        metadata = kms.describe_key(KeyId=alias)["KeyMetadata"]
+    except kms.exceptions.NotFoundException:
+        metadata = kms.create_key(Description=name)["KeyMetadata"]
+        kms.create_alias(AliasName=alias, TargetKeyId=metadata["KeyId"])
+    return str(metadata["KeyId"]), str(metadata["Arn"])
+
+
 def create_resources(
     session: boto3.Session,
     endpoint_url: str | None,
     template: dict[str, Any] | None = None,
     prefix: str = "smartcommune",
 ) -> LocalResources:
-    """Create (or find) every table, bucket and queue the template declares; safe to call again."""
+    """Create (or find) every table, bucket, queue and KMS key the template declares; safe to call again."""
     template = template or load_template()
     out = LocalResources(template=template)
     resources: dict[str, Any] = template["Resources"]
@@ -162,6 +173,7 @@ def create_resources(
     _create_queues(session.client("sqs", endpoint_url=endpoint_url), resources, out, region, prefix)
     dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
     s3 = session.client("s3", endpoint_url=endpoint_url)
+    kms = session.client("kms", endpoint_url=endpoint_url)
     for logical_id, resource in resources.items():
         props = resource.get("Properties", {})
         name = local_name(logical_id, prefix)
@@ -173,4 +185,6 @@ def create_resources(
             out.refs[logical_id] = name
             out.arns[logical_id] = f"arn:aws:s3:::{name}"
             _create_bucket(s3, name, props, region)
+        elif resource["Type"] == "AWS::KMS::Key":
+            out.refs[logical_id], out.arns[logical_id] = _create_key(kms, name)
     return out

@@ -193,7 +193,21 @@ class AudioUploadRequest(Contract):
     """Ask for a presigned PUT to upload recorded audio (MP3) instead of synthesised speech."""
 
     version: int = Field(ge=1)
-    size_bytes: int = Field(gt=0, le=20 * 1024 * 1024)
+    size_bytes: int = Field(gt=0, le=20 * 1024 * 1024, description="the file's exact size: the upload signs it")
+
+
+class AudioUploadTicket(BaseModel):
+    """Where and how to PUT the recording: a presigned URL on the site's own origin (``/media/…``).
+
+    The signature covers the key, ``Content-Type: audio/mpeg`` and ``Content-Length`` (the size asked for), so
+    S3 refuses any other type or size. Send ``headers`` as given; confirm with ``POST /bulletins/{id}/audio``.
+    """
+
+    key: str
+    url: str
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str]
+    expires_in_s: int
 
 
 class AudioUploadConfirm(Contract):

@@ -84,6 +84,7 @@ def speaker_directory(services: Services) -> SpeakerDirectory:
 def bulletin_service(services: Services) -> BulletinService:
     from smartcommune.broadcast.logic.service import BulletinService
     from smartcommune.communes.wiring import commune_repository
+    from smartcommune.core.wiring import rate_counters
 
     return BulletinService(
         clock=services.clock,
@@ -94,5 +95,6 @@ def bulletin_service(services: Services) -> BulletinService:
         audio=services.get(audio_store),
         sms=services.get(alert_subscriptions),
         stats=services.get(broadcast_stats),
+        rates=services.get(rate_counters),
         public_base_url=services.settings.public_base_url,
     )

@@ -1,4 +1,10 @@
-"""Citizen accounts: the stored record, what staff and citizens send, and what they see."""
+"""Citizen accounts: the stored record, what staff and citizens send, and what they see.
+
+A CCCD a citizen gives on their own profile is only *claimed* (``cccd_pending``) until staff, holding the card,
+verify it: only a verified number (``cccd``) is unique in the commune and found by a search. The citizen is told
+"Số CCCD đang chờ cán bộ xác minh" whether or not the number is already someone's, so the profile cannot be used
+to test numbers.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +30,8 @@ class Citizen(BaseModel):
     full_name: str | None = None
     hamlet_id: str | None = None
     address: str | None = None
-    cccd: str | None = None
+    cccd: str | None = None  # verified (by staff, or registered by them): unique in the commune
+    cccd_pending: str | None = None  # claimed by the citizen on their profile, waiting for staff to verify it
     birth_date: date | None = None
     status: CitizenStatus = "active"
     lock_reason: str | None = None
@@ -45,6 +52,7 @@ class Citizen(BaseModel):
             "full_name": self.full_name,
             "phone": mask_phone(self.phone),
             "cccd": mask_cccd(self.cccd) if self.cccd else None,
+            "cccd_pending": mask_cccd(self.cccd_pending) if self.cccd_pending else None,
             "hamlet_id": self.hamlet_id,
             "address": self.address,
             "birth_date": self.birth_date.isoformat() if self.birth_date else None,
@@ -86,14 +94,38 @@ class LockChange(Contract):
 class CitizenQuery(Contract):
     """``GET /citizens`` filters."""
 
-    q: str | None = Field(default=None, max_length=100, description="name, phone, address or CCCD")
+    q: str | None = Field(
+        default=None, max_length=100, description="name, phone or address words; or a whole phone number or CCCD"
+    )
     hamlet_id: str | None = Field(default=None, pattern=HAMLET_ID)
     status: CitizenStatus | None = None
+    cccd_pending: bool | None = Field(default=None, description="only citizens whose CCCD waits for verification")
     cursor: str | None = Field(default=None, max_length=2000)
     limit: int = Field(default=20, ge=1, le=100)
 
 
+class CccdVerification(Contract):
+    """Staff verify a citizen's claimed CCCD against the card in front of them."""
+
+    cccd: Cccd = Field(description="the number as read from the card: it must be the one the citizen gave")
+    replace_holder: bool = Field(
+        default=False,
+        description="the number is on another account of the commune: take it from that account (audited)",
+    )
+
+
+class CccdRejection(Contract):
+    """Why staff turn a claimed CCCD down (kept in the audit trail)."""
+
+    reason: str = Field(min_length=3, max_length=300)
+
+
 # ---------------------------------------------------------------- responses
+
+CCCD_PENDING_NOTICE = (
+    "Số CCCD đang chờ cán bộ xác minh.",
+    "Your citizen ID is waiting for commune staff to verify it.",
+)
 
 
 class CitizenView(BaseModel):
@@ -107,6 +139,7 @@ class CitizenView(BaseModel):
     hamlet_id: str | None
     address: str | None
     cccd_masked: str | None
+    cccd_pending_masked: str | None = None
     birth_date: date | None
     status: CitizenStatus
     lock_reason: str | None
@@ -125,6 +158,7 @@ class CitizenView(BaseModel):
             hamlet_id=citizen.hamlet_id,
             address=citizen.address,
             cccd_masked=mask_cccd(citizen.cccd) if citizen.cccd else None,
+            cccd_pending_masked=mask_cccd(citizen.cccd_pending) if citizen.cccd_pending else None,
             birth_date=citizen.birth_date,
             status=citizen.status,
             lock_reason=citizen.lock_reason,
@@ -138,10 +172,14 @@ class CitizenSelf(CitizenView):
     """``GET /me`` and ``PUT /me/profile`` for citizens."""
 
     kind: Literal["citizen"] = "citizen"
+    # Set while a CCCD the citizen gave waits for staff: the same words whether or not the number is taken.
+    cccd_notice: str | None = None
+    cccd_notice_en: str | None = None
 
     @classmethod
     def of(cls, citizen: Citizen) -> CitizenSelf:
-        return cls(**CitizenView.of(citizen).model_dump())
+        notice = CCCD_PENDING_NOTICE if citizen.cccd_pending else (None, None)
+        return cls(**CitizenView.of(citizen).model_dump(), cccd_notice=notice[0], cccd_notice_en=notice[1])
 
 
 class CitizenListItem(BaseModel):
@@ -153,6 +191,7 @@ class CitizenListItem(BaseModel):
     hamlet_id: str | None
     address: str | None
     cccd_masked: str | None
+    cccd_pending: bool = False
     status: CitizenStatus
 
     @classmethod
@@ -164,6 +203,7 @@ class CitizenListItem(BaseModel):
             hamlet_id=citizen.hamlet_id,
             address=citizen.address,
             cccd_masked=mask_cccd(citizen.cccd) if citizen.cccd else None,
+            cccd_pending=citizen.cccd_pending is not None,
             status=citizen.status,
         )
 

@@ -1,10 +1,19 @@
-"""Commune staff manage citizen accounts: list and search, register, lock and unlock (their commune only)."""
+"""Commune staff manage citizen accounts: list and search, register, lock and unlock, verify the CCCD a citizen
+claimed (their commune only)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from smartcommune.citizens.contracts import CitizenPage, CitizenQuery, CitizenView, LockChange, NewCitizen
+from smartcommune.citizens.contracts import (
+    CccdRejection,
+    CccdVerification,
+    CitizenPage,
+    CitizenQuery,
+    CitizenView,
+    LockChange,
+    NewCitizen,
+)
 from smartcommune.core.api.router import router
 from smartcommune.core.contracts import Role
 
@@ -15,6 +24,9 @@ if TYPE_CHECKING:
 TAGS = ("citizens",)
 READERS = frozenset({Role.ADMIN, Role.OFFICE, Role.POLICE})
 MANAGERS = frozenset({Role.ADMIN, Role.OFFICE})
+# Who checks a citizen's card against the number they gave: the office, and the commune police, who keep the
+# residence records CCCD numbers come from.
+VERIFIERS = frozenset({Role.ADMIN, Role.OFFICE, Role.POLICE})
 
 
 def _citizens(request: ApiRequest) -> CitizenService:
@@ -27,7 +39,7 @@ def _citizens(request: ApiRequest) -> CitizenService:
     "GET",
     "/citizens",
     allow=READERS,
-    summary="List or search the commune's citizens (name, phone, address, CCCD; diacritics ignored)",
+    summary="List or search the commune's citizens (name, phone, address; a whole CCCD; diacritics ignored)",
     query=CitizenQuery,
     response=CitizenPage,
     tags=TAGS,
@@ -86,6 +98,39 @@ def lock_citizen(request: ApiRequest) -> CitizenView:
 def unlock_citizen(request: ApiRequest) -> CitizenView:
     body: LockChange = request.body
     citizen = _citizens(request).unlock(
+        request.caller, request.path_params["citizen_id"], body.reason, request.raw.request_id
+    )
+    return CitizenView.of(citizen)
+
+
+@router.route(
+    "POST",
+    "/citizens/{citizen_id}/cccd/verify",
+    allow=VERIFIERS,
+    summary="Verify the CCCD a citizen gave, typed from their card (optionally moving it from another account)",
+    body=CccdVerification,
+    response=CitizenView,
+    tags=TAGS,
+)
+def verify_citizen_cccd(request: ApiRequest) -> CitizenView:
+    citizen = _citizens(request).verify_cccd(
+        request.caller, request.path_params["citizen_id"], request.body, request.raw.request_id
+    )
+    return CitizenView.of(citizen)
+
+
+@router.route(
+    "POST",
+    "/citizens/{citizen_id}/cccd/reject",
+    allow=VERIFIERS,
+    summary="Turn down the CCCD a citizen gave",
+    body=CccdRejection,
+    response=CitizenView,
+    tags=TAGS,
+)
+def reject_citizen_cccd(request: ApiRequest) -> CitizenView:
+    body: CccdRejection = request.body
+    citizen = _citizens(request).reject_cccd(
         request.caller, request.path_params["citizen_id"], body.reason, request.raw.request_id
     )
     return CitizenView.of(citizen)

@@ -12,7 +12,8 @@ CCCD look-up       ``C#<commune>#CCCD#<hmac(cccd)>``     LOOKUP   -
 The name key is the folded name then the id, so lists come in alphabetical order. A text search queries GSI1
 (or GSI2 when a hamlet is chosen) with a filter on the ``search`` attribute (see
 ``smartcommune.citizens.logic.search_text``). The look-up items are written in the same transaction as the
-citizen with "must not exist" conditions: that is what makes a phone number or CCCD unique in a commune.
+citizen with "must not exist" conditions: that is what makes a phone number or CCCD unique in a commune. Only a
+verified CCCD has a look-up item; one a citizen claimed waits in ``cccd_pending`` on their profile.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class CitizenItem(MainTable, discriminator="citizen"):
     hamlet_id = UnicodeAttribute(null=True)
     address = UnicodeAttribute(null=True)
     cccd = UnicodeAttribute(null=True)
+    cccd_pending = UnicodeAttribute(null=True)
     birth_date = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     lock_reason = UnicodeAttribute(null=True)
@@ -90,6 +92,7 @@ def _to_item(citizen: Citizen) -> CitizenItem:
         hamlet_id=citizen.hamlet_id,
         address=citizen.address,
         cccd=citizen.cccd,
+        cccd_pending=citizen.cccd_pending,
         birth_date=citizen.birth_date.isoformat() if citizen.birth_date else None,
         status=citizen.status,
         lock_reason=citizen.lock_reason,
@@ -113,6 +116,7 @@ def to_citizen(item: CitizenItem) -> Citizen:
         hamlet_id=item.hamlet_id,
         address=item.address,
         cccd=item.cccd,
+        cccd_pending=item.cccd_pending,
         birth_date=date.fromisoformat(item.birth_date) if item.birth_date else None,
         status="locked" if item.status == "locked" else "active",
         lock_reason=item.lock_reason,
@@ -242,6 +246,38 @@ class CitizenRepository:
         )
         return after.model_copy(update={"version": (before.version or 0) + 1})
 
+    def transfer_cccd(self, holder: Citizen, claimant: Citizen, after: Citizen, audit: AuditRecord) -> Citizen:
+        """Staff move a verified CCCD from ``holder`` to ``claimant`` (stored as ``after``) with the audit entry.
+
+        Both profiles must be unchanged since read and the look-up must still point at ``holder``; otherwise
+        nothing is written and :class:`ConflictError` is raised.
+        """
+        if after.id != claimant.id or after.cccd is None or holder.cccd != after.cccd:
+            raise ValueError("a transfer moves the holder's CCCD to the claimant")
+        cccd = after.cccd
+        holder_after = holder.model_copy(update={"cccd": None, "updated_at": after.updated_at})
+
+        def writes(tx: TransactWrite) -> None:
+            tx.save(_to_item(holder_after.model_copy(update={"version": holder.version})))
+            tx.save(_to_item(after.model_copy(update={"version": claimant.version})))
+            tx.save(
+                self._lookup(after.commune_id, "CCCD", cccd, after.id),
+                condition=CitizenLookupItem.citizen_id == holder.id,
+            )
+            if claimant.cccd and claimant.cccd != cccd:
+                tx.delete(
+                    self._lookup(claimant.commune_id, "CCCD", claimant.cccd, claimant.id),
+                    condition=CitizenLookupItem.citizen_id == claimant.id,
+                )
+
+        self._run(
+            after.commune_id,
+            writes,
+            audit,
+            ("Dữ liệu vừa được thay đổi ở nơi khác; vui lòng tải lại và thử lại.", "The records changed; reload."),
+        )
+        return after.model_copy(update={"version": (claimant.version or 0) + 1})
+
     def page(
         self,
         commune_id: str,
@@ -251,6 +287,7 @@ class CitizenRepository:
         words: list[str],
         cursor: str | None,
         limit: int,
+        cccd_pending: bool | None = None,
     ) -> tuple[list[Citizen], str | None]:
         if hamlet_id:
             index: Any = CitizenItem.gsi2
@@ -260,6 +297,8 @@ class CitizenRepository:
         conditions: list[Condition] = [CitizenItem.search.contains(f" {word}") for word in words]
         if status:
             conditions.append(CitizenItem.status == status)
+        if cccd_pending:
+            conditions.append(CitizenItem.cccd_pending.exists())
         condition: Condition | None = None
         for part in conditions:
             condition = part if condition is None else condition & part

@@ -22,12 +22,21 @@ def citizen_repository(services: Services) -> CitizenRepository:
 
 def citizen_service(services: Services) -> CitizenService:
     from smartcommune.audit.wiring import audit_repository
-    from smartcommune.citizens.logic import CitizenService
+    from smartcommune.citizens.logic import CitizenLimits, CitizenService
     from smartcommune.communes.wiring import commune_repository
+    from smartcommune.core.wiring import pii_hasher, rate_counters
 
+    settings = services.settings
     return CitizenService(
         clock=services.clock,
         communes=services.get(commune_repository),
         citizens=services.get(citizen_repository),
         audit=services.get(audit_repository),
+        rates=services.get(rate_counters),
+        hasher=services.get(pii_hasher),
+        limits=CitizenLimits(
+            profile_updates_per_citizen=settings.profile_max_updates_per_citizen_per_hour,
+            profile_updates_per_client=settings.profile_max_updates_per_client_per_hour,
+            cccd_lookups_per_staff=settings.cccd_max_lookups_per_staff_per_hour,
+        ),
     )

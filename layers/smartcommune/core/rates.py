@@ -2,6 +2,9 @@
 
 Key: ``RATE#<what>#<hmac(who)>#<window>`` / ``COUNT``, with ``ttl`` so DynamoDB removes old windows. Callers
 hash who is counted (phone, client address) before it reaches a key.
+
+A limit on failures rather than on attempts (staff passwords) counts every attempt with :meth:`hit` before the
+check, so a burst sent at once cannot pass the limit, and takes a success back with :meth:`release`.
 """
 
 from __future__ import annotations
@@ -46,3 +49,12 @@ class RateCounterRepository:
                 return max(1, window_end - _epoch(now))
             raise
         return None
+
+    def release(self, key: str, window_s: int, now: datetime) -> None:
+        window = _epoch(now) // window_s
+        item = RateCounterItem(f"RATE#{key}#{window}", "COUNT")
+        try:
+            item.update(actions=[RateCounterItem.hits.add(-1)], condition=RateCounterItem.hits > 0)
+        except UpdateError as exc:
+            if not _failed_condition(exc):  # nothing counted in this window (it has just turned): nothing to undo
+                raise

@@ -7,6 +7,7 @@ result (or what it builds) to the domain.
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from typing import Literal
 
@@ -16,6 +17,7 @@ Stage = Literal["local", "test", "prod"]
 
 DEVELOPMENT_PII_KEY = "local-development-only-key"
 DEVELOPMENT_COMMAND_KEY = "local-development-command-key"
+DEVELOPMENT_EDGE_SECRET = "local-development-edge-secret"  # noqa: S105 (local development only)
 
 
 class Settings(BaseModel):
@@ -71,13 +73,54 @@ class Settings(BaseModel):
     mqtt_password: str = "local-platform-password"  # noqa: S105 (local development only)
     speaker_offline_after_s: int = 90
 
+    # ---- personal data at rest and in transit (issue 8)
+    # In AWS the template passes the ARNs of the secrets, never their values: a function's environment is readable
+    # by anyone allowed lambda:GetFunctionConfiguration. :meth:`secret` reads a secret on first use and keeps it for
+    # the life of the process. Without an ARN (local stack, tests) the value fields above are used.
+    pii_hash_key_secret_arn: str | None = None
+    command_key_secret_arn: str | None = None
+    # The KMS key every queued SMS (phone and text, a sign-in code among them) is sealed with; only the SMS sender
+    # may open it. None (no KMS at hand): bodies go in plain, and the sender accepts plain bodies only then.
+    sms_key_id: str | None = None
+    # Citizens' own profile changes (each may claim a CCCD), and staff look-ups by a full CCCD (CCCD probing).
+    profile_max_updates_per_citizen_per_hour: int = 10
+    profile_max_updates_per_client_per_hour: int = 30
+    cccd_max_lookups_per_staff_per_hour: int = 30
+
+    # ---- sign-in abuse (issue 8)
+    # The secret CloudFront adds to every request it sends the API (origin custom header X-SmartCommune-Edge). Only
+    # a request carrying it is believed about the viewer's address (CloudFront-Viewer-Address); any other request
+    # is counted by the address that connected. The development value is never believed in production.
+    edge_secret: str = DEVELOPMENT_EDGE_SECRET
+    otp_max_verifies_per_client_per_hour: int = 50
+    # Failed staff passwords per client address and across the deployment (password spraying), per window.
+    staff_login_max_failures_per_client: int = 20
+    staff_login_client_window_s: int = 3600
+    staff_login_max_failures_global: int = 100
+    staff_login_global_window_s: int = 900
+    # scrypt's N for new staff password hashes (r=8, p=1). Production: at least OWASP's 2^17; tests lower it.
+    staff_password_scrypt_n: int = Field(default=2**17, ge=2**10)
+
+    @property
+    def trusted_edge_secret(self) -> str:
+        """The edge secret requests are checked against; empty (believe no one) for the public development value
+        in production."""
+        if self.stage == "prod" and self.edge_secret == DEVELOPMENT_EDGE_SECRET:
+            return ""
+        return self.edge_secret
+
     @model_validator(mode="after")
     def _no_development_key_in_production(self) -> Settings:
-        if self.stage == "prod" and self.pii_hash_key == DEVELOPMENT_PII_KEY:
+        if self.stage == "prod" and self.pii_hash_key == DEVELOPMENT_PII_KEY and not self.pii_hash_key_secret_arn:
             raise ValueError("SMARTCOMMUNE_PII_HASH_KEY must be set to a secret in production")
-        if self.stage == "prod" and self.command_key == DEVELOPMENT_COMMAND_KEY:
+        if self.stage == "prod" and self.command_key == DEVELOPMENT_COMMAND_KEY and not self.command_key_secret_arn:
             # Speakers trust commands signed with this key: a public default would let anyone broadcast.
             raise ValueError("SMARTCOMMUNE_COMMAND_KEY must be set to a secret in production")
+        if self.stage == "prod" and self.sms_queue_url and not self.sms_key_id:
+            # Unsealed, a queued SMS shows its phone number and sign-in code to anyone who may read the queue.
+            raise ValueError("SMARTCOMMUNE_SMS_KEY_ID must name the KMS key queued SMS are sealed with in production")
+        if self.stage == "prod" and self.staff_password_scrypt_n < 2**17:
+            raise ValueError("SMARTCOMMUNE_STAFF_PASSWORD_SCRYPT_N may not be below 2^17 (OWASP) in production")
         return self
 
     @classmethod
@@ -95,8 +138,35 @@ class Settings(BaseModel):
             values["aws_endpoint_url"] = source["AWS_ENDPOINT_URL"]
         return cls.model_validate(values)
 
+    def secret(self, name: str) -> str:
+        """The secret field ``name`` (``pii_hash_key``, ``command_key``): from Secrets Manager when the field
+        ``<name>_secret_arn`` is set (read once, then cached), else the value field itself (local stack, tests)."""
+        arn = getattr(self, f"{name}_secret_arn")
+        if not arn:
+            return str(getattr(self, name))
+        return _read_secret(self, arn)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing the environment."""
     return Settings.from_env()
+
+
+_secrets: dict[tuple[str | None, str], str] = {}
+_secrets_lock = threading.Lock()
+
+
+def _read_secret(settings: Settings, arn: str) -> str:
+    """A Secrets Manager secret's string, fetched on first use and kept for the process (one Lambda container).
+
+    Neither key may change under a running deployment (look-up hashes and the speakers' keys derive from them), so
+    there is nothing to refresh; a cold start reads them again.
+    """
+    key = (settings.aws_endpoint_url, arn)
+    with _secrets_lock:
+        if key not in _secrets:
+            from smartcommune.core.aws import client
+
+            _secrets[key] = str(client("secretsmanager", settings).get_secret_value(SecretId=arn)["SecretString"])
+        return _secrets[key]

@@ -25,7 +25,7 @@ def pii_hasher(services: Services) -> PiiHasher:
     """Keyed hashing of phone numbers and CCCD for look-up keys."""
     from smartcommune.core.pii import PiiHasher
 
-    return PiiHasher(services.settings.pii_hash_key)
+    return PiiHasher(services.settings.secret("pii_hash_key"))  # Secrets Manager in AWS, read on first use
 
 
 def rate_counters(services: Services) -> RateCounterRepository:

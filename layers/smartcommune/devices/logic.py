@@ -1,6 +1,7 @@
 """The loudspeaker fabric's rules, pure: fan-out planning, start time, ack state machine, retries, expiry, reports.
 
 Nothing here does I/O: repositories and publishers live in ``smartcommune.devices.storage`` and are passed in.
+The audit entry of a settings change is made here too (``settings_audit``).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from smartcommune.audit.contracts import AuditRecord
 from smartcommune.core.contracts import VN_TZ, Contract
 from smartcommune.devices.contracts import (
     AckState,
@@ -25,6 +28,10 @@ from smartcommune.devices.contracts import (
     sign_command,
     utc_ms,
 )
+
+if TYPE_CHECKING:
+    from smartcommune.core.principal import Principal
+    from smartcommune.devices.contracts import SpeakerSettingsUpdate
 
 # How far in the future a command starts, so that every speaker has it (and its audio) before it plays. The
 # per-target part covers publishing: one publish per speaker from a single sender.
@@ -355,4 +362,23 @@ def speaker_stats(
             uptime_s=total_up,
             failed=total_failed,
         ),
+    )
+
+
+def settings_audit(
+    caller: Principal, before: Speaker, change: SpeakerSettingsUpdate, request_id: str | None = None
+) -> AuditRecord:
+    """The audit entry of a person changing a speaker's desired settings: who, and the volumes before and after."""
+    volumes = {"volume": before.volume, "emergency_volume": before.emergency_volume}
+    after: dict[str, Any] = {**volumes, **change.model_dump(exclude_none=True, include={"volume", "emergency_volume"})}
+    if change.power is not None:
+        after["power"] = change.power
+    return AuditRecord(
+        actor_id=caller.subject_id,
+        actor_role=caller.primary_role,
+        action="speaker.settings",
+        target=f"speaker/{before.thing}",
+        before=volumes,
+        after=after,
+        request_id=request_id,
     )

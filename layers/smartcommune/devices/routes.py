@@ -58,24 +58,17 @@ def get_speaker(request: ApiRequest) -> SpeakerState:
     allow=DEVICE_STAFF,
     body=SpeakerSettingsUpdate,
     response=SpeakerState,
-    summary="Set a loudspeaker's desired volume (device shadow)",
+    summary="Set a loudspeaker's desired volume (device shadow); audited with the volumes before and after",
     tags=("devices",),
 )
 def update_speaker_settings(request: ApiRequest) -> SpeakerState:
-    from smartcommune.devices.wiring import device_fanout, shadow_store
+    from smartcommune.devices.wiring import speaker_settings
 
-    principal = request.principal
-    assert principal is not None
     body = request.body
     assert isinstance(body, SpeakerSettingsUpdate)
-    thing = request.path_params["thing"]
-    repo = request.services.get(device_fanout).registry(principal.commune_id)
-    repo.state(thing, request.services.clock())  # 404 for a speaker of another commune
-    repo.set_desired(thing, body.volume, body.emergency_volume)
-    desired = body.model_dump(exclude_none=True)
-    if desired:
-        request.services.get(shadow_store).desire(principal.commune_id, thing, desired)
-    return repo.state(thing, request.services.clock())
+    return request.services.get(speaker_settings).change(
+        request.caller, request.path_params["thing"], body, request.raw.request_id
+    )
 
 
 @router.route(

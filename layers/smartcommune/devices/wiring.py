@@ -8,6 +8,7 @@ from smartcommune.core.wiring import bound_table
 
 if TYPE_CHECKING:
     from smartcommune.core.services import Services
+    from smartcommune.devices.storage.desired import SpeakerSettings
     from smartcommune.devices.storage.fanout import DeviceFanout
     from smartcommune.devices.storage.publishers import CommandPublisher
     from smartcommune.devices.storage.registry import RegistryDirectory, SpeakerOutcomes
@@ -36,6 +37,20 @@ def shadow_store(services: Services) -> ShadowStore:
     settings = services.settings
     relay = settings.fanout_transport == "mqtt"
     return ShadowStore(client("iot-data", settings), services.get(command_publisher) if relay else None, relay)
+
+
+def speaker_settings(services: Services) -> SpeakerSettings:
+    """Staff change a speaker's desired volumes: audited, then written to its shadow."""
+    from smartcommune.audit.wiring import audit_repository
+    from smartcommune.devices.storage.desired import SpeakerSettings
+
+    services.get(bound_table)
+    return SpeakerSettings(
+        journal=services.get(audit_repository),
+        shadows=services.get(shadow_store),
+        clock=services.clock,
+        offline_after_s=services.settings.speaker_offline_after_s,
+    )
 
 
 def speaker_directory(services: Services) -> RegistryDirectory:

@@ -51,7 +51,27 @@ class NewStaffAccount(Contract):
 
     def staff_roles(self) -> list[Role]:
         """The roles as :class:`Role`, without repeats, in the enum's order."""
-        return sorted({Role(r) for r in self.roles}, key=list(Role).index)
+        return _ordered(self.roles)
+
+
+def _ordered(roles: list[StaffRoleName]) -> list[Role]:
+    return sorted({Role(r) for r in roles}, key=list(Role).index)
+
+
+class StaffStatusChange(Contract):
+    """Why an administrator locks, unlocks or signs out a staff account (kept in the audit trail)."""
+
+    reason: str = Field(min_length=3, max_length=300)
+
+
+class StaffRolesChange(Contract):
+    """The roles a staff account has from now on (all of them: this replaces the list)."""
+
+    roles: list[StaffRoleName] = Field(min_length=1, max_length=8)
+
+    def staff_roles(self) -> list[Role]:
+        """The roles as :class:`Role`, without repeats, in the enum's order."""
+        return _ordered(self.roles)
 
 
 # ---------------------------------------------------------------- responses

@@ -1,4 +1,5 @@
-"""Sign-in (citizens by SMS code, staff by password), sessions, the caller's own account, staff accounts."""
+"""Sign-in (citizens by SMS code, staff by password), sessions, the caller's own account, staff accounts and their
+management by the commune's administrators (lock, unlock, roles, sign out everywhere)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from smartcommune.identity.contracts import (
     StaffAccount,
     StaffList,
     StaffLogin,
+    StaffRolesChange,
     StaffSelf,
+    StaffStatusChange,
 )
 
 if TYPE_CHECKING:
@@ -67,7 +70,7 @@ def request_sign_in_code(request: ApiRequest) -> OtpRequested:
 )
 def verify_sign_in_code(request: ApiRequest) -> SessionIssued:
     body: OtpVerify = request.body
-    return _identity(request).verify_otp(body.commune_id, body.phone, body.code)
+    return _identity(request).verify_otp(body.commune_id, body.phone, body.code, request.raw.client_ip)
 
 
 @router.route(
@@ -81,7 +84,7 @@ def verify_sign_in_code(request: ApiRequest) -> SessionIssued:
 )
 def staff_login(request: ApiRequest) -> SessionIssued:
     body: StaffLogin = request.body
-    return _identity(request).staff_login(body.username, body.password)
+    return _identity(request).staff_login(body.username, body.password, request.raw.client_ip)
 
 
 @router.route("POST", "/auth/logout", allow=SIGNED_IN, summary="End this session", status=204, tags=TAGS)
@@ -108,7 +111,10 @@ def me(request: ApiRequest) -> CitizenSelf | StaffSelf:
     tags=TAGS,
 )
 def update_my_profile(request: ApiRequest) -> CitizenSelf:
-    return CitizenSelf.of(_citizens(request).update_profile(request.caller, request.body))
+    citizens = _citizens(request)  # rate-limited per citizen and per client address; audited
+    return CitizenSelf.of(
+        citizens.update_profile(request.caller, request.body, request.raw.client_ip, request.raw.request_id)
+    )
 
 
 @router.route(
@@ -130,3 +136,63 @@ def create_staff_account(request: ApiRequest) -> StaffAccount:
 )
 def list_staff_accounts(request: ApiRequest) -> StaffList:
     return StaffList(items=_identity(request).list_staff(request.caller))
+
+
+@router.route(
+    "POST",
+    "/staff/{staff_id}/lock",
+    allow=ADMIN_ONLY,
+    summary="Lock a staff account of the commune (it cannot sign in; its sessions end at once)",
+    body=StaffStatusChange,
+    response=StaffAccount,
+    tags=TAGS,
+)
+def lock_staff_account(request: ApiRequest) -> StaffAccount:
+    body: StaffStatusChange = request.body
+    staff_id = request.path_params["staff_id"]
+    return _identity(request).lock_staff(request.caller, staff_id, body.reason, request.raw.request_id)
+
+
+@router.route(
+    "POST",
+    "/staff/{staff_id}/unlock",
+    allow=ADMIN_ONLY,
+    summary="Unlock a staff account of the commune (its old sessions stay ended)",
+    body=StaffStatusChange,
+    response=StaffAccount,
+    tags=TAGS,
+)
+def unlock_staff_account(request: ApiRequest) -> StaffAccount:
+    body: StaffStatusChange = request.body
+    staff_id = request.path_params["staff_id"]
+    return _identity(request).unlock_staff(request.caller, staff_id, body.reason, request.raw.request_id)
+
+
+@router.route(
+    "PUT",
+    "/staff/{staff_id}/roles",
+    allow=ADMIN_ONLY,
+    summary="Set the roles of a staff account of the commune (they apply from its next request)",
+    body=StaffRolesChange,
+    response=StaffAccount,
+    tags=TAGS,
+)
+def set_staff_roles(request: ApiRequest) -> StaffAccount:
+    body: StaffRolesChange = request.body
+    staff_id = request.path_params["staff_id"]
+    return _identity(request).set_staff_roles(request.caller, staff_id, body.staff_roles(), request.raw.request_id)
+
+
+@router.route(
+    "POST",
+    "/staff/{staff_id}/sign-out",
+    allow=ADMIN_ONLY,
+    summary="Sign a staff account of the commune out everywhere (every session ends at once)",
+    body=StaffStatusChange,
+    status=204,
+    tags=TAGS,
+)
+def sign_out_staff_account(request: ApiRequest) -> None:
+    body: StaffStatusChange = request.body
+    staff_id = request.path_params["staff_id"]
+    _identity(request).sign_out_staff(request.caller, staff_id, body.reason, request.raw.request_id)

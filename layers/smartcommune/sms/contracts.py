@@ -1,4 +1,4 @@
-"""The text message a capability queues and ``functions/sms_sender`` delivers."""
+"""The text message a capability queues and ``functions/sms_sender`` delivers, and its sealed form on the queue."""
 
 from __future__ import annotations
 
@@ -14,3 +14,15 @@ class SmsMessage(BaseModel):
     phone: str = Field(pattern=r"^\+84\d{9}$")
     text: str = Field(min_length=1, max_length=640)
     purpose: str = Field(pattern=r"^[a-z_]{1,40}$")
+
+
+class SealedSms(BaseModel):
+    """What the SMS queue holds when a KMS key is configured: the message sealed, only its id and purpose in clear.
+
+    ``sealed`` is the KMS ciphertext (base64) of the :class:`SmsMessage` JSON, bound to ``id`` and ``purpose`` by the
+    encryption context, so a sealed text cannot be replayed under another id (and past the sender's "sent" marker).
+    """
+
+    id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    purpose: str = Field(pattern=r"^[a-z_]{1,40}$")
+    sealed: str = Field(min_length=1, max_length=16000)

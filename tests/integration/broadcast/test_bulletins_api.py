@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from smartcommune.broadcast.logic.cap import CAP_NS, check_cap_structure
+from smartcommune.broadcast.logic.cap import CAP_NS
 from smartcommune.broadcast.wiring import bulletin_fanout, speaker_directory
 from smartcommune.core.contracts import Role
 from smartcommune.devices.contracts import Cluster, DeliveryBatch, DeliveryReport, DeliverySummary, GeoPoint
 from smartcommune.sms.storage import read_outbox
+from tests.support.cap import cap_problems
 from tests.support.identities import auth, citizen_token, ensure_demo_communes, staff_token
 
 CLUSTERS = [
@@ -154,7 +155,7 @@ def test_draft_approved_by_another_person_fans_out_once_and_is_published(api, pe
     assert json.loads(api.http.get("/communes/giao-phong/alerts?hamlet=xom-4").body)["items"] == []
     # And the CAP document and both Atom indexes list it
     cap = api.http.get(f"/cap/giao-phong/{draft['id']}.xml")
-    assert cap.status_code == 200 and check_cap_structure(cap.body) == []
+    assert cap.status_code == 200 and cap_problems(cap.body) == []
     root = ET.fromstring(cap.body)  # noqa: S314
     assert root.findtext(f"{{{CAP_NS}}}msgType") == "Alert"
     assert root.findtext(f"{{{CAP_NS}}}info/{{{CAP_NS}}}urgency") == "Immediate"
@@ -213,7 +214,7 @@ def test_revoked_before_play_never_plays(api, people, fanout, services, clock):
     # And the CAP feed carries a Cancel that references the Alert
     cap = api.http.get(f"/cap/giao-phong/{draft['id']}.xml").body
     root = ET.fromstring(cap)  # noqa: S314
-    assert root.findtext(f"{{{CAP_NS}}}msgType") == "Cancel" and check_cap_structure(cap) == []
+    assert root.findtext(f"{{{CAP_NS}}}msgType") == "Cancel" and cap_problems(cap) == []
     assert f"vn.smartcommune.giao-phong.{draft['id']}.1" in root.findtext(f"{{{CAP_NS}}}references")
 
 
@@ -249,7 +250,7 @@ def test_edit_after_approval_needs_approval_again_and_issues_a_cap_update(api, p
     _post(api, f"/bulletins/{draft['id']}/approve", {"version": edited_body["version"]}, people["admin2"])
     cap = api.http.get(f"/cap/giao-phong/{draft['id']}.xml").body
     root = ET.fromstring(cap)  # noqa: S314
-    assert root.findtext(f"{{{CAP_NS}}}msgType") == "Update" and check_cap_structure(cap) == []
+    assert root.findtext(f"{{{CAP_NS}}}msgType") == "Update" and cap_problems(cap) == []
     assert root.findtext(f"{{{CAP_NS}}}references").count(",") == 2
     assert api.http.get(f"/cap/giao-phong/{draft['id']}-1.xml").status_code == 200
     assert len(fanout.sent) == 2

@@ -264,13 +264,17 @@ def test_illegal_transitions_and_wrong_roles_are_refused_clearly(api, people):
     fid, v = item["id"], item["version"]
     status, error = act(api, people["office"], fid, v, "publish")
     assert status == 409 and "Đã tiếp nhận" in error["error"]["message"]
-    status, error = act(api, people["police"], fid, v, "assign", unit="police")
-    assert status == 403
     status, body = act(api, people["office"], fid, v, "assign", unit="infrastructure")
     assert status == 200
-    # Another unit may not start it
-    status, error = act(api, people["police"], fid, body["version"], "start")
+    # The unit it is with may not take a step only the office may take
+    status, error = act(api, people["infra"], fid, body["version"], "reject", reason="Không thuộc thẩm quyền")
+    assert status == 403 and "Vai trò của bạn không được" in error["error"]["message"]
+    # Culture sees every item (it publishes) but may not start another unit's
+    status, error = act(api, people["culture"], fid, body["version"], "start")
     assert status == 403 and "không thuộc đơn vị" in error["error"]["message"]
+    # Another unit does not even find it (see test_feedback_scope.py)
+    status, error = act(api, people["police"], fid, body["version"], "start")
+    assert status == 404
     # A stale version is a conflict
     status, error = act(api, people["infra"], fid, v, "start")
     assert status == 409

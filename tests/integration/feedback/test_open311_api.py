@@ -172,12 +172,11 @@ def test_a_form_post_with_a_valid_key_reaches_the_staff_inbox(api, services, key
         "service_notice",
         "account_id",
     ]
-    # and GET requests/{id} shows it open, with the Vietnamese text intact
+    # and GET requests/{id} shows it open (its details only once the commune publishes it)
     (shown,) = _json(_get(api, f"requests/{request_id}.json", jurisdiction_id="giao-phong"))
     assert shown["status"] == "open"
-    assert shown["service_code"] == "roads"
-    assert shown["description"] == params["description"]
     assert shown["requested_datetime"] == "2026-11-29T08:00:00+07:00"
+    assert shown["description"] is None
     # and the commune's office sees it in the staff inbox, from the open311 channel
     office = staff_token(services, Role.OFFICE)
     (item,) = [i for i in _inbox(api, office) if i["id"] == request_id]
@@ -274,17 +273,18 @@ def test_the_staff_workflow_shows_back_as_closed_with_notes(api, services, keys,
     _act(api, office, request_id, "assign", unit="infrastructure")
     _act(api, unit, request_id, "start")
     (shown,) = _json(_get(api, f"requests/{request_id}.json", jurisdiction_id="giao-phong", extensions="true"))
-    assert (shown["status"], shown["extended_attributes"]["sc_status"]) == ("open", "in_progress")
-    assert shown["extended_attributes"]["sc_unit"] == "infrastructure"
-    assert shown["extended_attributes"]["sc_tracking_code"].startswith("GP-")
+    assert (shown["status"], shown["extended_attributes"]) == ("open", {"sc_status": "in_progress"})
     clock.advance(hours=3)
     _act(api, unit, request_id, "resolve", result="Đã vá ổ gà bằng bê tông nhựa.")
     _act(api, office, request_id, "approve")
     _act(api, office, request_id, "publish")
 
-    # Then GET shows it closed with the result as notes, in both formats
-    (shown,) = _json(_get(api, f"requests/{request_id}.json", jurisdiction_id="giao-phong"))
+    # Then GET shows it closed with the result as notes, in both formats, and now its details
+    (shown,) = _json(_get(api, f"requests/{request_id}.json", jurisdiction_id="giao-phong", extensions="true"))
     assert shown["status"] == "closed"
+    assert shown["service_code"] == "roads"
+    assert shown["description"] == _event("post_request.json")["description"]
+    assert shown["extended_attributes"]["sc_tracking_code"].startswith("GP-")
     assert "Đã vá ổ gà bằng bê tông nhựa." in shown["status_notes"]
     assert shown["updated_datetime"] == "2026-11-29T11:00:00+07:00"
     assert shown["agency_responsible"] == "Xây dựng - Giao thông - Thủy lợi"
@@ -292,7 +292,7 @@ def test_the_staff_workflow_shows_back_as_closed_with_notes(api, services, keys,
     assert root.findtext("request/status") == "closed"
 
 
-def test_a_rejection_shows_its_reason(api, services, keys):
+def test_a_rejection_shows_closed_and_keeps_its_reason_private(api, services, keys):
     request_id = _create(api, keys["giao-phong"])
     office = staff_token(services, Role.OFFICE)
 
@@ -300,20 +300,33 @@ def test_a_rejection_shows_its_reason(api, services, keys):
 
     (shown,) = _json(_get(api, f"requests/{request_id}.json", jurisdiction_id="giao-phong"))
     assert shown["status"] == "closed"
-    assert "Không thuộc thẩm quyền của xã." in shown["status_notes"]
+    assert shown["status_notes"] == "Không tiếp nhận / Rejected"
 
 
 # ---------------------------------------------------------------- filters, personal data, isolation
 
 
+def _publish(api, services, request_id: str, unit: Role) -> None:
+    office = staff_token(services, Role.OFFICE)
+    handler = staff_token(services, unit)
+    _act(api, office, request_id, "assign", unit=unit.value)
+    _act(api, handler, request_id, "start")
+    _act(api, handler, request_id, "resolve", result="Đã xử lý xong theo phản ánh.")
+    _act(api, office, request_id, "approve")
+    _act(api, office, request_id, "publish")
+
+
 def test_get_requests_filters(api, services, keys, clock):
-    # Given a roads request, then two days later an environment request that gets rejected
+    # Given a published roads request, then two days later a published environment request and a rejected one
     roads = _create(api, keys["giao-phong"])
+    _publish(api, services, roads, Role.INFRASTRUCTURE)
     clock.advance(days=2)
     waste = _create(
         api, keys["giao-phong"], service_code="environment", description="Rác thải đổ trộm ven kênh xóm Đông."
     )
-    _act(api, staff_token(services, Role.OFFICE), waste, "reject", reason="Đã có phản ánh trước đó.")
+    _publish(api, services, waste, Role.ENVIRONMENT)
+    rejected = _create(api, keys["giao-phong"], description="Hàng xóm để xe máy chắn lối đi chung.")
+    _act(api, staff_token(services, Role.OFFICE), rejected, "reject", reason="Đã có phản ánh trước đó.")
 
     def ids(**query: str) -> list[str]:
         return sorted(r["service_request_id"] for r in _json(_get(api, "requests.json", **query)))
@@ -321,13 +334,13 @@ def test_get_requests_filters(api, services, keys, clock):
     gp = {"jurisdiction_id": "giao-phong"}
     assert ids(**gp) == sorted([roads, waste])
     assert ids(**gp, service_code="roads") == [roads]
-    assert ids(**gp, status="open") == [roads]
-    assert ids(**gp, status="closed") == [waste]
+    assert ids(**gp, status="open") == []
+    assert ids(**gp, status="closed") == sorted([roads, waste])
     assert ids(**gp, start_date="2026-11-30T00:00:00+07:00") == [waste]
     assert ids(**gp, end_date="2026-11-30T00:00:00+07:00") == [roads]
     assert ids(**gp, start_date="2026-11-01", end_date="2026-11-29T08:30:00+07:00") == [roads]
-    assert ids(**gp, service_request_id=f"{roads},{waste}", status="open") == sorted([roads, waste])
-    root = _xml(_get(api, "requests.xml", **gp, status="closed"))
+    assert ids(**gp, service_request_id=f"{roads},{rejected}", status="open") == sorted([roads, rejected])
+    root = _xml(_get(api, "requests.xml", **gp, service_code="environment"))
     assert [r.findtext("service_request_id") for r in root.findall("request")] == [waste]
 
 
@@ -363,4 +376,5 @@ def test_jurisdictions_are_isolated(api, services, keys):
     assert ids == []
     # while a Bạch Long key creates in Bạch Long
     other = _create(api, keys["bach-long"], jurisdiction_id="bach-long")
-    assert [r["service_request_id"] for r in _json(_get(api, "requests.json", jurisdiction_id="bach-long"))] == [other]
+    listed = _json(_get(api, "requests.json", jurisdiction_id="bach-long", service_request_id=other))
+    assert [r["service_request_id"] for r in listed] == [other]

@@ -204,18 +204,19 @@ def test_a_citizen_completes_their_profile(api, settings, communes):
     status, body, _ = call(api, "PUT", "/me/profile", profile, token)
     assert status == 200, body
     assert body["full_name"] == "Nguyễn Văn An" and body["profile_complete"] is True
-    assert body["cccd_masked"] == "036*******34" and "cccd" not in body
+    # (a CCCD given here waits for staff to verify it against the card: citizens/test_cccd_claims.py)
+    assert body["cccd_pending_masked"] == "036*******34" and body["cccd_masked"] is None and "cccd" not in body
     status, me, _ = call(api, "GET", "/me", token=token)
     assert me["hamlet_id"] == "xom-2" and me["birth_date"] == "1990-05-17"
     # Leaving CCCD and birth date out keeps them; the rest is replaced
     status, body, _ = call(
         api, "PUT", "/me/profile", {**profile, "address": "Xóm 3", "hamlet_id": "xom-3"} | {"cccd": None}, token
     )
-    assert status == 200 and body["cccd_masked"] is None
+    assert status == 200 and body["cccd_pending_masked"] is None
     del profile["cccd"], profile["birth_date"]
     call(api, "PUT", "/me/profile", {**profile, "cccd": "036090001234"}, token)
     status, body, _ = call(api, "PUT", "/me/profile", profile, token)
-    assert body["cccd_masked"] == "036*******34" and body["birth_date"] == "1990-05-17"
+    assert body["cccd_pending_masked"] == "036*******34" and body["birth_date"] == "1990-05-17"
 
 
 def test_profile_rules_hamlet_of_the_commune_and_unique_cccd(api, settings, communes, clock):
@@ -228,8 +229,8 @@ def test_profile_rules_hamlet_of_the_commune_and_unique_cccd(api, settings, comm
     status, body, _ = call(api, "PUT", "/me/profile", {**base, "cccd": "123"}, token)
     assert status == 422 and body["error"]["details"][0]["field"] == "cccd"
     assert "12 chữ số" in body["error"]["details"][0]["message"]
-    # A CCCD already used by another citizen of the commune
+    # A CCCD another citizen gave too is not refused (that would tell who has it): both wait for staff
     assert call(api, "PUT", "/me/profile", {**base, "cccd": "036090001234"}, token)[0] == 200
     other = sign_in(api, settings, phone="0987 654 321")["token"]
     status, body, _ = call(api, "PUT", "/me/profile", {**base, "cccd": "036090001234"}, other)
-    assert status == 409 and "CCCD" in body["error"]["message"]
+    assert status == 200 and body["cccd_notice"] == "Số CCCD đang chờ cán bộ xác minh."

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from smartcommune.audit.wiring import audit_repository
 from smartcommune.core.contracts import Role
+from smartcommune.core.errors import RateLimitedError, UnauthenticatedError
 from smartcommune.identity.wiring import identity_service
 from tests.support.identities import DEMO_PASSWORD, ensure_demo_communes, staff_token
 
@@ -126,3 +129,74 @@ def test_create_staff_account_is_idempotent_for_the_seeder(services, officer):
         "giao-phong", "vanphong.lan", "Tên khác", [Role.ADMIN], "mat-khau-khac-hoan-toan"
     )
     assert again == officer
+
+
+# ---------------------------------------------------------------- guessing passwords (review issue 8, point 6)
+
+
+def test_a_burst_of_guesses_sent_at_once_gets_no_more_tries_than_one_at_a_time(services, officer, settings):
+    # Given 24 wrong passwords sent for one account at the same moment, from many addresses
+    identity = services.get(identity_service)
+    start = threading.Barrier(24)
+
+    def guess(n: int) -> str:
+        start.wait()
+        try:
+            identity.staff_login("vanphong.lan", f"doan-mo-{n}", f"203.0.113.{n}")
+        except UnauthenticatedError:
+            return "wrong password"
+        except RateLimitedError:
+            return "locked out"
+        return "signed in"
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        answers = list(pool.map(guess, range(24)))
+    # Then at most as many passwords were checked as one-at-a-time guessing allows before the lock-out
+    checked_and_wrong = answers.count("wrong password")
+    assert checked_and_wrong <= settings.staff_max_failed_logins - 1, answers
+    assert answers.count("locked out") >= 24 - settings.staff_max_failed_logins
+    # And the account is locked out: even the right password waits
+    with pytest.raises(RateLimitedError):
+        identity.staff_login("vanphong.lan", DEMO_PASSWORD, "198.51.100.1")
+
+
+def test_a_locked_staff_account_answers_the_right_password_like_a_wrong_one(api, services, officer):
+    # Given the officer's account locked by the commune's administrator
+    admin = staff_token(services, Role.ADMIN)
+    status, _, _ = call(api, "POST", f"/staff/{officer.id}/lock", {"reason": "Tạm nghỉ"}, admin)
+    assert status == 200
+    # When someone signs in with the right password, and with a wrong one
+    right = call(api, "POST", "/auth/staff/login", {"username": "vanphong.lan", "password": DEMO_PASSWORD})
+    wrong = call(api, "POST", "/auth/staff/login", {"username": "vanphong.lan", "password": "sai-mat-khau"})
+    # Then the answers are the same: nothing says the password was right
+    assert right[0] == wrong[0] == 401 and right[1] == wrong[1]
+
+
+def test_an_old_password_hash_is_replaced_on_sign_in_by_one_at_todays_cost(services, settings, clock):
+    # Given a deployment whose cost (here N=2^15) is above that of an account stored before (N=2^14)
+    from smartcommune.core.services import Services
+    from smartcommune.identity.contracts import StaffAccount
+    from smartcommune.identity.logic.passwords import LEGACY_COST, hash_password
+    from smartcommune.identity.logic.ports import StaffRecord
+    from smartcommune.identity.storage import StaffRepository
+
+    ensure_demo_communes(services)
+    deployment = Services(settings.model_copy(update={"staff_password_scrypt_n": 2**15}), clock=clock)
+    identity = deployment.get(identity_service)
+    account = StaffAccount(
+        id="tu-truoc",
+        username="can.bo.cu",
+        display_name="Cán bộ cũ",
+        roles=[Role.OFFICE],
+        commune_id="giao-phong",
+        created_at=clock(),
+    )
+    repository = StaffRepository(services.get(audit_repository))
+    repository.create(StaffRecord(account=account, password_hash=hash_password(DEMO_PASSWORD, cost=LEGACY_COST)))
+    # When its owner signs in
+    identity.staff_login("can.bo.cu", DEMO_PASSWORD, "198.51.100.1")
+    # Then the stored hash is now one at today's cost
+    stored = repository.get("giao-phong", "tu-truoc")
+    assert stored is not None and stored.password_hash.startswith(f"scrypt${2**15}$8$1$")
+    # And it signs them in again
+    assert identity.staff_login("can.bo.cu", DEMO_PASSWORD, "198.51.100.1").principal.subject_id == "tu-truoc"

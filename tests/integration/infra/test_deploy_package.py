@@ -37,6 +37,8 @@ API_ROLE_ACTIONS = {
     "dynamodb:BatchWriteItem",
     "dynamodb:ConditionCheckItem",
     "sqs:SendMessage",
+    "kms:Encrypt",  # seals the SMS it queues (only the SMS sender may decrypt)
+    "secretsmanager:GetSecretValue",  # the PII hash key and the command key, read at run time
     "s3:GetObject",
     "s3:PutObject",
     "iot:Publish",

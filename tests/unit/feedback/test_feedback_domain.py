@@ -58,6 +58,7 @@ class InMemoryFeedback:
     counters: CounterDeltas = field(default_factory=CounterDeltas)
     numbers: dict[tuple[str, int], int] = field(default_factory=dict)
     audits: list[Any] = field(default_factory=list)
+    comments: dict[str, list[Comment]] = field(default_factory=dict)
     race_key: bool = False  # the next create finds its key taken (a concurrent retry won)
 
     def fields(self, commune_id: str) -> None:
@@ -96,7 +97,19 @@ class InMemoryFeedback:
 
     def get_with_comments(self, commune_id: str, feedback_id: str) -> tuple[Feedback, list[Comment]] | None:
         found = self.get(commune_id, feedback_id)
-        return (found, []) if found else None
+        return (found, list(self.comments.get(feedback_id, []))) if found else None
+
+    def add_comment(self, comment: Comment, audit: Any) -> None:
+        self.comments.setdefault(comment.feedback_id, []).append(comment)
+        self.audits.append(audit)
+
+    def get_comment(self, commune_id: str, feedback_id: str, comment_id: str) -> Comment | None:
+        return next((c for c in self.comments.get(feedback_id, []) if c.id == comment_id), None)
+
+    def set_comment(self, comment: Comment, audit: Any) -> None:
+        kept = self.comments[comment.feedback_id]
+        kept[:] = [comment if c.id == comment.id else c for c in kept]
+        self.audits.append(audit)
 
     def update(
         self, before: Feedback, after: Feedback, deltas: CounterDeltas, audit: Any, public: Any, search: str
@@ -118,8 +131,13 @@ class FakeMedia:
     def presign_download(self, key: str, expires_s: int) -> str:
         return f"/media/{key}?get"
 
-    def inspect(self, key: str) -> UploadInfo | None:
+    written: dict[str, bytes] = field(default_factory=dict)
+
+    def read(self, key: str) -> UploadInfo | None:
         return self.objects.get(key.rsplit("/", 1)[-1])
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        self.written[key] = data
 
 
 class FakeCitizens:
@@ -314,6 +332,8 @@ def test_keys_are_per_citizen(parts):
 # ---------------------------------------------------------------- photos
 
 JPEG, PNG, WEBP = b"\xff\xd8\xff\xe0" + b"0" * 12, b"\x89PNG\r\n\x1a\n" + b"0" * 8, b"RIFF\x00\x00\x00\x00WEBPVP8 "
+# The frame of a JPEG file: start, the JFIF header, end (what the metadata strip keeps of any JPEG).
+JPEG_FILE = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 
 
 @pytest.mark.parametrize(
@@ -342,8 +362,8 @@ def test_upload_checks(info, problem):
 
 def test_uploads_are_bound_to_the_citizen_who_asked(parts):
     service, store, media, *_ = parts
-    ticket = service.request_upload(CITIZEN, "image/jpeg", 16)
-    media.objects[ticket.upload_id] = UploadInfo(16, "image/jpeg", JPEG)
+    ticket = service.request_upload(CITIZEN, "image/jpeg", len(JPEG_FILE))
+    media.objects[ticket.upload_id] = UploadInfo(len(JPEG_FILE), "image/jpeg", JPEG_FILE)
     other = person(Role.CITIZEN, subject="d" * 32, kind="citizen")
     with pytest.raises(InvalidInputError):
         service.submit(other, NEW.model_copy(update={"upload_ids": [ticket.upload_id]}), "key-00000009")
@@ -397,3 +417,88 @@ def test_a_citizen_never_finds_anothers_feedback(parts):
     store.items["f" * 32] = feedback(citizen_id="e" * 32)
     with pytest.raises(NotFoundError):
         service.get(CITIZEN, "f" * 32)
+
+
+# ---------------------------------------------------------------- who reads, comments and acts
+
+
+ENV_ID = "e" * 32
+
+
+def env_item(parts, **extra: Any) -> Feedback:
+    _, store, *_ = parts
+    item = feedback("assigned", unit=Role.ENVIRONMENT, id=ENV_ID, field_code="environment", **extra)
+    store.items[ENV_ID] = item
+    return item
+
+
+@pytest.mark.parametrize(
+    ("roles", "sees"),
+    [
+        ({Role.ENVIRONMENT}, True),  # the handling unit
+        ({Role.ADMIN}, True),  # the leadership
+        ({Role.OFFICE}, True),
+        ({Role.CULTURE}, True),  # publishes, so sees every item (as in its inbox)
+        ({Role.POLICE}, False),
+        ({Role.POLICE, Role.HEALTH}, False),
+        ({Role.POLICE, Role.ENVIRONMENT}, True),
+    ],
+)
+def test_staff_find_an_item_only_when_their_inbox_would_list_it(parts, roles, sees):
+    service, *_ = parts
+    env_item(parts)
+    caller = person(*roles)
+    if sees:
+        assert service.get(caller, ENV_ID).id == ENV_ID
+    else:
+        with pytest.raises(NotFoundError) as caught:  # 404, as for an id that does not exist
+            service.get(caller, ENV_ID)
+        assert caught.value.message == "Không tìm thấy phản ánh này."
+
+
+def test_another_unit_can_neither_comment_nor_act_nor_moderate(parts):
+    service, store, *_ = parts
+    env_item(parts)
+    citizen_comment = service.comment(CITIZEN, ENV_ID, "Xin cho biết tiến độ")
+    police = person(Role.POLICE)
+    with pytest.raises(NotFoundError):
+        service.comment(police, ENV_ID, "Công an đã biết")
+    with pytest.raises(NotFoundError):
+        service.act(police, ENV_ID, ActionRequest(action="start", expected_version=1))
+    with pytest.raises(NotFoundError):
+        service.set_comment_hidden(police, ENV_ID, citizen_comment.id, True)
+    assert store.items[ENV_ID].status == "assigned" and len(store.comments[ENV_ID]) == 1
+    assert not store.comments[ENV_ID][0].hidden and store.audits == [None]  # only the citizen's comment
+
+
+@pytest.mark.parametrize(
+    ("roles", "unit", "label"),
+    [
+        ({Role.ENVIRONMENT}, Role.ENVIRONMENT, "Địa chính - Môi trường"),
+        ({Role.ADMIN}, Role.ADMIN, "Lãnh đạo / quản trị"),
+        ({Role.ADMIN, Role.ENVIRONMENT}, Role.ENVIRONMENT, "Địa chính - Môi trường"),  # replies as the handling unit
+        ({Role.CULTURE, Role.POLICE}, Role.CULTURE, "Văn hóa - Thông tin"),  # police is not this item's unit
+    ],
+)
+def test_a_staff_comment_records_and_shows_the_unit_it_was_written_as(parts, roles, unit, label):
+    service, store, *_ = parts
+    env_item(parts)
+    shown = service.comment(person(*roles), ENV_ID, "Đã tiếp nhận, sẽ xử lý trong tuần")
+    stored = store.comments[ENV_ID][0]
+    assert stored.author == "staff" and stored.author_unit is unit
+    assert store.audits[-1].actor_role is unit
+    assert (shown.author, shown.author_unit, shown.author_label) == ("commune", unit, label)
+    seen = service.get(CITIZEN, ENV_ID).comments
+    assert [(c.author_label, c.body) for c in seen] == [(label, "Đã tiếp nhận, sẽ xử lý trong tuần")]
+    assert "staff-1" not in seen[0].model_dump_json()
+
+
+def test_a_citizen_comment_and_an_old_staff_comment_are_labelled_plainly():
+    from smartcommune.feedback.contracts.views import CommentView
+
+    base = {"id": "1" * 13, "feedback_id": ENV_ID, "commune_id": "giao-phong", "body": "x", "created_at": NOW}
+    citizen = CommentView.of(Comment(author="citizen", author_id="c" * 32, **base))
+    assert (citizen.author_unit, citizen.author_label) == (None, "Người dân")
+    stored_before = Comment(author="staff", author_id="s-1", **base).model_dump(mode="json", exclude={"author_unit"})
+    old = CommentView.of(Comment.model_validate(stored_before))
+    assert (old.author_unit, old.author_label) == (None, "UBND xã")  # stored before units were recorded

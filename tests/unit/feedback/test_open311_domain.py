@@ -12,15 +12,18 @@ import pytest
 from smartcommune.core.contracts import Role
 from smartcommune.core.errors import NotFoundError
 from smartcommune.feedback.contracts.records import DEFAULT_FIELDS, STATUSES, Feedback, FeedbackField, GeoPoint
+from smartcommune.feedback.contracts.views import PublicFeedback
 from smartcommune.feedback.logic.open311 import ApiKey, Open311Gateway, Open311Limits, key_hash
 from smartcommune.feedback.logic.open311_formats import Open311Error
 from smartcommune.feedback.logic.open311_mapping import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
+    coarse_point,
     open311_status,
     request_view,
     service_view,
     status_notes,
+    status_view,
 )
 from tests.support.identities import DEMO_COMMUNES, GIAO_PHONG, InMemoryRates
 
@@ -53,6 +56,37 @@ def _feedback(**overrides: Any) -> Feedback:
     return Feedback(**values)
 
 
+def _published(**overrides: Any) -> Feedback:
+    values: dict[str, Any] = {
+        "status": "published",
+        "result": "Đã vá xong ổ gà",
+        "resolved_at": NOW + timedelta(hours=2),
+        "published_at": NOW + timedelta(hours=3),
+        "updated_at": NOW + timedelta(hours=3),
+    }
+    return _feedback(**{**values, **overrides})
+
+
+def _public(feedback: Feedback) -> PublicFeedback:
+    """The portal's projection, as ``FeedbackService.public_view`` builds it."""
+    return PublicFeedback(
+        id=feedback.id,
+        tracking_code=feedback.tracking_code,
+        field_code=feedback.field_code,
+        field_name=FIELDS[feedback.field_code].name,
+        hamlet_id=feedback.hamlet_id,
+        title=feedback.title,
+        description=feedback.description,
+        status=feedback.status,
+        result=feedback.result,
+        created_at=feedback.created_at,
+        resolved_at=feedback.resolved_at,
+        published_at=feedback.published_at,
+        rating_stars=None,
+        photos=[],
+    )
+
+
 # ---------------------------------------------------------------- fakes
 
 
@@ -80,6 +114,9 @@ class FakeFeedback:
         )
         self.items.append(item)
         return item
+
+    def public_view(self, feedback: Feedback) -> PublicFeedback:
+        return _public(feedback)
 
     def get_public(self, commune_id: str, feedback_id: str) -> Feedback:
         for item in self.items:
@@ -183,13 +220,11 @@ def test_the_mapping_covers_every_status_the_backend_knows() -> None:
     assert not OPEN_STATUSES & CLOSED_STATUSES
 
 
-def test_status_notes_carry_the_result_or_the_reason() -> None:
-    assert status_notes(_feedback(status="in_progress")) == "Đang xử lý / In progress"
-    assert "Kết quả / Result: Đã vá xong ổ gà" in status_notes(_feedback(status="published", result="Đã vá xong ổ gà"))
-    assert "Lý do / Reason: Không thuộc thẩm quyền" in status_notes(
-        _feedback(status="rejected", rejection_reason="Không thuộc thẩm quyền")
-    )
-    assert status_notes(_feedback(status="duplicate", duplicate_of="GP-26-000002")).endswith(": GP-26-000002")
+def test_status_notes_carry_the_published_result_and_never_a_rejection_reason() -> None:
+    assert status_notes("in_progress") == "Đang xử lý / In progress"
+    assert "Kết quả / Result: Đã vá xong ổ gà" in status_notes("published", "Đã vá xong ổ gà")
+    assert status_notes("rejected") == "Không tiếp nhận / Rejected"
+    assert status_notes("duplicate") == "Trùng với phản ánh khác / Duplicate of another request"
 
 
 # ---------------------------------------------------------------- record mapping
@@ -208,34 +243,58 @@ def test_a_service_is_a_feedback_field_with_its_open311_code() -> None:
     assert "168" in view["description"]
 
 
-def test_a_request_shows_the_issue_with_vietnam_times_and_no_personal_data() -> None:
-    item = _feedback(address="Cổng chợ Giao Phong")
+def test_a_published_request_shows_the_public_projection_with_a_coarse_place() -> None:
+    # Given a published item made at the citizen's house, with a typed address
+    item = _published(address="Số 12 ngõ 5", location=GeoPoint(lat=20.254213, lon=106.531877))
 
-    view = request_view(item, FIELDS, GIAO_PHONG)
+    # When it is mapped from the portal's projection
+    view = request_view(_public(item), FIELDS, GIAO_PHONG, point=coarse_point(item))
 
+    # Then it reads in Vietnam's time, at its hamlet and a rounded point, with nobody named
     assert view["requested_datetime"] == "2026-11-29T08:00:00+07:00"
-    assert view["expected_datetime"] == "2026-12-06T08:00:00+07:00"
-    assert view["status"] == "open"
+    assert view["updated_datetime"] == "2026-11-29T11:00:00+07:00"
+    assert view["status"] == "closed"
     assert view["service_code"] == "roads"
-    assert view["address"] == "Cổng chợ Giao Phong, Xóm 1, Xã Giao Phong"
-    assert (view["lat"], view["long"]) == (20.25, 106.5)
+    assert view["address"] == "Xóm 1, Xã Giao Phong"
+    assert (view["lat"], view["long"]) == (20.25, 106.53)
+    assert view["media_url"] is None
     assert "extended_attributes" not in view
     text = json.dumps(view, ensure_ascii=False)
-    for secret in ("citizen-secret-id", "Nguyễn Văn An", "an@example.vn", "912345678"):
+    for secret in ("citizen-secret-id", "Nguyễn Văn An", "an@example.vn", "912345678", "Số 12", "20.254213"):
         assert secret not in text
 
 
-def test_extensions_expose_the_richer_workflow() -> None:
-    view = request_view(_feedback(status="in_progress"), FIELDS, GIAO_PHONG, extensions=True)
+def test_an_anonymous_item_has_no_point_at_all() -> None:
+    assert coarse_point(_published(anonymous_public=True)) is None
+    assert coarse_point(_published(location=None)) is None
 
-    assert view["status"] == "open"
+
+def test_extensions_add_only_what_the_portal_shows() -> None:
+    view = request_view(_public(_published()), FIELDS, GIAO_PHONG, extensions=True)
+
     assert view["extended_attributes"] == {
-        "sc_status": "in_progress",
-        "sc_unit": "infrastructure",
+        "sc_status": "published",
         "sc_tracking_code": "GP-26-000001",
         "sc_title": "Ổ gà đường trục xã",
         "sc_hamlet": "xom-1",
-        "sc_channel": "web",
+    }
+
+
+def test_an_unpublished_request_shows_its_status_only() -> None:
+    item = _feedback(status="rejected", rejection_reason="Tranh chấp giữa hai hộ", address="Số 12 ngõ 5")
+
+    view = status_view(item, extensions=True)
+
+    assert list(view)[:3] == ["service_request_id", "status", "status_notes"]
+    assert (view["status"], view["status_notes"]) == ("closed", "Không tiếp nhận / Rejected")
+    assert view["extended_attributes"] == {"sc_status": "rejected"}
+    assert {k for k, v in view.items() if v is not None} == {
+        "service_request_id",
+        "status",
+        "status_notes",
+        "requested_datetime",
+        "updated_datetime",
+        "extended_attributes",
     }
 
 
@@ -306,7 +365,8 @@ def test_a_valid_post_submits_through_the_feedback_service(gateway: Open311Gatew
     assert submitted["address"] == "Gần đình Vuông, Xóm 2"
     assert submitted["phone"] == "+84912345678"
     assert (submitted["lat"], submitted["lon"]) == (20.25, 106.5)
-    assert submitted["api_client"] == "app giao-phong"
+    assert submitted["hamlet_id"] == "xom-2"
+    assert (submitted["api_client"], submitted["api_client_label"]) == ("id-giao-phong", "app giao-phong")
     assert submitted["idempotency_key"].startswith("o311-id-giao-phong-")
     assert answer == [
         {
@@ -387,28 +447,45 @@ def test_bad_requests_with_a_good_key_write_nothing(
 # ---------------------------------------------------------------- reading
 
 
-def test_requests_are_filtered_exactly_even_if_the_backend_is_loose(
+def test_requests_list_published_items_only_filtered_exactly_even_if_the_backend_is_loose(
     gateway: Open311Gateway, feedback: FakeFeedback
 ) -> None:
-    # Given three items in Giao Phong and one in Bạch Long
+    # Given, in Giao Phong, an open item, two published ones and an old one; and one in Bạch Long
     feedback.items = [
         _feedback(id="a" * 32, status="received"),
-        _feedback(id="b" * 32, status="published", field_code="environment", unit=Role.ENVIRONMENT),
+        _published(id="b" * 32, field_code="environment", unit=Role.ENVIRONMENT),
+        _published(id="e" * 32),
         _feedback(id="c" * 32, status="in_progress", created_at=NOW - timedelta(days=100)),
-        _feedback(id="d" * 32, commune_id="bach-long"),
+        _published(id="d" * 32, commune_id="bach-long"),
     ]
 
-    # Then the default window is 90 days, and status and service_code filter
-    assert [r["service_request_id"] for r in gateway.requests("giao-phong", {})] == ["a" * 32, "b" * 32]
-    assert [r["service_request_id"] for r in gateway.requests("giao-phong", {"status": "closed"})] == ["b" * 32]
-    assert [r["service_request_id"] for r in gateway.requests("giao-phong", {"service_code": "roads"})] == ["a" * 32]
-    # and ids reach past the window, but never into another commune
-    ids = {"service_request_id": f"{'c' * 32},{'d' * 32}"}
-    assert [r["service_request_id"] for r in gateway.requests("giao-phong", ids)] == ["c" * 32]
+    def ids(query: dict[str, str]) -> list[str]:
+        return [r["service_request_id"] for r in gateway.requests("giao-phong", query)]
+
+    # Then only the published items of the last 90 days are listed, and status and service_code filter them
+    assert ids({}) == ["b" * 32, "e" * 32]
+    assert ids({"status": "closed"}) == ["b" * 32, "e" * 32]
+    assert ids({"status": "open"}) == []
+    assert ids({"service_code": "roads"}) == ["e" * 32]
+    # and ids reach past the window and unpublished items (their status only), never into another commune
+    listed = gateway.requests("giao-phong", {"service_request_id": f"{'c' * 32},{'d' * 32},{'e' * 32}"})
+    assert sorted((r["service_request_id"], r["description"] is None) for r in listed) == [
+        ("c" * 32, True),
+        ("e" * 32, False),
+    ]
+
+
+def test_one_unpublished_request_shows_its_status_only(gateway: Open311Gateway, feedback: FakeFeedback) -> None:
+    feedback.items = [_feedback(id="a" * 32, status="in_progress")]
+
+    (shown,) = gateway.request("giao-phong", "a" * 32, extensions=True)
+
+    assert (shown["status"], shown["extended_attributes"]) == ("open", {"sc_status": "in_progress"})
+    assert (shown["description"], shown["lat"], shown["address"]) == (None, None, None)
 
 
 def test_one_request_of_another_commune_is_not_found(gateway: Open311Gateway, feedback: FakeFeedback) -> None:
-    feedback.items = [_feedback(id="d" * 32, commune_id="bach-long")]
+    feedback.items = [_published(id="d" * 32, commune_id="bach-long")]
 
     with pytest.raises(Open311Error) as caught:
         gateway.request("giao-phong", "d" * 32, extensions=False)

@@ -2,69 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from smartcommune.core.contracts import Role
 from smartcommune.core.errors import ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError
-from smartcommune.core.pii import PiiHasher
-from smartcommune.identity.logic.passwords import hash_password, verify_password
+from smartcommune.identity.logic.passwords import ScryptCost, hash_password, verify_password
 from smartcommune.identity.logic.policy import IdentityPolicy
-from smartcommune.identity.logic.service import IdentityService
 from smartcommune.identity.logic.tokens import token_hash
-from tests.support.identities import (
-    FakeCommunes,
-    InMemoryCitizens,
-    InMemoryOtps,
-    InMemoryRates,
-    InMemorySessions,
-    InMemoryStaff,
-    RecordingSms,
-)
-
-PHONE = "+84912345678"
-POLICY = IdentityPolicy()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-class World:
-    def __init__(self, policy: IdentityPolicy = POLICY) -> None:
-        self.clock = Clock()
-        self.sms = RecordingSms()
-        self.citizens = InMemoryCitizens()
-        self.staff = InMemoryStaff()
-        self.sessions = InMemorySessions(citizens=self.citizens, staff=self.staff)
-        self.otps = InMemoryOtps()
-        self.service = IdentityService(
-            policy=policy,
-            clock=self.clock,
-            pii=PiiHasher("unit-test-key-0123456789"),
-            communes=FakeCommunes(),
-            citizens=self.citizens,
-            staff=self.staff,
-            sessions=self.sessions,
-            otps=self.otps,
-            rates=InMemoryRates(),
-            sms=self.sms,
-        )
-
-    def request(self, phone: str = PHONE, ip: str = "10.0.0.1", commune: str = "giao-phong") -> None:
-        self.service.request_otp(commune, phone, ip)
-
-    def sign_in(self, phone: str = PHONE) -> str:
-        self.request(phone)
-        return self.service.verify_otp("giao-phong", phone, self.sms.last_code()).token
+from tests.unit.identity.world import IP, PHONE, POLICY, World
 
 
 @pytest.fixture
@@ -98,7 +43,7 @@ def test_an_expired_code_is_refused(world):
     world.request()
     world.clock.advance(seconds=POLICY.otp_ttl_s)
     with pytest.raises(UnauthenticatedError, match="expired") as info:
-        world.service.verify_otp("giao-phong", PHONE, world.sms.last_code())
+        world.service.verify_otp("giao-phong", PHONE, world.sms.last_code(), IP)
     assert "hết hạn" in info.value.message
 
 
@@ -109,20 +54,20 @@ def test_wrong_codes_count_down_then_burn_the_code(world):
     messages = []
     for _ in range(POLICY.otp_max_attempts):
         with pytest.raises(UnauthenticatedError) as info:
-            world.service.verify_otp("giao-phong", PHONE, wrong)
+            world.service.verify_otp("giao-phong", PHONE, wrong, IP)
         messages.append(info.value.message)
     assert "còn 4 lần thử" in messages[0] and "còn 1 lần thử" in messages[3]
     assert "đã bị hủy" in messages[4]
     with pytest.raises(UnauthenticatedError):
-        world.service.verify_otp("giao-phong", PHONE, code)
+        world.service.verify_otp("giao-phong", PHONE, code, IP)
 
 
 def test_a_code_is_used_once(world):
     world.request()
     code = world.sms.last_code()
-    world.service.verify_otp("giao-phong", PHONE, code)
+    world.service.verify_otp("giao-phong", PHONE, code, IP)
     with pytest.raises(UnauthenticatedError):
-        world.service.verify_otp("giao-phong", PHONE, code)
+        world.service.verify_otp("giao-phong", PHONE, code, IP)
 
 
 def test_resend_waits_and_hourly_limits_per_phone_and_per_client(world):
@@ -175,7 +120,7 @@ def test_locking_a_citizen_stops_sessions_and_sign_in(world):
     world.clock.advance(seconds=POLICY.otp_resend_after_s)
     world.request()
     with pytest.raises(ForbiddenError) as info:
-        world.service.verify_otp("giao-phong", PHONE, world.sms.last_code())
+        world.service.verify_otp("giao-phong", PHONE, world.sms.last_code(), IP)
     assert "Xã Giao Phong" in info.value.message
 
 
@@ -211,18 +156,18 @@ def test_a_token_whose_prefix_names_another_account_is_refused(world):
 def test_staff_lockout_after_repeated_failures(world):
     world.service.create_staff_account("giao-phong", "canbo.a", "Cán bộ A", [Role.OFFICE], "mat-khau-dung-123")
     with pytest.raises(UnauthenticatedError) as unknown:
-        world.service.staff_login("khong-ai", "x")
+        world.service.staff_login("khong-ai", "x", IP)
     for _ in range(POLICY.staff_max_failed_logins - 1):
         with pytest.raises(UnauthenticatedError) as wrong:
-            world.service.staff_login("canbo.a", "sai")
+            world.service.staff_login("canbo.a", "sai", IP)
         assert wrong.value.message == unknown.value.message
     with pytest.raises(RateLimitedError) as info:
-        world.service.staff_login("canbo.a", "sai")
+        world.service.staff_login("canbo.a", "sai", IP)
     assert info.value.retry_after_s == POLICY.staff_lockout_s
     with pytest.raises(RateLimitedError):
-        world.service.staff_login("canbo.a", "mat-khau-dung-123")
+        world.service.staff_login("canbo.a", "mat-khau-dung-123", IP)
     world.clock.advance(seconds=POLICY.staff_lockout_s)
-    session = world.service.staff_login("Canbo.A ", "mat-khau-dung-123")
+    session = world.service.staff_login("Canbo.A ", "mat-khau-dung-123", IP)
     assert world.service.authenticate(session.token).roles == frozenset({Role.OFFICE})
     world.clock.advance(seconds=POLICY.staff_session_ttl_s)
     with pytest.raises(UnauthenticatedError):
@@ -239,7 +184,8 @@ def test_staff_accounts_are_idempotent_for_the_seeder_and_audited(world):
 
 
 def test_passwords_are_scrypt_hashed_with_salt():
-    one, two = hash_password("bí mật"), hash_password("bí mật")
-    assert one != two and one.startswith("scrypt$16384$8$1$")
+    cost = ScryptCost(n=2**10)
+    one, two = hash_password("bí mật", cost=cost), hash_password("bí mật", cost=cost)
+    assert one != two and one.startswith("scrypt$1024$8$1$")
     assert verify_password("bí mật", one) and not verify_password("bi mat", one)
     assert not verify_password("x", "garbage")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -15,13 +16,29 @@ RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 MERGED_RESOURCES: dict[str, Any] = merge_template()["Resources"]
 
 # Who may touch what. A new grant is a decision: make it here and in template.yaml together.
+# (Secrets are named by their ARN parameters: PiiHashKeySecretArn, CommandKeySecretArn.)
 ROLE_RESOURCES: dict[str, set[str]] = {
-    "ApiHandlerRole": {"ApiHandlerLogGroup", "MainTable", "SmsQueue", "MediaBucket"},
-    "SmsSenderRole": {"SmsSenderLogGroup", "SmsQueue"},
+    "ApiHandlerRole": {
+        "ApiHandlerLogGroup",
+        "MainTable",
+        "SmsQueue",
+        "SmsKey",
+        "MediaBucket",
+        "PiiHashKeySecretArn",
+        "CommandKeySecretArn",
+    },
+    "SmsSenderRole": {"SmsSenderLogGroup", "SmsQueue", "SmsKey", "MainTable"},
     "AuditVerifierRole": {"AuditVerifierLogGroup", "MainTable", "AuditAnchorBucket"},
     "DeviceAcksRole": {"DeviceAcksLogGroup", "MainTable"},
     "BroadcastRetryRole": {"BroadcastRetryLogGroup", "MainTable"},
-    "BroadcastSchedulerRole": {"BroadcastSchedulerLogGroup", "MainTable", "MediaBucket", "SmsQueue"},
+    "BroadcastSchedulerRole": {
+        "BroadcastSchedulerLogGroup",
+        "MainTable",
+        "MediaBucket",
+        "SmsQueue",
+        "SmsKey",
+        "CommandKeySecretArn",
+    },
 }
 # The only Allow statements on "*": X-Ray has no resource-level permissions; SMS to a phone number has no ARN.
 STAR_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "sns:Publish"}
@@ -163,9 +180,61 @@ def test_globals_environment_names_that_code_depends_on():
         "SMARTCOMMUNE_MEDIA_BUCKET",
         "SMARTCOMMUNE_AUDIT_ANCHOR_BUCKET",
         "SMARTCOMMUNE_SMS_QUEUE_URL",
-        "SMARTCOMMUNE_PII_HASH_KEY",
+        "SMARTCOMMUNE_SMS_KEY_ID",
+        "SMARTCOMMUNE_PII_HASH_KEY_SECRET_ARN",
+        "SMARTCOMMUNE_COMMAND_KEY_SECRET_ARN",
     } <= set(env)
     assert {"Ref": "SharedLayer"} in TEMPLATE["Globals"]["Function"]["Layers"]
+
+
+def test_no_secret_value_reaches_a_function_environment():
+    # Anyone allowed lambda:GetFunctionConfiguration reads a function's environment: secrets go as ARNs only
+    functions = _of_type("AWS::Serverless::Function")
+    environments = [TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]]
+    environments += [p.get("Environment", {}).get("Variables", {}) for p in functions.values()]
+    for env in environments:
+        assert "{{resolve:" not in json.dumps(env), "a dynamic reference puts the secret's value in the environment"
+        assert not {"SMARTCOMMUNE_PII_HASH_KEY", "SMARTCOMMUNE_COMMAND_KEY"} & set(env)
+    globals_env = environments[0]
+    assert _referenced(globals_env["SMARTCOMMUNE_PII_HASH_KEY_SECRET_ARN"]) == {"PiiHashKeySecretArn"}
+    assert _referenced(globals_env["SMARTCOMMUNE_COMMAND_KEY_SECRET_ARN"]) == {"CommandKeySecretArn"}
+    # And only the functions that hash numbers or sign play commands may read the secrets
+    readers = {
+        role_id: set().union(
+            *(
+                _referenced(s["Resource"])
+                for s in _statements(RESOURCES[role_id]["Properties"])
+                if "secretsmanager:GetSecretValue" in _as_list(s["Action"])
+            )
+        )
+        for role_id in ROLE_RESOURCES
+    }
+    assert {k: v for k, v in readers.items() if v} == {
+        "ApiHandlerRole": {"PiiHashKeySecretArn", "CommandKeySecretArn"},
+        "BroadcastSchedulerRole": {"CommandKeySecretArn"},
+    }
+
+
+def test_queued_sms_are_sealed_and_only_the_sender_may_open_them():
+    key = RESOURCES["SmsKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    assert TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["SMARTCOMMUNE_SMS_KEY_ID"] == {"Ref": "SmsKey"}
+    grants: dict[str, set[str]] = {}
+    for role_id in ROLE_RESOURCES:
+        for statement in _statements(RESOURCES[role_id]["Properties"]):
+            if "SmsKey" in _referenced(statement["Resource"]):
+                grants.setdefault(role_id, set()).update(_as_list(statement["Action"]))
+    assert grants == {
+        "ApiHandlerRole": {"kms:Encrypt"},
+        "BroadcastSchedulerRole": {"kms:Encrypt"},
+        "SmsSenderRole": {"kms:Decrypt"},
+    }
+    # The sender's table access is its per-message "sent" markers, and nothing else
+    (markers,) = [
+        s for s in _statements(RESOURCES["SmsSenderRole"]["Properties"]) if "MainTable" in _referenced(s["Resource"])
+    ]
+    assert markers["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SMS#*"]}}
+    assert "index" not in json.dumps(markers["Resource"])
 
 
 TTS_ENVIRONMENT = {
@@ -179,8 +248,11 @@ def test_overlay_adds_only_the_speech_layer_and_its_paths_to_the_globals():
     # SAM appends Globals lists to a function's own: naming the shared layer in the overlay would attach it twice
     overlay = load_template(OVERLAY_PATH)["Resources"]["APIHandler"]["Properties"]
     assert overlay["Layers"] == [{"Ref": "TtsLayer"}]
-    # The API makes speech: espeak-ng, lame and the voice data from the TTS layer mounted at /opt
-    assert overlay["Environment"]["Variables"] == TTS_ENVIRONMENT
+    # The API makes speech: espeak-ng, lame and the voice data from the TTS layer mounted at /opt; and it alone
+    # checks CloudFront's origin secret (tests/integration/identity/test_identity_edge.py)
+    assert overlay["Environment"]["Variables"] == TTS_ENVIRONMENT | {
+        "SMARTCOMMUNE_EDGE_SECRET": {"Fn::Sub": "{{resolve:secretsmanager:${EdgeOriginSecret}:SecretString}}"}
+    }
     assert not set(overlay["Environment"]["Variables"]) & set(
         TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     )

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from smartcommune.audit.contracts import AuditRecord
-    from smartcommune.broadcast.contracts import AudioRef, Bulletin, BulletinPage, PublishedMessage, ScheduledPlay
+    from smartcommune.broadcast.contracts import (
+        AudioRef,
+        AudioUploadTicket,
+        Bulletin,
+        BulletinPage,
+        PublishedMessage,
+        ScheduledPlay,
+    )
     from smartcommune.communes.contracts import Commune
     from smartcommune.devices.contracts import Cluster
 
@@ -48,11 +55,26 @@ class SpeakerDirectory(Protocol):
 
 
 class AudioStore(Protocol):
-    """Speech synthesis and the audio files in the media bucket."""
+    """Speech synthesis and the audio files in the media bucket (``broadcast.storage.speech.S3AudioStore``)."""
 
     def synthesize(self, commune_id: str, bulletin_id: str, text: str) -> AudioRef: ...
 
-    def url(self, key: str, expires_s: int) -> str: ...
+    def url(self, key: str, expires_s: int) -> str:
+        """A presigned GET for the loudspeakers."""
+
+    def upload_ticket(
+        self, commune_id: str, bulletin_id: str, upload_id: str, size_bytes: int, expires_s: int = 900
+    ) -> AudioUploadTicket:
+        """A same-origin presigned PUT for a recording of exactly ``size_bytes``."""
+
+    def adopt(self, commune_id: str, bulletin_id: str, key: str) -> AudioRef:
+        """Check an upload is MP3 within the size limit and keep it; ``ValueError`` (with the reason) if not."""
+
+
+class RateLimiter(Protocol):
+    """Fixed-window counters (``core.rates``): ``None`` while under ``limit``, else seconds until the window ends."""
+
+    def hit(self, key: str, limit: int, window_s: int, now: datetime) -> int | None: ...
 
 
 class AlertSms(Protocol):

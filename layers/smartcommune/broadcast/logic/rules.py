@@ -56,6 +56,9 @@ DOMAIN_CATEGORIES: dict[Role, frozenset[str]] = {
 }
 GENERAL_EDITORS: frozenset[Role] = frozenset({Role.ADMIN, Role.OFFICE, Role.CULTURE})
 
+AUDIO_TICKETS_PER_HOUR = 20
+"""Recording uploads one staff member may start in an hour (each ticket is a presigned PUT of up to 20 MB)."""
+
 PRIORITY_LABEL_VI: dict[Priority, str] = {"normal": "Thông báo", "priority": "Ưu tiên", "emergency": "KHẨN CẤP"}
 
 

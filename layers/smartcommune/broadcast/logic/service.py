@@ -3,8 +3,9 @@
 Pure domain code: every store, the loudspeaker fan-out, speech and SMS are ports passed in (``broadcast.wiring``
 builds the real ones; unit tests use in-memory fakes). ``docs/broadcast.md`` is the reader's guide.
 
-``BulletinService`` keeps the drafting desk (draft, edit, reschedule, recorded audio) and the look-ups every step
-shares, and hands the rest to one collaborator per concern, each in its own module:
+``BulletinService`` keeps the drafting desk (draft, edit, reschedule, recorded audio: rate-limited upload tickets
+and the check of what was uploaded) and the look-ups every step shares, and hands the rest to one collaborator per
+concern, each in its own module:
 
 * ``approval.Approvals`` — the two-person approval that publishes a bulletin, and revocation;
 * ``publication.Publication`` — SMS, the loudspeaker fan-out and the public alert;
@@ -16,6 +17,7 @@ The rules themselves are in ``rules`` (priorities, roles, the two-person rule), 
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
@@ -25,17 +27,25 @@ from smartcommune.broadcast.contracts import BULLETIN_ID, Bulletin
 from smartcommune.broadcast.logic.approval import Approvals
 from smartcommune.broadcast.logic.publication import Publication
 from smartcommune.broadcast.logic.refusals import STALE, invalid
-from smartcommune.broadcast.logic.rules import DEFAULT_VOLUME, may_draft
+from smartcommune.broadcast.logic.rules import AUDIO_TICKETS_PER_HOUR, DEFAULT_VOLUME, may_draft
 from smartcommune.broadcast.logic.schedules import next_occurrence
 from smartcommune.broadcast.logic.scheduling import Scheduler
 from smartcommune.broadcast.logic.statistics import DeliveryStatistics
 from smartcommune.broadcast.logic.targets import target_hamlets
 from smartcommune.broadcast.logic.trail import audit_record, audit_view, with_request
-from smartcommune.core.errors import ConflictError, ForbiddenError, NotFoundError
+from smartcommune.core.errors import (
+    ConflictError,
+    FieldProblem,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    RateLimitedError,
+)
 
 if TYPE_CHECKING:
     from smartcommune.broadcast.contracts import (
         AudioRef,
+        AudioUploadTicket,
         BulletinEdit,
         BulletinPage,
         Category,
@@ -50,6 +60,7 @@ if TYPE_CHECKING:
         AudioStore,
         BulletinStore,
         CommuneLookup,
+        RateLimiter,
         SpeakerDirectory,
         StatsStore,
     )
@@ -75,9 +86,11 @@ class BulletinService:
         audio: AudioStore,
         sms: AlertSms,
         stats: StatsStore,
+        rates: RateLimiter,
         public_base_url: str = "",
     ) -> None:
         self._clock = clock
+        self._rates = rates
         self._store = store
         self._communes = communes
         self._speakers = speakers
@@ -139,8 +152,10 @@ class BulletinService:
                 "schedule", "Lịch phát đã qua; hãy chọn thời điểm trong tương lai.", "The schedule is in the past."
             )
 
-    def _check_editor(self, caller: Principal, category: Category) -> None:
-        if not may_draft(caller.roles, category):
+    def _check_editor(self, caller: Principal, *categories: Category) -> None:
+        """Refuse a caller whose roles do not cover every one of ``categories`` (a bulletin's field, as it is and
+        as an edit would make it)."""
+        if not all(may_draft(caller.roles, category) for category in categories):
             raise ForbiddenError(
                 "Bộ phận của bạn chỉ được soạn bản tin thuộc lĩnh vực của mình (ví dụ: công an - an ninh trật tự, "
                 "y tế - sức khỏe).",
@@ -197,8 +212,8 @@ class BulletinService:
         before = self.get(caller, bulletin_id)
         self._changeable(before, change.version)
         fields = change.model_dump(exclude_unset=True, exclude={"version"})
-        category = fields.get("category", before.category)
-        self._check_editor(caller, category)
+        # Both the field the bulletin is in and the one it would move to: no department takes over another's.
+        self._check_editor(caller, before.category, fields.get("category", before.category))
         if "target" in fields:
             self._check_target(self.commune(caller.commune_id), change.target or before.target)
             fields["target"] = change.target
@@ -254,11 +269,42 @@ class BulletinService:
         )
         return self._store.save(before, after, with_request(audit, request_id))
 
-    def use_audio(self, caller: Principal, bulletin_id: str, version: int, audio: AudioRef) -> Bulletin:
-        """Play recorded audio instead of synthesised speech (back to draft: the recording needs approval)."""
+    def audio_ticket(self, caller: Principal, bulletin_id: str, version: int, size_bytes: int) -> AudioUploadTicket:
+        """A presigned upload for a recording to play instead of synthesised speech (rate-limited per person)."""
+        bulletin = self.get(caller, bulletin_id)
+        self._changeable(bulletin, version)
+        self._check_editor(caller, bulletin.category)
+        wait = self._rates.hit(f"audio-upload#{caller.subject_id}", AUDIO_TICKETS_PER_HOUR, 3600, self._clock())
+        if wait is not None:
+            minutes = max(1, math.ceil(wait / 60))
+            raise RateLimitedError(
+                f"Bạn đã xin tải lên quá nhiều bản ghi âm. Vui lòng thử lại sau {minutes} phút.",
+                f"Too many recording uploads were requested. Please try again in {minutes} minutes.",
+                retry_after_s=wait,
+            )
+        return self._audio.upload_ticket(bulletin.commune_id, bulletin.id, uuid.uuid4().hex, size_bytes)
+
+    def use_recording(
+        self, caller: Principal, bulletin_id: str, version: int, key: str, request_id: str | None = None
+    ) -> Bulletin:
+        """Play the uploaded recording ``key`` instead of synthesised speech, once it is checked to be MP3."""
         before = self.get(caller, bulletin_id)
         self._changeable(before, version)
         self._check_editor(caller, before.category)
+        try:
+            audio = self._audio.adopt(before.commune_id, before.id, key)
+        except ValueError as exc:
+            raise InvalidInputError(
+                "Tệp ghi âm không dùng được: cần một tệp MP3 thật, tối đa 20 MB, tải lên bằng đường dẫn vừa cấp.",
+                f"The recording cannot be used: {exc}.",
+                details=[FieldProblem("key", "Tệp ghi âm không hợp lệ.", "Invalid recording.")],
+            ) from exc
+        return self._use_audio(caller, before, audio, request_id)
+
+    def _use_audio(
+        self, caller: Principal, before: Bulletin, audio: AudioRef, request_id: str | None = None
+    ) -> Bulletin:
+        """Play recorded audio instead of synthesised speech (back to draft: the recording needs approval)."""
         after = before.model_copy(
             update={
                 "audio": audio,
@@ -276,7 +322,7 @@ class BulletinService:
             {"audio": before.audio.model_dump() if before.audio else None},
             {"audio": audio.model_dump()},
         )
-        return self._store.save(before, after, audit)
+        return self._store.save(before, after, with_request(audit, request_id))
 
     # ------------------------------------------------------------ staff: approval and revocation
 

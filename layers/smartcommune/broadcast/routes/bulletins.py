@@ -3,7 +3,6 @@ the portal's public alert feed and citizens' SMS alert subscription. ``docs/broa
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from smartcommune.broadcast.contracts import (
@@ -12,6 +11,7 @@ from smartcommune.broadcast.contracts import (
     AlertSubscriptionChange,
     AudioUploadConfirm,
     AudioUploadRequest,
+    AudioUploadTicket,
     BulletinEdit,
     BulletinPage,
     BulletinQuery,
@@ -48,7 +48,8 @@ def _bulletins(request: ApiRequest) -> BulletinService:
 def _view(request: ApiRequest, bulletin: Bulletin) -> BulletinView:
     from smartcommune.broadcast.wiring import audio_store
 
-    url = request.services.get(audio_store).url(bulletin.audio.key, 900) if bulletin.audio else None
+    # Same-origin (/media/…): the page's Content-Security-Policy lets its player load nothing from elsewhere.
+    url = request.services.get(audio_store).page_url(bulletin.audio.key, 900) if bulletin.audio else None
     return BulletinView(**bulletin.model_dump(), audio_url=url)
 
 
@@ -161,16 +162,16 @@ def reschedule_bulletin(request: ApiRequest) -> BulletinView:
     "POST",
     "/bulletins/{bulletin_id}/audio-upload",
     allow=EDITORS,
-    summary="A presigned PUT to upload recorded audio (MP3) instead of synthesised speech",
+    summary="A same-origin presigned PUT (type and exact size signed) to upload a recording (MP3) instead of speech",
     body=AudioUploadRequest,
+    response=AudioUploadTicket,
     tags=TAGS,
 )
-def audio_upload_url(request: ApiRequest) -> dict[str, Any]:
-    from smartcommune.broadcast.wiring import audio_store
-
-    bulletin = _bulletins(request).get(request.caller, request.path_params["bulletin_id"])
-    key, url = request.services.get(audio_store).upload_url(bulletin.commune_id, bulletin.id, uuid.uuid4().hex)
-    return {"key": key, "url": url, "method": "PUT", "headers": {"Content-Type": "audio/mpeg"}, "expires_in_s": 900}
+def audio_upload_url(request: ApiRequest) -> AudioUploadTicket:
+    body: AudioUploadRequest = request.body
+    return _bulletins(request).audio_ticket(
+        request.caller, request.path_params["bulletin_id"], body.version, body.size_bytes
+    )
 
 
 @router.route(
@@ -183,20 +184,11 @@ def audio_upload_url(request: ApiRequest) -> dict[str, Any]:
     tags=TAGS,
 )
 def use_uploaded_audio(request: ApiRequest) -> BulletinView:
-    from smartcommune.broadcast.wiring import audio_store
-
     body: AudioUploadConfirm = request.body
-    service = _bulletins(request)
-    bulletin = service.get(request.caller, request.path_params["bulletin_id"])
-    try:
-        audio = request.services.get(audio_store).adopt(bulletin.commune_id, bulletin.id, body.key)
-    except ValueError as exc:
-        raise InvalidInputError(
-            "Tệp ghi âm không dùng được (cần MP3, tối đa 20 MB, tải lên bằng đường dẫn vừa cấp).",
-            f"The recording cannot be used: {exc}.",
-            details=[FieldProblem("key", "Tệp ghi âm không hợp lệ.", "Invalid recording.")],
-        ) from exc
-    return _view(request, service.use_audio(request.caller, bulletin.id, body.version, audio))
+    bulletin = _bulletins(request).use_recording(
+        request.caller, request.path_params["bulletin_id"], body.version, body.key, request.raw.request_id
+    )
+    return _view(request, bulletin)
 
 
 @router.route(

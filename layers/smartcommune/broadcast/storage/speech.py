@@ -2,19 +2,22 @@
 
 Both programs run as subprocesses without a shell, their paths from settings (``tts_espeak_path``,
 ``tts_lame_path``): on PATH locally, ``/opt/bin/...`` from the Lambda layer (``docs/tts.md``). Audio lives in the
-media bucket at ``audio/<commune>/<bulletin>/<sha256>.mp3`` with the SHA-256 in the object's metadata, the same
-checksum the speakers verify before playing.
+media bucket at ``media/audio/<commune>/<bulletin>/<sha256>.mp3`` with the SHA-256 in the object's metadata, the
+same checksum the speakers verify before playing. Recordings are uploaded (same-origin, ``/media/…``) to
+``media/uploads/audio/<commune>/<bulletin>/<id>.mp3``, checked, and kept under their checksum like speech.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from smartcommune.broadcast.contracts import AudioRef
+from smartcommune.broadcast.contracts import AudioRef, AudioUploadTicket
+from smartcommune.core.aws import MEDIA_PREFIX, same_origin
 
 if TYPE_CHECKING:
     from smartcommune.core.settings import Settings
@@ -41,33 +44,57 @@ class Mp3Info:
     duration_s: float
 
 
+MIN_FRAMES = 4
+"""Consecutive valid frames a file must start with (after its ID3 tag) to count as MP3: about 0.1 s of audio."""
+
+
 def _skip_id3(data: bytes) -> int:
+    """Where the audio starts: after an ID3v2 tag (and its footer) when the file opens with one, else 0."""
     if data[:3] != b"ID3" or len(data) < 10:
         return 0
     size = (data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F)
-    return 10 + size
+    footer = 10 if data[5] & 0x10 else 0
+    return 10 + size + footer
+
+
+def _frame_at(data: bytes, offset: int) -> tuple[int, int, int, int] | None:
+    """``(version, sample rate, kbit/s, frame length)`` of an MPEG Layer III frame header at ``offset``, or None."""
+    if offset + 4 > len(data) or data[offset] != 0xFF or data[offset + 1] & 0xE0 != 0xE0:
+        return None
+    b1, b2 = data[offset + 1], data[offset + 2]
+    version = (b1 >> 3) & 0x03  # 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5 (1 is reserved)
+    layer = (b1 >> 1) & 0x03  # 1 = Layer III
+    bitrate_index = b2 >> 4
+    rate_index = (b2 >> 2) & 0x03
+    if version == 1 or layer != 1 or not 0 < bitrate_index < 15 or rate_index == 3:
+        return None
+    kbps = _BITRATES[1 if version == 3 else 2][bitrate_index]
+    rate = _SAMPLE_RATES[version][rate_index]
+    padding = (b2 >> 1) & 0x01
+    length = (144 if version == 3 else 72) * kbps * 1000 // rate + padding
+    return version, rate, kbps, length
 
 
 def mp3_info(data: bytes) -> Mp3Info:
-    """Read the first MPEG audio frame header; the duration assumes constant bitrate (what we encode).
+    """Check ``data`` is an MPEG Layer III stream and read its first frame; the duration assumes constant bitrate.
 
-    Raises ``ValueError`` when ``data`` is not MP3 (an uploaded file is checked this way before it is used).
+    The stream must begin at offset 0 (or right after an ID3v2 tag) with ``MIN_FRAMES`` consecutive valid frames
+    of the same version and sample rate, each starting where the previous one ends. A file that merely contains
+    something like a frame header somewhere (a web page, a WAV, a truncated file) raises ``ValueError``.
     """
-    offset = _skip_id3(data)
-    while offset + 4 <= len(data):
-        b1, b2 = data[offset + 1], data[offset + 2]
-        if data[offset] == 0xFF and b1 & 0xE0 == 0xE0:
-            version = (b1 >> 3) & 0x03  # 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
-            layer = (b1 >> 1) & 0x03  # 1 = Layer III
-            bitrate_index = b2 >> 4
-            rate_index = (b2 >> 2) & 0x03
-            if version != 1 and layer == 1 and 0 < bitrate_index < 15 and rate_index < 3:
-                kbps = _BITRATES[1 if version == 3 else 2][bitrate_index]
-                rate = _SAMPLE_RATES[version][rate_index]
-                duration = (len(data) - offset) * 8 / (kbps * 1000)
-                return Mp3Info(sample_rate=rate, bitrate_kbps=kbps, duration_s=round(duration, 2))
-        offset += 1
-    raise ValueError("not an MP3 stream (no MPEG Layer III frame header)")
+    start = offset = _skip_id3(data)
+    refusal = f"not an MP3 stream (needs {MIN_FRAMES} consecutive MPEG Layer III frames from byte {start})"
+    first = _frame_at(data, offset)
+    if first is None:
+        raise ValueError(refusal)
+    for _ in range(MIN_FRAMES):
+        frame = _frame_at(data, offset)
+        if frame is None or frame[:2] != first[:2]:
+            raise ValueError(refusal)
+        offset += frame[3]
+    _, rate, kbps, _ = first
+    duration = (len(data) - start) * 8 / (kbps * 1000)
+    return Mp3Info(sample_rate=rate, bitrate_kbps=kbps, duration_s=round(duration, 2))
 
 
 class Speech:
@@ -115,7 +142,19 @@ class Speech:
 
 
 def audio_key(commune_id: str, bulletin_id: str, sha256: str) -> str:
-    return f"audio/{commune_id}/{bulletin_id}/{sha256}.mp3"
+    """Where the speakers' audio is kept (under ``media/``, so the admin page can play it same-origin)."""
+    return f"{MEDIA_PREFIX}audio/{commune_id}/{bulletin_id}/{sha256}.mp3"
+
+
+UPLOAD_PREFIX = f"{MEDIA_PREFIX}uploads/"
+"""Where uploads land before they are checked; the media bucket's lifecycle rule deletes them after a day."""
+
+
+def upload_prefix(commune_id: str, bulletin_id: str) -> str:
+    return f"{UPLOAD_PREFIX}audio/{commune_id}/{bulletin_id}/"
+
+
+_RANGE_TOTAL = re.compile(r"/(\d+)$")
 
 
 class S3AudioStore:
@@ -150,32 +189,56 @@ class S3AudioStore:
         return self.store(commune_id, bulletin_id, self._speech.mp3(text), "tts")
 
     def url(self, key: str, expires_s: int) -> str:
-        """A presigned GET the speakers download the MP3 with."""
+        """A presigned GET the speakers download the MP3 with (straight from S3: speakers are not pages)."""
         return str(
             self._s3.generate_presigned_url(
                 "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=expires_s
             )
         )
 
-    def upload_url(self, commune_id: str, bulletin_id: str, upload_id: str, expires_s: int = 900) -> tuple[str, str]:
-        """``(key, url)``: a presigned PUT for recorded audio (checked and adopted by :meth:`adopt`)."""
-        key = f"uploads/audio/{commune_id}/{bulletin_id}/{upload_id}.mp3"
+    def page_url(self, key: str, expires_s: int) -> str | None:
+        """A presigned GET on the site's own origin (``/media/…``) for the admin page's player; None for audio
+        kept under an older key outside ``media/`` (the page's Content-Security-Policy admits only its origin)."""
+        if not key.startswith(MEDIA_PREFIX):
+            return None
+        return same_origin(self.url(key, expires_s), self._bucket)
+
+    def upload_ticket(
+        self, commune_id: str, bulletin_id: str, upload_id: str, size_bytes: int, expires_s: int = 900
+    ) -> AudioUploadTicket:
+        """A same-origin presigned PUT for a recording of exactly ``size_bytes`` (type and length signed)."""
+        if not 0 < size_bytes <= MAX_AUDIO_BYTES:
+            raise ValueError("the recording is too large")
+        key = f"{upload_prefix(commune_id, bulletin_id)}{upload_id}.mp3"
         url = self._s3.generate_presigned_url(
             "put_object",
-            Params={"Bucket": self._bucket, "Key": key, "ContentType": MP3_MIME},
+            Params={"Bucket": self._bucket, "Key": key, "ContentType": MP3_MIME, "ContentLength": size_bytes},
             ExpiresIn=expires_s,
         )
-        return key, str(url)
+        return AudioUploadTicket(
+            key=key,
+            url=same_origin(str(url), self._bucket),
+            headers={"Content-Type": MP3_MIME, "Content-Length": str(size_bytes)},
+            expires_in_s=expires_s,
+        )
 
     def adopt(self, commune_id: str, bulletin_id: str, key: str) -> AudioRef:
-        """Check an uploaded file is MP3 of a sane size and keep it under its checksum; ``ValueError`` if not."""
-        if not key.startswith(f"uploads/audio/{commune_id}/{bulletin_id}/"):
+        """Check an uploaded file is MP3 of a sane size and keep it under its checksum; ``ValueError`` if not.
+
+        One ranged GET reads at most ``MAX_AUDIO_BYTES + 1`` bytes and learns the object's full size from
+        ``Content-Range``: what is checked is what is kept (the bytes read, stored under their checksum), even if
+        the upload is replaced meanwhile, and a file over the limit is never read whole. moto does not check
+        presigned signatures, so the size and type signed in the ticket are checked again here.
+        """
+        if not key.startswith(upload_prefix(commune_id, bulletin_id)) or ".." in key.split("/"):
             raise ValueError("the upload belongs to another bulletin")
         try:
-            head = self._s3.head_object(Bucket=self._bucket, Key=key)
-        except Exception as exc:  # botocore ClientError: not uploaded (yet)
+            response = self._s3.get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{MAX_AUDIO_BYTES}")
+        except Exception as exc:  # botocore ClientError: not uploaded (yet), or empty (InvalidRange)
             raise ValueError("nothing was uploaded there") from exc
-        if int(head.get("ContentLength", 0)) > MAX_AUDIO_BYTES:
+        data = response["Body"].read(MAX_AUDIO_BYTES + 1)
+        match = _RANGE_TOTAL.search(response.get("ContentRange") or "")
+        size = int(match.group(1)) if match else len(data)
+        if size > MAX_AUDIO_BYTES or len(data) > MAX_AUDIO_BYTES:
             raise ValueError("the recording is too large")
-        data = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         return self.store(commune_id, bulletin_id, data, "upload")

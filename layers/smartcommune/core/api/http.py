@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from pydantic import BaseModel
 
     from smartcommune.core.principal import Principal
@@ -23,7 +27,7 @@ class RawRequest:
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
     body: bytes | None = None
-    client_ip: str = "unknown"
+    client_ip: str = "unknown"  # who rate limits count: see client_address
     request_id: str = "local"
 
     def header(self, name: str) -> str | None:
@@ -71,3 +75,51 @@ class RawResponse:
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+
+EDGE_SECRET_HEADER = "x-smartcommune-edge"  # noqa: S105 - a header name, not the secret
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
+
+
+def _viewer_ip(value: str) -> str | None:
+    """The IP of ``CloudFront-Viewer-Address`` (``ip:port``; an IPv6 address comes without brackets)."""
+    host, _, port = value.strip().rpartition(":")
+    if not port.isdigit():
+        return None
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return None
+
+
+def rate_key_address(ip: str) -> str:
+    """An address as limits count it: IPv4 as it is, IPv6 as its /64 (what one subscriber is given, whole)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def client_address(headers: Mapping[str, str], source_ip: str | None, edge_secret: str) -> str:
+    """Who sent a request, as rate limits count it (``RawRequest.client_ip``); ``headers`` has lower-case names.
+
+    Behind CloudFront the address that connects to API Gateway (``sourceIp``) is a CloudFront server, shared by
+    everyone that edge serves. CloudFront names the viewer in ``CloudFront-Viewer-Address`` (the API behaviour's
+    origin request policy forwards it), and adds ``X-SmartCommune-Edge: <edge secret>`` to every request it sends
+    the API (an origin custom header; CloudFront overwrites a viewer's own). The viewer address is believed only
+    next to that secret: a request that reached API Gateway some other way (its execute-api URL is public) could
+    say anything, and is counted by ``sourceIp`` — then the address that really connected. X-Forwarded-For is not
+    used: its first entries are whatever the client wrote. An empty ``edge_secret`` believes no header.
+    """
+    presented = headers.get(EDGE_SECRET_HEADER)
+    viewer = headers.get(VIEWER_ADDRESS_HEADER)
+    if edge_secret and presented and viewer and hmac.compare_digest(presented.encode(), edge_secret.encode()):
+        ip = _viewer_ip(viewer)
+        if ip is not None:
+            return rate_key_address(ip)
+    return rate_key_address(source_ip) if source_ip else "unknown"

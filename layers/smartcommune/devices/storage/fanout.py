@@ -60,7 +60,7 @@ class DeviceFanout:
         return self._stores[commune_id]
 
     def key(self, commune_id: str) -> bytes:
-        return commune_command_key(self.settings.command_key, commune_id)
+        return commune_command_key(self.settings.secret("command_key"), commune_id)  # Secrets Manager in AWS
 
     def send(  # noqa: PLR0917 (the contract's positional signature)
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import PutError
 
@@ -34,6 +34,12 @@ from smartcommune.devices.storage.items import (
     outcomes_pk,
     speakers_pk,
 )
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
+
+    from smartcommune.audit.contracts import AuditRecord
+    from smartcommune.audit.logic import AuditJournal
 
 
 def _speaker_of(item: SpeakerItem) -> Speaker:
@@ -97,6 +103,14 @@ class DeviceRepository:
 
     def states(self, now: datetime) -> list[SpeakerState]:
         return [self._state(item, now) for item in self._items()]
+
+    def registered(self, thing: str) -> bool:
+        """Whether ``thing`` is one of this commune's speakers (one key read of the registry record's type)."""
+        try:
+            SpeakerItem.get(speakers_pk(self.commune_id), f"T#{thing}", attributes_to_get=["type"])
+        except SpeakerItem.DoesNotExist:
+            return False
+        return True
 
     def state(self, thing: str, now: datetime) -> SpeakerState:
         try:
@@ -194,16 +208,36 @@ class DeviceRepository:
                 condition=SpeakerItem.pk.exists(),
             )
 
-    def set_desired(self, thing: str, volume: int | None, emergency_volume: int | None) -> None:
+    def set_desired(
+        self,
+        before: Speaker,
+        volume: int | None,
+        emergency_volume: int | None,
+        *,
+        journal: AuditJournal,
+        audit: AuditRecord,
+    ) -> None:
+        """Write a person's new volumes with their audit entry in one transaction, conditioned on ``before``.
+
+        A change made meanwhile by someone else fails the condition: nothing is written and ``ConflictError``
+        is raised (the audit entry's "before" is therefore always what was changed).
+        """
         actions: list[Any] = []
         if volume is not None:
             actions.append(SpeakerItem.volume.set(volume))
         if emergency_volume is not None:
             actions.append(SpeakerItem.emergency_volume.set(emergency_volume))
-        if actions:
-            SpeakerItem(speakers_pk(self.commune_id), f"T#{thing}").update(
-                actions=actions, condition=SpeakerItem.pk.exists()
-            )
+        unchanged = (
+            SpeakerItem.pk.exists()
+            & (SpeakerItem.volume == before.volume)
+            & (SpeakerItem.emergency_volume == before.emergency_volume)
+        )
+
+        def writes(tx: TransactWrite) -> None:
+            if actions:
+                tx.update(SpeakerItem(speakers_pk(self.commune_id), f"T#{before.thing}"), actions, condition=unchanged)
+
+        journal.commit(self.commune_id, audit, add_writes=writes)
 
 
 class SpeakerOutcomes:

@@ -112,6 +112,18 @@ class Rating(BaseModel):
     at: datetime
 
 
+class ReporterContact(BaseModel):
+    """The contact an Open311 client stated for the reporter. Nobody proved it: it never finds or makes a citizen
+    account and is never texted; it is kept on the item for the staff (masked in any view), never shown publicly.
+    """
+
+    name: str | None = Field(default=None, max_length=121)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=20, description="E.164, as stated")
+    via: str = Field(description="the Open311 key (its id) that stated it")
+    verified: Literal[False] = False
+
+
 class Feedback(BaseModel):
     """A feedback item as stored (personal data: ``citizen_id`` and the Open311 reporter fields)."""
 
@@ -145,18 +157,24 @@ class Feedback(BaseModel):
     # Who recorded the result, for the two-person rule of approval (never shown).
     resolved_by: str | None = None
     resolved_role: str | None = None
-    # Open311 reporters without a citizen account (never shown publicly).
+    # Open311: the reporter's stated contact (unverified; never an account, never texted, never shown publicly).
+    reporter_contact: ReporterContact | None = None
+    # Older Open311 records only (no longer written).
     reporter_name: str | None = None
     reporter_email: str | None = None
     reporter_phone: str | None = None
 
 
 class Comment(BaseModel):
+    """A comment as stored; ``author_id`` (the person) is never shown, ``author_unit`` (the role a staff member
+    wrote as on this item) is; comments stored before units were recorded have none."""
+
     id: str
     feedback_id: str
     commune_id: str
     author: Literal["citizen", "staff", "commune"]
     author_id: str
+    author_unit: Role | None = None
     body: str
     hidden: bool = False
     created_at: datetime

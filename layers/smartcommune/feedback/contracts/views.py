@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from smartcommune.core.contracts import Role
+from smartcommune.core.contracts import ROLE_LABELS_VI, Role
 from smartcommune.feedback.contracts.records import (
     Channel,
     Comment,
@@ -41,18 +41,35 @@ class PhotoView(BaseModel):
     url: str
 
 
+CITIZEN_LABEL = "Người dân"
+COMMUNE_LABEL = "UBND xã"  # a staff comment stored before the writer's unit was recorded
+
+
 class CommentView(BaseModel):
+    """A comment as the citizen and staff see it: which side wrote it and, for the commune, which unit (the
+    person's id is never shown)."""
+
     id: str
     author: Literal["citizen", "staff", "commune"]
+    author_unit: Role | None = Field(description="The unit (role) a staff member wrote as; null for the citizen")
+    author_label: str = Field(description="Who wrote it, in Vietnamese: the unit's name (e.g. «Công an xã»)")
     body: str
     hidden: bool
     created_at: datetime
 
     @classmethod
     def of(cls, comment: Comment) -> CommentView:
-        author = "commune" if comment.author == "staff" else comment.author
+        staff = comment.author != "citizen"
+        unit = comment.author_unit if staff else None
+        label = ROLE_LABELS_VI[unit] if unit is not None else (COMMUNE_LABEL if staff else CITIZEN_LABEL)
         return cls(
-            id=comment.id, author=author, body=comment.body, hidden=comment.hidden, created_at=comment.created_at
+            id=comment.id,
+            author="commune" if staff else "citizen",
+            author_unit=unit,
+            author_label=label,
+            body=comment.body,
+            hidden=comment.hidden,
+            created_at=comment.created_at,
         )
 
 

@@ -21,7 +21,7 @@ from smartcommune.feedback.contracts.views import CommentView, FeedbackView, Inb
 from smartcommune.feedback.logic.codes import public_search_text, status_sms
 from smartcommune.feedback.logic.messages import invalid, not_found
 from smartcommune.feedback.logic.photos import DOWNLOAD_TTL_S
-from smartcommune.feedback.logic.rules import is_overdue, remaining_hours
+from smartcommune.feedback.logic.rules import acting_unit, is_overdue, remaining_hours
 
 if TYPE_CHECKING:
     from smartcommune.communes.contracts import Commune
@@ -217,12 +217,18 @@ class FeedbackBase:
     # ------------------------------------------------------------ used by every part
 
     def _load(self, caller: Principal, feedback_id: str) -> tuple[Feedback, list[Comment]]:
+        """The item and its comments, if the caller may see it; else 404, exactly as for an id that does not exist.
+
+        A citizen sees their own items; staff see what their inbox lists (:func:`~.rules.acting_unit`).
+        """
         found = self._store.get_with_comments(caller.commune_id, feedback_id)
         if found is None:
             raise not_found()
         feedback, comments = found
         if caller.kind == "citizen" and feedback.citizen_id != caller.subject_id:
             raise not_found()  # another citizen's feedback does not exist for this caller
+        if caller.kind == "staff" and acting_unit(feedback, caller.roles) is None:
+            raise not_found()  # nor does another unit's: a 403 would confirm the id
         return feedback, comments
 
     def _search(self, feedback: Feedback) -> str:

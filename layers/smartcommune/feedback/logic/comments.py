@@ -16,6 +16,7 @@ from smartcommune.feedback.contracts.records import RATEABLE_STATUSES, STATUS_LA
 from smartcommune.feedback.contracts.views import CommentView
 from smartcommune.feedback.logic.base import FeedbackBase
 from smartcommune.feedback.logic.counters import counter_deltas
+from smartcommune.feedback.logic.rules import acting_unit
 
 if TYPE_CHECKING:
     from smartcommune.core.principal import Principal
@@ -26,29 +27,34 @@ class CommentsMixin(FeedbackBase):
     """The comments, moderation and rating part of :class:`~smartcommune.feedback.logic.feedback.FeedbackService`."""
 
     def comment(self, caller: Principal, feedback_id: str, body: str, request_id: str | None = None) -> CommentView:
-        """The item's citizen or the commune's staff (who reply as "the commune") add a comment."""
+        """The item's citizen, or staff who may see it, add a comment.
+
+        A staff comment records the unit its writer acts as on this item (:func:`~.rules.acting_unit`: the handling
+        unit if they are in it, else admin, office or culture); that unit's name is what the citizen sees.
+        """
         feedback, _ = self._load(caller, feedback_id)
-        staff = caller.kind == "staff"
+        unit = acting_unit(feedback, caller.roles) if caller.kind == "staff" else None
         now = self._clock()
         comment = Comment(
             id=f"{int(now.timestamp() * 1000):013d}{secrets.token_hex(4)}",
             feedback_id=feedback.id,
             commune_id=feedback.commune_id,
-            author="staff" if staff else "citizen",
+            author="citizen" if unit is None else "staff",
             author_id=caller.subject_id,
+            author_unit=unit,
             body=body,
             created_at=now,
         )
         audit = (
             AuditRecord(
                 actor_id=caller.subject_id,
-                actor_role=caller.primary_role,
+                actor_role=unit,
                 action="feedback.comment",
                 target=f"feedback/{feedback.id}",
                 after={"comment_id": comment.id},
                 request_id=request_id,
             )
-            if staff
+            if unit is not None
             else None
         )
         self._store.add_comment(comment, audit)
@@ -57,14 +63,16 @@ class CommentsMixin(FeedbackBase):
     def set_comment_hidden(
         self, caller: Principal, feedback_id: str, comment_id: str, hidden: bool, request_id: str | None = None
     ) -> CommentView:
-        """Moderation: hide a comment from the citizen (or show it again); audited."""
-        comment = self._store.get_comment(caller.commune_id, feedback_id, comment_id)
+        """Moderation: hide a comment from the citizen (or show it again); audited. Only on an item the moderator
+        may see (404 otherwise, as for reading it)."""
+        feedback, comments = self._load(caller, feedback_id)
+        comment = next((c for c in comments if c.id == comment_id), None)
         if comment is None:
             raise NotFoundError("Không tìm thấy bình luận này.", "No such comment.")
         after = comment.model_copy(update={"hidden": hidden})
         audit = AuditRecord(
             actor_id=caller.subject_id,
-            actor_role=caller.primary_role,
+            actor_role=acting_unit(feedback, caller.roles) or caller.primary_role,
             action="feedback.moderate",
             target=f"feedback/{feedback_id}/comment/{comment_id}",
             before={"hidden": comment.hidden},

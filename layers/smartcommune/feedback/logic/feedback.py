@@ -13,7 +13,10 @@ Design (``docs/feedback-contract.md`` is the contract):
   its audit entry in the same transaction; the citizen gets an SMS and a timeline entry for every change of status.
 * **Photos** go straight from the phone to S3 with a presigned PUT (type and length signed). The upload id
   carries an HMAC of the citizen, so nobody can attach another person's upload; on submit each object is read
-  back (size, declared type, magic bytes) because the signature is not checked by every S3 stand-in.
+  back (size, declared type, magic bytes) because the signature is not checked by every S3 stand-in, then
+  stripped of its metadata (:mod:`.image_metadata`: no stored photo keeps its GPS position) and written back.
+* **Who sees an item:** its citizen, and the staff whose inbox lists it (:func:`~.rules.acting_unit`); for
+  anyone else it does not exist (404). A staff comment records the unit its writer acted as.
 * **Statistics** come from counters updated in the same transactions (see
   :func:`~smartcommune.feedback.logic.counters.counter_deltas`): one item per commune and Vietnam day, plus one
   item of current totals, so statistics are a key-range query.
@@ -24,7 +27,8 @@ Layout: this module joins the parts of :class:`FeedbackService`, each a mixin on
 (the ports, cached reference data and the views of an item): :mod:`.submission` (photos, submitting, Open311's
 posts), :mod:`.reading` (items, the inbox, the public listing, statistics), :mod:`.workflow` and :mod:`.comments`
 (comments, moderation, the rating). The pure pieces they use: :mod:`.rules` (roles, the state machine, deadlines),
-:mod:`.counters`, :mod:`.photos`, :mod:`.codes` (idempotency, tracking codes, texts) and :mod:`.messages`.
+:mod:`.counters`, :mod:`.photos` and :mod:`.image_metadata`, :mod:`.codes` (idempotency, tracking codes, texts) and
+:mod:`.messages`.
 """
 
 from __future__ import annotations

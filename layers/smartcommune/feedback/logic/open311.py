@@ -27,11 +27,14 @@ from smartcommune.feedback.logic.open311_mapping import (
     HAMLET_ATTRIBUTE,
     TITLE_ATTRIBUTE,
     active_fields,
+    coarse_point,
     find_field,
+    is_published,
     request_view,
     service_definition,
     service_notice,
     service_view,
+    status_view,
 )
 from smartcommune.feedback.logic.open311_post import derive_title, idempotency_key_for, validate_post
 from smartcommune.feedback.logic.open311_query import MAX_RESULTS, matches, parse_request_query
@@ -39,6 +42,7 @@ from smartcommune.feedback.logic.open311_query import MAX_RESULTS, matches, pars
 if TYPE_CHECKING:
     from smartcommune.communes.contracts import Commune
     from smartcommune.feedback.contracts.records import Feedback, FeedbackField
+    from smartcommune.feedback.contracts.views import PublicFeedback
 
 # ---------------------------------------------------------------- the records we read (ports)
 
@@ -65,7 +69,13 @@ class FeedbackPort(Protocol):
         media_url: str | None,
         idempotency_key: str,
         api_client: str,
+        api_client_label: str | None,
+        hamlet_id: str | None,
+        request_id: str | None,
     ) -> Feedback: ...
+
+    def public_view(self, feedback: Feedback) -> PublicFeedback:
+        """The portal's public projection of an item (what everyone may see of it once published)."""
 
     def get_public(self, commune_id: str, feedback_id: str) -> Feedback: ...
 
@@ -184,16 +194,28 @@ class Open311Gateway:
 
     # -- requests
 
+    def _view(
+        self, item: Feedback, by_code: Mapping[str, FeedbackField], commune: Commune, extensions: bool
+    ) -> dict[str, Any]:
+        """A published item through the portal's public projection; any other item shows its status only."""
+        if not is_published(item):
+            return status_view(item, extensions=extensions)
+        public = self._feedback.public_view(item)
+        return request_view(public, by_code, commune, point=coarse_point(item), extensions=extensions)
+
     def requests(self, jurisdiction_id: str | None, query: Mapping[str, str]) -> list[dict[str, Any]]:
+        """``GET requests``: the published items (public data); ``service_request_id`` follows given ids."""
         commune = self.jurisdiction(jurisdiction_id)
         q = parse_request_query(query, self._clock())
         fields = self._feedback.fields(commune.id)
         field_code = find_field(fields, q.service_code).code if q.service_code else None
+        if q.ids is None and q.status == "open":
+            return []  # a published item is closed
         try:
             found = self._feedback.search_public(
                 commune.id,
                 service_code=field_code,
-                status=q.status,
+                status="published" if q.ids is None else None,
                 start=q.start,
                 end=q.end,
                 ids=q.ids,
@@ -203,9 +225,9 @@ class Open311Gateway:
             raise from_domain_error(error) from error
         by_code = {f.code: f for f in fields}
         return [
-            request_view(item, by_code, commune, extensions=q.extensions)
+            self._view(item, by_code, commune, q.extensions)
             for item in found
-            if matches(item, q, field_code)
+            if item.commune_id == commune.id and matches(item, q, field_code) and (q.ids or is_published(item))
         ][:MAX_RESULTS]
 
     def request(self, jurisdiction_id: str | None, request_id: str, extensions: bool) -> list[dict[str, Any]]:
@@ -216,8 +238,10 @@ class Open311Gateway:
             item = self._feedback.get_public(commune.id, request_id)
         except NotFoundError as error:
             raise Open311Error(404, "Không tìm thấy yêu cầu.", "No such service request.") from error
+        if item.commune_id != commune.id:  # pragma: no cover - the store reads by the commune's key
+            raise Open311Error(404, "Không tìm thấy yêu cầu.", "No such service request.")
         by_code = {f.code: f for f in self._feedback.fields(commune.id)}
-        return [request_view(item, by_code, commune, extensions=extensions)]
+        return [self._view(item, by_code, commune, extensions)]
 
     # -- creating
 
@@ -242,8 +266,19 @@ class Open311Gateway:
             "Invalid api_key received -- can't proceed with create_request.",
         )
 
-    def create(self, params: Mapping[str, Any], *, client: str, idempotency_header: str | None) -> list[dict[str, Any]]:
-        """``POST requests``: the key names the commune; answers the new request's id and notice."""
+    def create(
+        self,
+        params: Mapping[str, Any],
+        *,
+        client: str,
+        idempotency_header: str | None,
+        request_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """``POST requests``: the key names the commune; answers the new request's id and notice.
+
+        ``email``, ``phone`` and the names are the reporter's *stated* contact: kept on the item, unverified; they
+        never reach a citizen account and are never texted.
+        """
         raw_key = params.get("api_key")
         key = self.authorise(raw_key if isinstance(raw_key, str) else None, client)
         jurisdiction = params.get("jurisdiction_id")
@@ -291,7 +326,10 @@ class Open311Gateway:
                 last_name=form.last_name,
                 media_url=form.media_url,
                 idempotency_key=idempotency_key_for(key.key_id, form, idempotency_header),
-                api_client=key.label,
+                api_client=key.key_id,
+                api_client_label=key.label,
+                hamlet_id=hamlet.id if hamlet else None,
+                request_id=request_id,
             )
         except SmartCommuneError as error:
             raise from_domain_error(error) from error

@@ -2,7 +2,9 @@
 *services*, and feedback items (phản ánh) to *service requests*, with no personal data.
 
 Its own room because this is where our records meet the spec's objects: which keys, in which order, and what is
-left out. The full status travels as the documented ``extended_attributes`` extension (``extensions=true``).
+left out. A published item is described from the portal's public projection
+(:class:`~smartcommune.feedback.contracts.views.PublicFeedback`) with a coarse location; any other item shows only
+its status. The full status travels as the documented ``extended_attributes`` extension (``extensions=true``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from smartcommune.feedback.logic.open311_formats import Open311Error
 if TYPE_CHECKING:
     from smartcommune.communes.contracts import Commune
     from smartcommune.feedback.contracts.records import Feedback, FeedbackField
+    from smartcommune.feedback.contracts.views import PublicFeedback
 
 OPEN_STATUSES: Final[frozenset[str]] = frozenset({"received", "assigned", "in_progress"})
 CLOSED_STATUSES: Final[frozenset[str]] = frozenset({"resolved", "approved", "published", "rejected", "duplicate"})
@@ -138,63 +141,111 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(VN_TZ).isoformat(timespec="seconds")
 
 
-def status_notes(feedback: Feedback) -> str:
-    """The human text for the request's status: the status, then the result or the reason the citizen sees."""
-    vi, en = STATUS_NOTES.get(feedback.status, (feedback.status, feedback.status))
+def status_notes(status: str, result: str | None = None) -> str:
+    """The human text for a status; a published item adds its result (reasons of a rejection stay private)."""
+    vi, en = STATUS_NOTES.get(status, (status, status))
     notes = f"{vi} / {en}"
-    if feedback.status == "rejected" and feedback.rejection_reason:
-        notes += f". Lý do / Reason: {feedback.rejection_reason}"
-    elif feedback.status == "duplicate" and feedback.duplicate_of:
-        notes += f": {feedback.duplicate_of}"
-    elif feedback.status in {"resolved", "approved", "published"} and feedback.result:
-        notes += f". Kết quả / Result: {feedback.result}"
+    if status in {"resolved", "approved", "published"} and result:
+        notes += f". Kết quả / Result: {result}"
     return notes
 
 
-def _address(feedback: Feedback, commune: Commune) -> str:
-    parts: list[str] = [feedback.address] if feedback.address else []
-    hamlet = commune.hamlet(feedback.hamlet_id) if feedback.hamlet_id else None
-    if hamlet is not None and hamlet.name not in (feedback.address or ""):
-        parts.append(hamlet.name)
-    parts.append(commune.name)
-    return ", ".join(parts)
+def is_published(feedback: Feedback) -> bool:
+    """Whether the item is on the public portal, and so may be described to everyone."""
+    return feedback.status == "published" and feedback.published_at is not None
+
+
+# About 1.1 km of latitude: the neighbourhood of a report, never the house it was made from.
+COARSE_DECIMALS: Final = 2
+
+
+def coarse_point(feedback: Feedback) -> tuple[float, float] | None:
+    """The item's place rounded to :data:`COARSE_DECIMALS`; none at all if the citizen asked to stay anonymous."""
+    if feedback.anonymous_public or feedback.location is None:
+        return None
+    return round(feedback.location.lat, COARSE_DECIMALS), round(feedback.location.lon, COARSE_DECIMALS)
+
+
+def _address(hamlet_id: str | None, commune: Commune) -> str:
+    hamlet = commune.hamlet(hamlet_id) if hamlet_id else None
+    return ", ".join([hamlet.name, commune.name] if hamlet is not None else [commune.name])
+
+
+_EMPTY_REQUEST: Final[tuple[str, ...]] = (
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+)
 
 
 def request_view(
-    feedback: Feedback, fields_by_code: Mapping[str, FeedbackField], commune: Commune, *, extensions: bool = False
+    public: PublicFeedback,
+    fields_by_code: Mapping[str, FeedbackField],
+    commune: Commune,
+    *,
+    point: tuple[float, float] | None = None,
+    extensions: bool = False,
 ) -> dict[str, Any]:
-    """One GeoReport service request, keys in the spec's order, with no personal data.
+    """One published GeoReport service request, keys in the spec's order, from the portal's public projection.
 
-    Only the issue is described: what, where, when and how far it is handled. No citizen id, name, phone, e-mail
-    or CCCD is read here, and photos the citizen uploaded privately are not linked.
+    Only what the public portal shows: the issue, its hamlet, its result. The location is the hamlet and, at most,
+    ``point`` (see :func:`coarse_point`); no citizen, no reporter, no address the reporter typed, no photos.
     """
-    f = fields_by_code.get(feedback.field_code)
-    view: dict[str, Any] = {
-        "service_request_id": feedback.id,
-        "status": open311_status(feedback.status),
-        "status_notes": status_notes(feedback),
-        "service_name": f.name if f is not None else feedback.field_code,
-        "service_code": service_code_of(f) if f is not None else feedback.field_code,
-        "description": feedback.description,
-        "agency_responsible": _unit_label(feedback.unit),
-        "service_notice": service_notice(f) if f is not None else None,
-        "requested_datetime": iso(feedback.created_at),
-        "updated_datetime": iso(feedback.updated_at),
-        "expected_datetime": iso(feedback.deadline_at),
-        "address": _address(feedback, commune),
-        "address_id": None,
-        "zipcode": None,
-        "lat": feedback.location.lat if feedback.location else None,
-        "long": feedback.location.lon if feedback.location else None,
-        "media_url": feedback.media_url,
-    }
+    f = fields_by_code.get(public.field_code)
+    view: dict[str, Any] = dict.fromkeys(_EMPTY_REQUEST)
+    view.update(
+        service_request_id=public.id,
+        status=open311_status(public.status),
+        status_notes=status_notes(public.status, public.result),
+        service_name=public.field_name,
+        service_code=service_code_of(f) if f is not None else public.field_code,
+        description=public.description,
+        agency_responsible=_unit_label(f.unit) if f is not None else None,
+        service_notice=service_notice(f) if f is not None else None,
+        requested_datetime=iso(public.created_at),
+        updated_datetime=iso(public.published_at or public.resolved_at or public.created_at),
+        address=_address(public.hamlet_id, commune),
+        lat=point[0] if point is not None else None,
+        long=point[1] if point is not None else None,
+    )
     if extensions:
         view["extended_attributes"] = {
-            "sc_status": feedback.status,
-            "sc_unit": feedback.unit.value,
-            "sc_tracking_code": feedback.tracking_code,
-            "sc_title": feedback.title,
-            "sc_hamlet": feedback.hamlet_id,
-            "sc_channel": feedback.channel,
+            "sc_status": public.status,
+            "sc_tracking_code": public.tracking_code,
+            "sc_title": public.title,
+            "sc_hamlet": public.hamlet_id,
         }
+    return view
+
+
+def status_view(feedback: Feedback, *, extensions: bool = False) -> dict[str, Any]:
+    """A request that is not published: its id, its status and when it changed — nothing it says or where.
+
+    Whoever holds the id (the client that posted it, the citizen) can follow it; its details reach the public only
+    once the commune publishes it (:func:`request_view`).
+    """
+    view: dict[str, Any] = dict.fromkeys(_EMPTY_REQUEST)
+    view.update(
+        service_request_id=feedback.id,
+        status=open311_status(feedback.status),
+        status_notes=status_notes(feedback.status),
+        requested_datetime=iso(feedback.created_at),
+        updated_datetime=iso(feedback.updated_at),
+    )
+    if extensions:
+        view["extended_attributes"] = {"sc_status": feedback.status}
     return view

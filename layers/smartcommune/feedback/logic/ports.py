@@ -32,9 +32,15 @@ class FeedbackStore(Protocol):
     def next_number(self, commune_id: str, year: int) -> int: ...
 
     def create(
-        self, feedback: Feedback, deltas: CounterDeltas, idempotency: IdempotencyRecord | None, search: str
+        self,
+        feedback: Feedback,
+        deltas: CounterDeltas,
+        idempotency: IdempotencyRecord | None,
+        search: str,
+        audit: AuditRecord | None = None,
     ) -> bool:
-        """Store a new item with its counters and idempotency record; ``False`` if that key was taken meanwhile."""
+        """Store a new item with its counters, idempotency record and audit entry (one transaction); ``False`` if
+        that key was taken meanwhile."""
 
     def get(self, commune_id: str, feedback_id: str) -> Feedback | None: ...
 
@@ -105,7 +111,11 @@ class MediaStore(Protocol):
 
     def presign_download(self, key: str, expires_s: int) -> str: ...
 
-    def inspect(self, key: str) -> UploadInfo | None: ...
+    def read(self, key: str) -> UploadInfo | None:
+        """What is stored under ``key`` (its bytes up to ``MAX_PHOTO_BYTES + 1``); ``None`` if nothing is there."""
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        """Replace what is stored under ``key`` (the photo stripped of its metadata)."""
 
 
 class CommuneStore(Protocol):

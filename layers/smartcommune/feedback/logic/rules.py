@@ -1,5 +1,5 @@
-"""The rules of handling feedback: who sees which items, the workflow state machine and who may take each step,
-and deadlines.
+"""The rules of handling feedback: who sees which items (the inbox and one item alike), the workflow state machine
+and who may take each step, and deadlines.
 
 Its own room because these are the decisions a reviewer checks against ``docs/feedback-contract.md``: one table,
 :data:`RULES`, says which action leads from which statuses to which, and which roles may take it.
@@ -25,6 +25,20 @@ UNIT_ROLES: frozenset[Role] = frozenset(
     {Role.OFFICE, Role.POLICE, Role.ENVIRONMENT, Role.INFRASTRUCTURE, Role.HEALTH, Role.SCHOOL, Role.CULTURE}
 )
 MODERATORS: frozenset[Role] = frozenset({Role.ADMIN, Role.OFFICE, Role.CULTURE})
+
+
+def acting_unit(feedback: Feedback, roles: frozenset[Role]) -> Role | None:
+    """The role a staff member acts as on ``feedback``, or ``None`` when it is not theirs to see.
+
+    The inbox's rule, for one item: the unit the item is with sees it (and replies as that unit); admin, office
+    and culture see every item (as the first of those roles they hold). Reading an item, commenting on it,
+    moderating its comments and taking a workflow step all go through this, so a unit finds exactly what its
+    inbox lists.
+    """
+    if feedback.unit in roles:
+        return feedback.unit
+    leading = sorted(roles & SEE_ALL, key=list(Role).index)
+    return leading[0] if leading else None
 
 
 # ---------------------------------------------------------------- the state machine

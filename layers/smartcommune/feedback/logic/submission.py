@@ -13,15 +13,17 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from smartcommune.core.contracts import VN_TZ
+from smartcommune.audit.contracts import AuditRecord
+from smartcommune.core.contracts import VN_TZ, Role
 from smartcommune.core.errors import ConflictError
-from smartcommune.feedback.contracts.records import Feedback, GeoPoint, Photo, TimelineEntry
+from smartcommune.feedback.contracts.records import Feedback, GeoPoint, Photo, ReporterContact, TimelineEntry
 from smartcommune.feedback.contracts.views import UploadTicket
 from smartcommune.feedback.logic.base import FeedbackBase
 from smartcommune.feedback.logic.codes import IdempotencyRecord, commune_prefix, fingerprint, tracking_code
 from smartcommune.feedback.logic.counters import counter_deltas
+from smartcommune.feedback.logic.image_metadata import strip_metadata
 from smartcommune.feedback.logic.messages import invalid, not_found
-from smartcommune.feedback.logic.photos import UPLOAD_TTL_S, upload_problem
+from smartcommune.feedback.logic.photos import UPLOAD_TTL_S, UploadInfo, upload_problem
 from smartcommune.feedback.logic.rules import deadline_for
 
 if TYPE_CHECKING:
@@ -70,14 +72,19 @@ class SubmissionMixin(FeedbackBase):
             if len(upload_id) != 40 or self._upload_id(owner, upload_id[:24]) != upload_id:
                 raise invalid(where, "Mã ảnh tải lên không hợp lệ.", "Unknown upload id.")
             key = self._upload_key(commune_id, upload_id)
-            info = self._media.inspect(key)
+            info = self._media.read(key)
             problem = upload_problem(info)
             if problem is not None:
                 raise invalid(where, *problem)
             assert info is not None
-            photos.append(
-                Photo(key=key, content_type=info.content_type.split(";")[0].strip(), size_bytes=info.size_bytes)
-            )
+            # No stored photo keeps where it was taken: the server strips every upload, whatever sent it.
+            clean = strip_metadata(info.data)
+            problem = upload_problem(UploadInfo(len(clean), info.content_type, clean))
+            if problem is not None:  # nothing of a picture was left once the metadata was gone
+                raise invalid(where, *problem)
+            if clean != info.data:
+                self._media.write(key, clean, info.declared)
+            photos.append(Photo(key=key, content_type=info.declared, size_bytes=len(clean)))
         return photos
 
     # ------------------------------------------------------------ submission
@@ -190,19 +197,24 @@ class SubmissionMixin(FeedbackBase):
         media_url: str | None,
         idempotency_key: str | None,
         api_client: str,
+        api_client_label: str | None = None,
+        hamlet_id: str | None = None,
+        request_id: str | None = None,
     ) -> Feedback:
         """A request posted through Open311 (channel ``open311``); it shows in the staff inbox like any other.
 
-        With a phone number the reporter's citizen account is found or created; otherwise the item has no
-        citizen (reporter fields kept privately). ``field_code`` is the field's code (map Open311 service codes
-        with :meth:`fields`). A repeated ``idempotency_key`` of the same ``api_client`` returns the first item.
+        The reporter's name, e-mail and phone are what the client *states*: nobody proved them, so they never find
+        or make a citizen account and are never texted; they stay on the item as its
+        :class:`~smartcommune.feedback.contracts.records.ReporterContact` (unverified). ``api_client`` is the key's
+        id: the item is audited with it as the actor, in the same transaction. ``field_code`` is the field's code
+        (map Open311 service codes with :meth:`fields`). A repeated ``idempotency_key`` of the same ``api_client``
+        returns the first item.
         """
-        from smartcommune.citizens.contracts import Citizen
-
         commune = self._commune(commune_id)
         field_ = self._field(commune_id, field_code)
+        self._check_hamlet(commune, hamlet_id)
         owner = f"open311:{api_client}"
-        text = f"{field_code}|{description}|{title}|{lat}|{lon}|{address}|{email}|{phone}|{media_url}"
+        text = f"{field_code}|{description}|{title}|{lat}|{lon}|{address}|{hamlet_id}|{email}|{phone}|{media_url}"
         print_ = fingerprint(text)
         if idempotency_key:
             known = self._store.idempotent(commune_id, owner, idempotency_key)
@@ -212,49 +224,47 @@ class SubmissionMixin(FeedbackBase):
                 if found is None:  # pragma: no cover - written in one transaction
                     raise not_found()
                 return found
-        citizen_id: str | None = None
-        if phone:
-            citizen = self._citizens.find_by_phone(commune_id, phone)
-            if citizen is None:
-                now = self._clock()
-                name = " ".join(p for p in (last_name, first_name) if p) or None
-                citizen = self._citizens.create(
-                    Citizen(
-                        id=uuid.uuid4().hex,
-                        commune_id=commune_id,
-                        phone=phone,
-                        full_name=name,
-                        created_at=now,
-                        updated_at=now,
-                        created_by=owner,
-                    )
-                )
-            citizen_id = citizen.id
+        name = " ".join(p for p in (last_name, first_name) if p) or None
+        contact = (
+            ReporterContact(name=name, email=email, phone=phone, via=api_client) if name or email or phone else None
+        )
         summary = title or (description[:80] + ("…" if len(description) > 80 else ""))
         feedback = self._new(
             commune,
             field_,
-            citizen_id=citizen_id,
+            citizen_id=None,
             title=summary,
             description=description,
-            hamlet_id=None,
+            hamlet_id=hamlet_id,
             location=GeoPoint(lat=lat, lon=lon) if lat is not None and lon is not None else None,
             photos=[],
             anonymous_public=True,
             channel="open311",
             address=address,
             media_url=media_url,
-            reporter_name=" ".join(p for p in (last_name, first_name) if p) or None,
-            reporter_email=email,
-            reporter_phone=None if citizen_id else phone,
+            reporter_contact=contact,
+        )
+        audit = AuditRecord(
+            actor_id=owner,
+            actor_role=Role.CITIZEN,  # a client app reporting for a member of the public, never staff
+            action="feedback.submit",
+            target=f"feedback/{feedback.id}",
+            after={
+                "status": feedback.status,
+                "channel": feedback.channel,
+                "field_code": feedback.field_code,
+                "tracking_code": feedback.tracking_code,
+                "api_client": api_client_label or api_client,
+            },
+            request_id=request_id,
         )
         record = IdempotencyRecord(idempotency_key, owner, print_, feedback.id, "{}") if idempotency_key else None
-        if not self._store.create(feedback, counter_deltas(None, feedback), record, self._search(feedback)):
+        if not self._store.create(feedback, counter_deltas(None, feedback), record, self._search(feedback), audit):
             assert idempotency_key is not None
             raced = self._store.idempotent(commune_id, owner, idempotency_key)
             found = self._store.get(commune_id, raced.feedback_id) if raced else None
             if found is None:  # pragma: no cover
                 raise ConflictError(*_KEY_REUSED)
             return found
-        self._notify(commune, feedback)
+        # No status SMS: the item has no citizen, and a stated phone is never texted.
         return feedback

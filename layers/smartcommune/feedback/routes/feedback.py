@@ -136,7 +136,7 @@ def my_feedback(request: ApiRequest) -> FeedbackPage:
     "GET",
     "/feedback/{feedback_id}",
     allow=SIGNED_IN,
-    summary="One feedback item with its timeline and comments (its citizen, or the commune's staff)",
+    summary="One feedback item with its timeline and comments (its citizen, or staff whose inbox lists it; else 404)",
     response=FeedbackView,
     tags=TAGS,
 )
@@ -148,7 +148,7 @@ def get_feedback(request: ApiRequest) -> FeedbackView:
     "POST",
     "/feedback/{feedback_id}/comments",
     allow=SIGNED_IN,
-    summary="Add a comment (the item's citizen, or staff replying as the commune)",
+    summary="Add a comment (the item's citizen, or staff whose inbox lists it, replying as their unit)",
     body=CommentRequest,
     response=CommentView,
     status=201,

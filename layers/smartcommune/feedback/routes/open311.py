@@ -4,8 +4,9 @@ Chalice cannot mix a literal and a parameter in one path segment, so ``services.
 (``services.json``, ``services.xml``) sharing one handler, and ``requests/{id}.{format}`` is one route whose
 parameter (``request_file`` = ``<id>.json`` or ``<id>.xml``) is split here.
 
-Every route is PUBLIC for the dispatcher: GETs are open data (no personal data in them), and a POST is
-authorised by its ``api_key``, checked by the gateway. Errors use the spec's format, not the platform's.
+Every route is PUBLIC for the dispatcher: GETs are open data (published items through the portal's public
+projection; any other item shows only its status), and a POST is authorised by its ``api_key``, checked by the
+gateway. Errors use the spec's format, not the platform's.
 """
 
 from __future__ import annotations
@@ -110,7 +111,10 @@ def _create(request: ApiRequest, fmt: Format) -> ApiResponse:
     def produce() -> Any:
         params = parse_post(request.raw.body, request.raw.header("content-type"))
         return _gateway(request).create(
-            params, client=request.raw.client_ip, idempotency_header=request.raw.header("idempotency-key")
+            params,
+            client=request.raw.client_ip,
+            idempotency_header=request.raw.header("idempotency-key"),
+            request_id=request.raw.request_id,
         )
 
     return _answer(fmt, "service_requests", produce, request, status=201)

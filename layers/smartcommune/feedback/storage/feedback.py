@@ -158,7 +158,12 @@ class FeedbackRepository(FeedbackReads):
             ) from exc
 
     def create(
-        self, feedback: Feedback, deltas: CounterDeltas, idempotency: IdempotencyRecord | None, search: str
+        self,
+        feedback: Feedback,
+        deltas: CounterDeltas,
+        idempotency: IdempotencyRecord | None,
+        search: str,
+        audit: AuditRecord | None = None,
     ) -> bool:
         c = feedback.commune_id
 
@@ -181,6 +186,8 @@ class FeedbackRepository(FeedbackReads):
                 )
             _counter_writes(tx, c, deltas)
 
+        if audit is not None:
+            return self._create_audited(c, writes, audit, idempotency)
         try:
             self._transact(writes)
         except TransactWriteError as exc:
@@ -193,6 +200,28 @@ class FeedbackRepository(FeedbackReads):
                 "The feedback could not be stored (system busy); please send it again.",
             ) from exc
         return True
+
+    def _create_audited(
+        self, commune_id: str, writes: Any, audit: AuditRecord, idempotency: IdempotencyRecord | None
+    ) -> bool:
+        """The new item and its audit entry in one transaction; ``False`` if a concurrent retry took the key."""
+        for attempt in range(TX_ATTEMPTS):
+            try:
+                self._audit.commit(commune_id, audit, add_writes=writes)
+                return True
+            except ConflictError as exc:
+                if idempotency is not None and self.idempotent(commune_id, idempotency.owner, idempotency.key):
+                    return False
+                cause = exc.__cause__
+                reasons = _reasons(cause) if isinstance(cause, TransactWriteError) else []
+                if attempt + 1 < TX_ATTEMPTS and "TransactionConflict" in reasons:
+                    time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter
+                    continue
+                raise ConflictError(
+                    "Không lưu được phản ánh do hệ thống đang bận; vui lòng gửi lại.",
+                    "The feedback could not be stored (system busy); please send it again.",
+                ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def update(
         self,

@@ -5,8 +5,9 @@ bucket's regional endpoint (the host the signature was made for), and the local 
 pages therefore never talk to another origin, which keeps the Content-Security-Policy at ``'self'``.
 
 The signature of an upload covers ``Content-Type`` and ``Content-Length``, so S3 refuses any other type or
-size. moto does not check signatures, so :meth:`MediaRepository.inspect` reads back what arrived (size, type,
-first bytes) for the domain to verify on submit.
+size. moto does not check signatures, so :meth:`MediaRepository.read` reads back what arrived (size, type, bytes)
+for the domain to verify on submit; the domain then writes the photo back stripped of its metadata
+(:meth:`MediaRepository.write`, same key).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from smartcommune.feedback.contracts.records import MAX_PHOTO_BYTES
 from smartcommune.feedback.logic.photos import UploadInfo
 
 _RANGE_TOTAL = re.compile(r"/(\d+)$")
-HEAD_BYTES = 16
 
 
 def same_origin(url: str, bucket: str) -> str:
@@ -53,17 +54,21 @@ class MediaRepository:
         )
         return same_origin(url, self._bucket)
 
-    def inspect(self, key: str) -> UploadInfo | None:
-        """Size, declared type and first bytes of an upload in one ranged GET; ``None`` if nothing is there."""
+    def read(self, key: str) -> UploadInfo | None:
+        """Size, declared type and bytes of an upload in one ranged GET (at most ``MAX_PHOTO_BYTES + 1`` bytes, so
+        an oversized object is never read whole); ``None`` if nothing is there."""
         try:
-            response = self._s3.get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{HEAD_BYTES - 1}")
+            response = self._s3.get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{MAX_PHOTO_BYTES}")
         except self._s3.exceptions.NoSuchKey:
             return None
         except Exception as exc:  # an empty object cannot satisfy a range (InvalidRange): treat as empty
             if "InvalidRange" in str(exc):
-                return UploadInfo(size_bytes=0, content_type="", head=b"")
+                return UploadInfo(size_bytes=0, content_type="", data=b"")
             raise
-        head = response["Body"].read(HEAD_BYTES)
+        data = response["Body"].read(MAX_PHOTO_BYTES + 1)
         match = _RANGE_TOTAL.search(response.get("ContentRange") or "")
-        size = int(match.group(1)) if match else int(response.get("ContentLength", len(head)))
-        return UploadInfo(size_bytes=size, content_type=response.get("ContentType") or "", head=head)
+        size = int(match.group(1)) if match else int(response.get("ContentLength", len(data)))
+        return UploadInfo(size_bytes=size, content_type=response.get("ContentType") or "", data=data)
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type)

@@ -119,15 +119,26 @@ class OtpSignIn:
                 retry_after_s=wait,
             )
 
-    def verify_otp(self, commune_id: str, phone: str, code: str) -> SessionIssued:
+    def verify_otp(self, commune_id: str, phone: str, code: str, client_ip: str) -> SessionIssued:
         """Sign a citizen in with the code they received; the first sign-in creates their account.
 
-        Raises :class:`UnauthenticatedError` for a wrong, expired, burned or already used code and
-        :class:`ForbiddenError` when the account is locked.
+        Raises :class:`UnauthenticatedError` for a wrong, expired, burned or already used code,
+        :class:`ForbiddenError` when the account is locked and :class:`RateLimitedError` when ``client_ip`` has
+        tried too many codes this hour (guessing across many phones, each with tries left).
         """
         policy = self.policy
         commune = self._commune(commune_id)
         now = self._clock()
+        wait = self._rates.hit(
+            f"otp-verify-client#{self._pii.hash(client_ip)}", policy.otp_max_verifies_per_client_per_hour, 3600, now
+        )
+        if wait is not None:
+            minutes = max(1, math.ceil(wait / 60))
+            raise RateLimitedError(
+                f"Bạn đã nhập mã đăng nhập quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
+                f"Too many sign-in codes were tried. Please try again in {minutes} minutes.",
+                retry_after_s=wait,
+            )
         phone_key = self._pii.hash(phone)
         challenge = self._otps.get(commune_id, phone_key)
         if challenge is None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from smartcommune.identity.logic.passwords import ScryptCost
+
 
 @dataclass(frozen=True)
 class IdentityPolicy:
@@ -21,6 +23,17 @@ class IdentityPolicy:
     otp_max_sends_per_client_per_hour: int = 20
     staff_max_failed_logins: int = 5
     staff_lockout_s: int = 15 * 60
+    otp_max_verifies_per_client_per_hour: int = 50
+    staff_login_max_failures_per_client: int = 20
+    staff_login_client_window_s: int = 3600
+    staff_login_max_failures_global: int = 100
+    staff_login_global_window_s: int = 900
+    staff_password_scrypt_n: int = 2**17
+
+    @property
+    def password_cost(self) -> ScryptCost:
+        """The scrypt cost new password hashes are made with (older hashes are upgraded on sign-in)."""
+        return ScryptCost(n=self.staff_password_scrypt_n)
 
     @classmethod
     def of(cls, settings: object) -> IdentityPolicy:

@@ -31,11 +31,23 @@ class Session:
 
 @dataclass(frozen=True)
 class StaffRecord:
-    """A staff account with its secrets and its failed-login state."""
+    """A staff account with its password hash and the moment before which its sessions are void."""
 
     account: StaffAccount
     password_hash: str
-    failed_logins: int = 0
+    sessions_valid_after: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What the sign-in guard of one username said to one attempt, before its password was checked.
+
+    ``admitted``: the attempt may be checked; ``failures`` counts it (and the failures in a row before it).
+    Refused: the username is locked out until ``locked_until``.
+    """
+
+    admitted: bool
+    failures: int = 0
     locked_until: datetime | None = None
 
 
@@ -77,12 +89,31 @@ class StaffStore(Protocol):
     def create(self, record: StaffRecord, audit: AuditRecord | None = None) -> None:
         """Store a new account; :class:`ConflictError` if the username is taken."""
 
-    def record_failure(
-        self, commune_id: str, staff_id: str, now: datetime, max_failures: int, lockout_s: int
-    ) -> datetime | None:
-        """Count a failed login; when it reaches ``max_failures`` lock the account and return until when."""
+    def change(self, before: StaffRecord, after: StaffRecord, audit: AuditRecord, *, admin_witness: str) -> None:
+        """Store ``after`` (status, roles, ``sessions_valid_after``) with its audit entry in one transaction.
 
-    def record_success(self, commune_id: str, staff_id: str) -> None: ...
+        Only if the account still is as ``before`` says, and the account ``admin_witness`` (of the same commune)
+        still is an active administrator: so two administrators removing each other at once cannot leave a
+        commune without one. Else nothing is written and :class:`ConflictError` is raised.
+        """
+
+    def replace_password_hash(self, commune_id: str, staff_id: str, old_hash: str, new_hash: str) -> bool:
+        """Store ``new_hash`` if the stored hash still is ``old_hash`` (a re-hash at a new cost); True if it did."""
+
+    def admit_attempt(self, guard_key: str, now: datetime, max_failures: int, lockout_s: int) -> LoginAttempt:
+        """Count one sign-in attempt on ``guard_key`` atomically, before its password is checked.
+
+        Admitted while fewer than ``max_failures`` attempts in a row have been counted and the key is not locked
+        out at ``now``; so of a burst sent at once, at most ``max_failures`` are ever checked. If the count is
+        used up but no lock-out was written (the attempt that used it failed mid-way), it locks out for
+        ``lockout_s`` now.
+        """
+
+    def lock_out(self, guard_key: str, until: datetime) -> None:
+        """Lock ``guard_key`` out until ``until`` and start counting afresh after it."""
+
+    def clear_attempts(self, guard_key: str) -> None:
+        """A correct password: the failures in a row start again from zero."""
 
 
 class SessionStore(Protocol):
@@ -97,6 +128,9 @@ class SessionStore(Protocol):
         ...
 
     def delete(self, token_hash: str) -> None: ...
+
+    def delete_all_of_staff(self, commune_id: str, staff_id: str) -> int:
+        """Delete every stored session of a staff account (found through its per-account index); how many."""
 
 
 class OtpStore(Protocol):
@@ -117,3 +151,6 @@ class OtpStore(Protocol):
 class RateLimiter(Protocol):
     def hit(self, key: str, limit: int, window_s: int, now: datetime) -> int | None:
         """Count one event in the fixed window around ``now``; None if within ``limit``, else seconds to wait."""
+
+    def release(self, key: str, window_s: int, now: datetime) -> None:
+        """Take back one event counted by :meth:`hit` in the same window (it turned out not to count)."""

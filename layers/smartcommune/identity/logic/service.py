@@ -15,6 +15,7 @@ from smartcommune.core.errors import NotFoundError
 from smartcommune.identity.logic.otp import OtpSignIn
 from smartcommune.identity.logic.sessions import SessionKeeper
 from smartcommune.identity.logic.staff import StaffSignIn
+from smartcommune.identity.logic.staff_admin import StaffAdministration
 
 if TYPE_CHECKING:
     from smartcommune.communes.contracts import Commune
@@ -66,8 +67,15 @@ class IdentityService:
             sessions=self._sessions,
         )
         self._staff = StaffSignIn(
-            policy=policy, clock=clock, commune=self._commune, staff=staff, sessions=self._sessions
+            policy=policy,
+            clock=clock,
+            pii=pii,
+            commune=self._commune,
+            staff=staff,
+            rates=rates,
+            sessions=self._sessions,
         )
+        self._staff_admin = StaffAdministration(clock=clock, staff=staff, sessions=sessions)
 
     def _commune(self, commune_id: str) -> Commune:
         commune = self._communes.get(commune_id)
@@ -83,15 +91,15 @@ class IdentityService:
         """Send a 6-digit sign-in code to ``phone`` (E.164) by SMS (:meth:`.otp.OtpSignIn.request_otp`)."""
         return self._otp.request_otp(commune_id, phone, client_ip)
 
-    def verify_otp(self, commune_id: str, phone: str, code: str) -> SessionIssued:
+    def verify_otp(self, commune_id: str, phone: str, code: str, client_ip: str) -> SessionIssued:
         """Sign a citizen in with the code they received (:meth:`.otp.OtpSignIn.verify_otp`)."""
-        return self._otp.verify_otp(commune_id, phone, code)
+        return self._otp.verify_otp(commune_id, phone, code, client_ip)
 
     # ------------------------------------------------------------ staff
 
-    def staff_login(self, username: str, password: str) -> SessionIssued:
+    def staff_login(self, username: str, password: str, client_ip: str) -> SessionIssued:
         """Sign a staff member in (:meth:`.staff.StaffSignIn.staff_login`)."""
-        return self._staff.staff_login(username, password)
+        return self._staff.staff_login(username, password, client_ip)
 
     def create_staff_account(  # noqa: PLR0917 - the seeder's documented signature
         self,
@@ -119,6 +127,24 @@ class IdentityService:
     def staff_account(self, actor: Principal) -> StaffAccount:
         """The caller's own staff account (:meth:`.staff.StaffSignIn.staff_account`)."""
         return self._staff.staff_account(actor)
+
+    def lock_staff(self, actor: Principal, staff_id: str, reason: str, request_id: str | None = None) -> StaffAccount:
+        """Lock a staff account; its sessions end at once (:meth:`.staff_admin.StaffAdministration.lock`)."""
+        return self._staff_admin.lock(actor, staff_id, reason, request_id)
+
+    def unlock_staff(self, actor: Principal, staff_id: str, reason: str, request_id: str | None = None) -> StaffAccount:
+        """Unlock a staff account (:meth:`.staff_admin.StaffAdministration.unlock`)."""
+        return self._staff_admin.unlock(actor, staff_id, reason, request_id)
+
+    def set_staff_roles(
+        self, actor: Principal, staff_id: str, roles: list[Role], request_id: str | None = None
+    ) -> StaffAccount:
+        """Give a staff account exactly ``roles`` (:meth:`.staff_admin.StaffAdministration.set_roles`)."""
+        return self._staff_admin.set_roles(actor, staff_id, roles, request_id)
+
+    def sign_out_staff(self, actor: Principal, staff_id: str, reason: str, request_id: str | None = None) -> int:
+        """End every session of a staff account (:meth:`.staff_admin.StaffAdministration.sign_out_everywhere`)."""
+        return self._staff_admin.sign_out_everywhere(actor, staff_id, reason, request_id)
 
     # ------------------------------------------------------------ sessions
 

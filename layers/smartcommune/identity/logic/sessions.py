@@ -78,7 +78,8 @@ class SessionKeeper:
         """The principal behind a session token; :class:`UnauthenticatedError` if unknown, expired or locked.
 
         The account is read with the session on every call (one batched read: the token's prefix names the
-        account), so locking it (or changing a staff member's roles) applies at once.
+        account), so locking it, signing it out everywhere (``sessions_valid_after``) or changing a staff member's
+        roles applies at once.
         """
         now = self._clock()
         named = parse_token(token)
@@ -108,7 +109,11 @@ class SessionKeeper:
             name = _citizen_name(citizen)
         else:
             record = account if isinstance(account, StaffRecord) else None
-            if record is None or record.account.status == "locked":
+            if (
+                record is None
+                or record.account.status == "locked"
+                or (record.sessions_valid_after is not None and session.issued_at <= record.sessions_valid_after)
+            ):
                 raise UnauthenticatedError(*SESSION_GONE)
             roles = frozenset(record.account.roles)
             name = record.account.display_name

@@ -1,7 +1,14 @@
 """Staff sign-in by password and the staff accounts behind it (:class:`StaffSignIn`): ``IdentityService``'s staff part.
 
 Its own room because staff accounts have their own life (created by an administrator or the seeder, locked out after
-failed passwords) that citizens' code sign-in never touches.
+failed passwords) that citizens' code sign-in never touches. Managing accounts (lock, roles, sign-out) is in
+:mod:`.staff_admin`.
+
+Guessing passwords is bounded three ways, each counted atomically before the password is checked, so a burst sent at
+once is bounded too: per username typed (``staff_max_failed_logins`` failures in a row lock it out for
+``staff_lockout_s``, whether an account has that username or not), per client address and across the deployment
+(failures per window: password spraying). Every answer but success costs one password hash and says the same for an
+unknown user, a wrong password and a locked account.
 """
 
 from __future__ import annotations
@@ -14,28 +21,33 @@ from typing import TYPE_CHECKING
 
 from smartcommune.audit.contracts import AuditRecord
 from smartcommune.core.contracts import Role
-from smartcommune.core.errors import (
-    ConflictError,
-    ForbiddenError,
-    NotFoundError,
-    RateLimitedError,
-    UnauthenticatedError,
-)
+from smartcommune.core.errors import ConflictError, NotFoundError, RateLimitedError, UnauthenticatedError
 from smartcommune.identity.contracts import NewStaffAccount, SessionIssued, StaffAccount
 from smartcommune.identity.logic.messages import BAD_LOGIN, ceil_s
-from smartcommune.identity.logic.passwords import hash_password, verify_password
+from smartcommune.identity.logic.passwords import (
+    dummy_hash,
+    hash_password,
+    needs_rehash,
+    stored_cost,
+    verify_password,
+)
 from smartcommune.identity.logic.ports import StaffRecord
 from smartcommune.identity.logic.sessions import staff_view
 
 if TYPE_CHECKING:
     from smartcommune.communes.contracts import Commune
+    from smartcommune.core.pii import PiiHasher
     from smartcommune.core.principal import Principal
     from smartcommune.identity.logic.policy import IdentityPolicy
-    from smartcommune.identity.logic.ports import StaffStore
+    from smartcommune.identity.logic.ports import RateLimiter, StaffStore
     from smartcommune.identity.logic.sessions import SessionKeeper
 
-# Checked against when the username is unknown, so that case costs as much as a wrong password.
-_DUMMY_HASH = hash_password("not-a-real-password", salt=b"\0" * 16)
+GLOBAL_FAILURES_KEY = "staff-login-failures#all"
+
+
+def guard_key(pii: PiiHasher, username: str) -> str:
+    """The sign-in guard's key for a username as typed (normalised), keyed-hashed like a phone number."""
+    return pii.hash(f"staff-login|{username.strip().lower()}")
 
 
 class StaffSignIn:
@@ -50,45 +62,88 @@ class StaffSignIn:
         *,
         policy: IdentityPolicy,
         clock: Callable[[], datetime],
+        pii: PiiHasher,
         commune: Callable[[str], Commune],
         staff: StaffStore,
+        rates: RateLimiter,
         sessions: SessionKeeper,
     ) -> None:
         self.policy = policy
         self._clock = clock
+        self._pii = pii
         self._commune = commune
         self._staff = staff
+        self._rates = rates
         self._sessions = sessions
 
-    def staff_login(self, username: str, password: str) -> SessionIssued:
-        """Sign a staff member in. The same message answers an unknown user and a wrong password.
+    def staff_login(self, username: str, password: str, client_ip: str) -> SessionIssued:
+        """Sign a staff member in. An unknown user, a wrong password and a locked account get the same answer.
 
-        After ``staff_max_failed_logins`` failures the account is locked for ``staff_lockout_s``
-        (:class:`RateLimitedError`).
+        :class:`RateLimitedError` when the username is locked out (``staff_max_failed_logins`` failures in a row
+        lock it for ``staff_lockout_s``), or too many passwords failed from ``client_ip`` or across the platform.
+        An account whose hash was made at an older cost gets a new hash at today's cost.
         """
+        policy = self.policy
         now = self._clock()
-        record = self._staff.by_username(username.strip().lower())
-        if record is None:
-            verify_password(password, _DUMMY_HASH)
+        name = username.strip().lower()
+        reserved = self._reserve(client_ip, now)
+        record = self._staff.by_username(name)
+        key = guard_key(self._pii, name)
+        attempt = self._staff.admit_attempt(key, now, policy.staff_max_failed_logins, policy.staff_lockout_s)
+        correct = self._check(password, record)
+        if not attempt.admitted:
+            raise self._locked_out((attempt.locked_until or now) - now)
+        if record is None or not correct or record.account.status == "locked":
+            if attempt.failures >= policy.staff_max_failed_logins:
+                until = now + timedelta(seconds=policy.staff_lockout_s)
+                self._staff.lock_out(key, until)
+                raise self._locked_out(until - now)
             raise UnauthenticatedError(*BAD_LOGIN)
+        self._staff.clear_attempts(key)
+        for rate_key, window_s in reserved:  # a success is no failure
+            self._rates.release(rate_key, window_s, now)
         account = record.account
-        if record.locked_until is not None and record.locked_until > now:
-            raise self._locked_out(record.locked_until - now)
-        if not verify_password(password, record.password_hash):
-            locked_until = self._staff.record_failure(
-                account.commune_id, account.id, now, self.policy.staff_max_failed_logins, self.policy.staff_lockout_s
-            )
-            if locked_until is not None:
-                raise self._locked_out(locked_until - now)
-            raise UnauthenticatedError(*BAD_LOGIN)
-        if account.status == "locked":
-            raise ForbiddenError(
-                "Tài khoản cán bộ này đã bị khóa. Vui lòng liên hệ quản trị hệ thống của xã.",
-                "This staff account is locked. Please contact the commune's administrator.",
-            )
-        if record.failed_logins:
-            self._staff.record_success(account.commune_id, account.id)
+        if needs_rehash(record.password_hash, policy.password_cost):
+            new_hash = hash_password(password, cost=policy.password_cost)
+            self._staff.replace_password_hash(account.commune_id, account.id, record.password_hash, new_hash)
         return self._sessions.issue(staff_view(account), now)
+
+    def _check(self, password: str, record: StaffRecord | None) -> bool:
+        """Whether ``password`` is the account's, at no less than one hash at today's cost whatever the account."""
+        cost = self.policy.password_cost
+        if record is None:
+            verify_password(password, dummy_hash(cost))
+            return False
+        correct = verify_password(password, record.password_hash)
+        if stored_cost(record.password_hash) != cost:  # an old, cheaper hash: pay today's price as well
+            verify_password(password, dummy_hash(cost))
+        return correct
+
+    def _reserve(self, client_ip: str, now: datetime) -> list[tuple[str, int]]:
+        """Count this attempt as a failure from ``client_ip`` and across the platform (taken back on success)."""
+        policy = self.policy
+        client_key = (f"staff-login-failures#{self._pii.hash(client_ip)}", policy.staff_login_client_window_s)
+        wait = self._rates.hit(client_key[0], policy.staff_login_max_failures_per_client, client_key[1], now)
+        if wait is not None:
+            minutes = max(1, math.ceil(wait / 60))
+            raise RateLimitedError(
+                f"Có quá nhiều lần đăng nhập sai từ mạng của bạn. Vui lòng thử lại sau {minutes} phút.",
+                f"Too many failed sign-ins from your network. Please try again in {minutes} minutes.",
+                retry_after_s=wait,
+            )
+        global_key = (GLOBAL_FAILURES_KEY, policy.staff_login_global_window_s)
+        wait = self._rates.hit(global_key[0], policy.staff_login_max_failures_global, global_key[1], now)
+        if wait is not None:
+            self._rates.release(client_key[0], client_key[1], now)
+            minutes = max(1, math.ceil(wait / 60))
+            raise RateLimitedError(
+                "Đăng nhập cán bộ đang tạm hạn chế vì có quá nhiều lần đăng nhập sai trên hệ thống. "
+                f"Vui lòng thử lại sau {minutes} phút.",
+                "Staff sign-in is briefly restricted after too many failed sign-ins across the platform. "
+                f"Please try again in {minutes} minutes.",
+                retry_after_s=wait,
+            )
+        return [client_key, global_key]
 
     @staticmethod
     def _locked_out(remaining: timedelta) -> RateLimitedError:
@@ -197,7 +252,8 @@ class StaffSignIn:
             },
             request_id=request_id,
         )
-        self._staff.create(StaffRecord(account=account, password_hash=hash_password(new.password)), audit)
+        password_hash = hash_password(new.password, cost=self.policy.password_cost)
+        self._staff.create(StaffRecord(account=account, password_hash=password_hash), audit)
         return account
 
     def list_staff(self, actor: Principal) -> list[StaffAccount]:
