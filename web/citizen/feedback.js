@@ -598,7 +598,7 @@ function comments(item, ctx, again) {
           'ul',
           { class: 'comments', id: 'fb-comments' },
           list.map((c) =>
-            h('li', { class: c.author === 'citizen' ? 'mine' : 'commune' }, h('span', { class: 'who', text: `${c.author === 'citizen' ? s('you') : s('commune')} · ${formatDateTime(c.created_at)}` }), h('p', { text: c.body })),
+            h('li', { class: c.author === 'citizen' ? 'mine' : 'commune' }, h('span', { class: 'who', text: `${c.author === 'citizen' ? s('you') : c.author_label || s('commune')} · ${formatDateTime(c.created_at)}` }), h('p', { text: c.body })),
           ),
         )
       : h('p', { class: 'muted', text: s('no_comments') }),

@@ -92,6 +92,7 @@ class Settings(BaseModel):
     # a request carrying it is believed about the viewer's address (CloudFront-Viewer-Address); any other request
     # is counted by the address that connected. The development value is never believed in production.
     edge_secret: str = DEVELOPMENT_EDGE_SECRET
+    edge_secret_secret_arn: str | None = None
     otp_max_verifies_per_client_per_hour: int = 50
     # Failed staff passwords per client address and across the deployment (password spraying), per window.
     staff_login_max_failures_per_client: int = 20
@@ -103,11 +104,12 @@ class Settings(BaseModel):
 
     @property
     def trusted_edge_secret(self) -> str:
-        """The edge secret requests are checked against; empty (believe no one) for the public development value
-        in production."""
-        if self.stage == "prod" and self.edge_secret == DEVELOPMENT_EDGE_SECRET:
+        """The edge secret requests are checked against (from Secrets Manager in AWS, read once); empty (believe
+        no one) for the public development value in production."""
+        value = self.secret("edge_secret")
+        if self.stage == "prod" and value == DEVELOPMENT_EDGE_SECRET:
             return ""
-        return self.edge_secret
+        return value
 
     @model_validator(mode="after")
     def _no_development_key_in_production(self) -> Settings:
@@ -139,8 +141,9 @@ class Settings(BaseModel):
         return cls.model_validate(values)
 
     def secret(self, name: str) -> str:
-        """The secret field ``name`` (``pii_hash_key``, ``command_key``): from Secrets Manager when the field
-        ``<name>_secret_arn`` is set (read once, then cached), else the value field itself (local stack, tests)."""
+        """The secret field ``name`` (``pii_hash_key``, ``command_key``, ``edge_secret``): from Secrets Manager when
+        the field ``<name>_secret_arn`` is set (read once, then cached), else the value field itself (local stack,
+        tests)."""
         arn = getattr(self, f"{name}_secret_arn")
         if not arn:
             return str(getattr(self, name))

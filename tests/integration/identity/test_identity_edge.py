@@ -44,6 +44,17 @@ def test_one_person_using_up_their_codes_does_not_stop_others_behind_one_cloudfr
     assert (theirs, neighbours) == (429, 202)
 
 
+def test_the_edge_secret_is_read_from_secrets_manager_at_run_time(settings):
+    # Given the deployment names the edge secret by its ARN, as the overlay does (no value in the environment)
+    from smartcommune.core.aws import client
+
+    value = "edge-secret-from-secrets-manager-0123456789"
+    arn = client("secretsmanager", settings).create_secret(Name="smartcommune/edge", SecretString=value)["ARN"]
+    deployed = settings.model_copy(update={"edge_secret_secret_arn": arn, "stage": "prod"})
+    # Then requests are checked against the secret's value, not the development default
+    assert deployed.trusted_edge_secret == value
+
+
 def test_a_viewer_address_without_the_edge_secret_does_not_escape_the_limit(api, services, settings):
     ensure_demo_communes(services)
     # Given someone calling API Gateway directly, naming a new "viewer" on each request, without or with a wrong secret
@@ -99,8 +110,15 @@ def test_the_distribution_uses_the_web_acl_and_vouches_for_the_viewer_address():
     assert api_origin["OriginCustomHeaders"] == [{"HeaderName": "X-SmartCommune-Edge", "HeaderValue": SECRET_REF}]
     assert resources["EdgeOriginSecret"]["Type"] == "AWS::SecretsManager::Secret"
     assert resources["EdgeOriginSecret"]["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    # The API function gets the secret's ARN, reads the value at run time, and alone may read it
     env = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
-    assert env["SMARTCOMMUNE_EDGE_SECRET"] == SECRET_REF
+    assert env["SMARTCOMMUNE_EDGE_SECRET_SECRET_ARN"] == {"Ref": "EdgeOriginSecret"}
+    assert "SMARTCOMMUNE_EDGE_SECRET" not in env
+    grant = resources["ApiHandlerEdgeSecretPolicy"]["Properties"]
+    assert grant["RoleName"] == {"Ref": "ApiHandlerRole"}
+    assert grant["PolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": {"Ref": "EdgeOriginSecret"}}
+    ]
     # And no other origin gets it
     others = [o for o in distribution["Origins"] if o["Id"] != "api"]
     assert all("OriginCustomHeaders" not in o for o in others)

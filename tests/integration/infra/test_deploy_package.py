@@ -112,9 +112,13 @@ def test_the_api_function_has_the_least_privilege_role(sam):
     # Then it grants exactly these actions, and Chalice made no role or policy of its own
     assert {a for s in statements for a in _as_list(s["Action"])} == API_ROLE_ACTIONS
     assert not role.get("ManagedPolicyArns")
+    (edge_grant,) = sam["Resources"]["ApiHandlerEdgeSecretPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert edge_grant["Action"] == "secretsmanager:GetSecretValue"
+    assert edge_grant["Resource"] == {"Ref": "EdgeOriginSecret"}
     iam = {k for k, v in sam["Resources"].items() if v["Type"].startswith("AWS::IAM::")}
     assert iam == {
         "ApiHandlerRole",
+        "ApiHandlerEdgeSecretPolicy",  # the overlay's one grant: reading CloudFront's origin secret
         "SmsSenderRole",
         "AuditVerifierRole",
         "DeviceAcksRole",

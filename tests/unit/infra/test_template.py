@@ -192,9 +192,11 @@ def test_no_secret_value_reaches_a_function_environment():
     functions = _of_type("AWS::Serverless::Function")
     environments = [TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]]
     environments += [p.get("Environment", {}).get("Variables", {}) for p in functions.values()]
+    # and the API function as the overlay completes it (its edge secret included)
+    environments.append(MERGED_RESOURCES["APIHandler"]["Properties"]["Environment"]["Variables"])
     for env in environments:
         assert "{{resolve:" not in json.dumps(env), "a dynamic reference puts the secret's value in the environment"
-        assert not {"SMARTCOMMUNE_PII_HASH_KEY", "SMARTCOMMUNE_COMMAND_KEY"} & set(env)
+        assert not {"SMARTCOMMUNE_PII_HASH_KEY", "SMARTCOMMUNE_COMMAND_KEY", "SMARTCOMMUNE_EDGE_SECRET"} & set(env)
     globals_env = environments[0]
     assert _referenced(globals_env["SMARTCOMMUNE_PII_HASH_KEY_SECRET_ARN"]) == {"PiiHashKeySecretArn"}
     assert _referenced(globals_env["SMARTCOMMUNE_COMMAND_KEY_SECRET_ARN"]) == {"CommandKeySecretArn"}
@@ -251,7 +253,7 @@ def test_overlay_adds_only_the_speech_layer_and_its_paths_to_the_globals():
     # The API makes speech: espeak-ng, lame and the voice data from the TTS layer mounted at /opt; and it alone
     # checks CloudFront's origin secret (tests/integration/identity/test_identity_edge.py)
     assert overlay["Environment"]["Variables"] == TTS_ENVIRONMENT | {
-        "SMARTCOMMUNE_EDGE_SECRET": {"Fn::Sub": "{{resolve:secretsmanager:${EdgeOriginSecret}:SecretString}}"}
+        "SMARTCOMMUNE_EDGE_SECRET_SECRET_ARN": {"Ref": "EdgeOriginSecret"}
     }
     assert not set(overlay["Environment"]["Variables"]) & set(
         TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
