@@ -283,6 +283,16 @@ def test_each_step_adds_a_timeline_entry_an_audit_record_and_an_sms(parts):
         service.act(person(Role.OFFICE), "f" * 32, ActionRequest(action="transfer", expected_version=1, unit="school"))
 
 
+def test_a_phone_stated_through_open311_is_never_texted_on_a_status_change(parts):
+    # Given an item from Open311 whose record names a phone its owner never proved (an older record's field)
+    service, store, _, sms, _ = parts
+    store.items["f" * 32] = feedback("received", citizen_id=None, channel="open311", reporter_phone="+84987654321")
+    # When staff take a step on it
+    service.act(person(Role.OFFICE), "f" * 32, ActionRequest(action="assign", expected_version=1, unit="police"))
+    # Then nobody is texted
+    assert sms.sent == []
+
+
 # ---------------------------------------------------------------- deadlines
 
 

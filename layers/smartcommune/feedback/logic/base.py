@@ -235,11 +235,12 @@ class FeedbackBase:
         return public_search_text(feedback, self._field_name(feedback.commune_id, feedback.field_code))
 
     def _notify(self, commune: Commune, feedback: Feedback) -> None:
-        """Queue the status SMS (the change is already stored; a queue failure must not undo it)."""
-        phone = feedback.reporter_phone
-        if feedback.citizen_id:
-            citizen = self._citizens.get(feedback.commune_id, feedback.citizen_id)
-            phone = citizen.phone if citizen else None
+        """Queue the status SMS to the citizen's own verified phone (the change is already stored; a queue failure
+        must not undo it). A contact stated through Open311 is never texted: its owner never proved it."""
+        if not feedback.citizen_id:
+            return
+        citizen = self._citizens.get(feedback.commune_id, feedback.citizen_id)
+        phone = citizen.phone if citizen else None
         if not phone:
             return
         try:
