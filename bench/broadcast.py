@@ -65,9 +65,10 @@ def _run(size: int, base_dir: Path) -> dict[str, Any]:  # noqa: PLR0915 (one mea
     from smartcommune.devices.storage.fanout import DeviceFanout
     from smartcommune.devices.storage.mqtt import MqttClient
     from smartcommune.devices.storage.publishers import MqttPublisher
-    from smartcommune_local.broker import device_credentials, free_port, start_broker
+    from smartcommune_local.broker import free_port, start_broker
     from smartcommune_local.devices_demo import seed_devices
     from smartcommune_local.iot_rules import load_rules
+    from smartcommune_local.pki import LocalPki, pki_dir, platform_tls_settings
     from smartcommune_local.speakers import start_speakers
     from smartcommune_local.template import create_resources
 
@@ -75,7 +76,9 @@ def _run(size: int, base_dir: Path) -> dict[str, Any]:  # noqa: PLR0915 (one mea
     with mock_aws():
         resources = create_resources(boto3.Session(region_name="ap-southeast-1"), endpoint_url=None)
         env = resources.environment() | {"SMARTCOMMUNE_STAGE": "test"}
-        settings = Settings.from_env(env).model_copy(update={"mqtt_port": free_port(), "fanout_transport": "mqtt"})
+        settings = Settings.from_env(env).model_copy(
+            update={"mqtt_port": free_port(), "fanout_transport": "mqtt"} | platform_tls_settings(data_dir)
+        )
         table.bind(settings)
         services = Services(settings)
         demo = size == 40
@@ -89,10 +92,13 @@ def _run(size: int, base_dir: Path) -> dict[str, Any]:  # noqa: PLR0915 (one mea
             )
             for t in things
         }
-        creds = device_credentials(settings.command_key, things + raw_things)
-        creds[settings.mqtt_username] = settings.mqtt_password
+        pki = LocalPki(pki_dir(data_dir))  # mutual TLS: one certificate per speaker (EC P-256), the platform's
+        t_pki = time.perf_counter()
+        platform_tls = pki.client(settings.mqtt_username)
+        device_tls = {t: pki.device(t) for t in things + raw_things}
+        pki_s = time.perf_counter() - t_pki
         communes = dict.fromkeys(things + raw_things, COMMUNE)  # each speaker only on its commune's topics
-        broker = start_broker(data_dir, settings.mqtt_port, creds, device_communes=communes, max_queued_messages=10000)
+        broker = start_broker(data_dir, settings.mqtt_port, pki, device_communes=communes, max_queued_messages=10000)
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Audio)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         audio_url = f"http://127.0.0.1:{server.server_address[1]}/a.mp3"
@@ -121,8 +127,7 @@ def _run(size: int, base_dir: Path) -> dict[str, Any]:  # noqa: PLR0915 (one mea
                 "127.0.0.1",
                 settings.mqtt_port,
                 "bench-acks",
-                username=settings.mqtt_username,
-                password=settings.mqtt_password,
+                tls=platform_tls,
                 clean_session=True,
                 on_message=on_ack,
             )
@@ -180,8 +185,7 @@ def _run(size: int, base_dir: Path) -> dict[str, Any]:  # noqa: PLR0915 (one mea
                     "127.0.0.1",
                     settings.mqtt_port,
                     thing,
-                    username=thing,
-                    password=creds[thing],
+                    tls=device_tls[thing],
                     clean_session=True,
                     on_message=raw_handler,
                 )
@@ -215,7 +219,8 @@ def _run(size: int, base_dir: Path) -> dict[str, Any]:  # noqa: PLR0915 (one mea
                 "report_complete": complete,
                 "mean_ms": round(statistics.fmean(latencies), 1) if latencies else None,
                 "agents_connect_s": round(connect_s, 2),
-                "mode": "awscrt agent per speaker, one process",
+                "certificates_s": round(pki_s, 2),
+                "mode": "awsiotsdk mutual-TLS agent per speaker, one process",
             }
         finally:
             for c in raw_clients:

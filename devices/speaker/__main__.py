@@ -1,7 +1,10 @@
-"""Run one speaker agent: ``python -m devices.speaker --thing gp-spk-01a --commune giao-phong ...``.
+"""Run one speaker agent: ``python -m devices.speaker --thing gp-spk-01a --commune giao-phong --cert ... ``.
 
-Secrets come from the environment: ``SPEAKER_COMMAND_KEY`` (hex, the commune's command key) and, for the local
-broker, ``SPEAKER_MQTT_PASSWORD``. In AWS pass ``--cert/--key/--ca`` and ``--port 8883`` (mutual TLS).
+The agent always connects with mutual TLS: ``--cert/--key`` (the device certificate, CN = thing name, and its
+key) and ``--ca``. On AWS: ``--host <iot endpoint> --port 8883 --ca AmazonRootCA1.pem`` (shadow on IoT Core's
+``$aws/things/...`` topics); on the local broker: ``--port <mqtt port> --ca <data_dir>/pki/ca.crt --shadow
+relayed`` with the certificates under ``<data_dir>/pki``. ``SPEAKER_COMMAND_KEY`` (hex, the commune's command
+key) comes from the environment.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import threading
 from pathlib import Path
 
 from devices.speaker.agent import AgentConfig, SpeakerAgent
+from smartcommune.devices.contracts import ShadowTopics
 from smartcommune.devices.storage.mqtt import TlsFiles
 
 
@@ -22,16 +26,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--thing", required=True)
     parser.add_argument("--commune", required=True)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=1883)
-    parser.add_argument("--username", help="local broker only (defaults to the thing name)")
-    parser.add_argument("--cert")
-    parser.add_argument("--key")
-    parser.add_argument("--ca")
+    parser.add_argument("--port", type=int, default=8883)
+    parser.add_argument("--cert", required=True, help="device certificate (PEM), CN = thing name")
+    parser.add_argument("--key", required=True, help="its private key (PEM)")
+    parser.add_argument("--ca", help="CA to trust (PEM); default: the system's trust store")
+    parser.add_argument("--shadow", choices=("iot-core", "relayed"), default="iot-core")
     parser.add_argument("--state-dir", default=".local/speakers")
     parser.add_argument("--heartbeat-s", type=float, default=30.0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    tls = TlsFiles(args.cert, args.key, args.ca) if args.cert and args.key else None
+    shadow = (
+        ShadowTopics.iot_core(args.thing)
+        if args.shadow == "iot-core"
+        else ShadowTopics.relayed(args.commune, args.thing)
+    )
     config = AgentConfig(
         thing=args.thing,
         commune_id=args.commune,
@@ -39,9 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         command_key=bytes.fromhex(os.environ["SPEAKER_COMMAND_KEY"]),
         state_dir=Path(args.state_dir),
-        username=None if tls else (args.username or args.thing),
-        password=None if tls else os.environ.get("SPEAKER_MQTT_PASSWORD"),
-        tls=tls,
+        tls=TlsFiles(args.cert, args.key, args.ca),
+        shadow=shadow,
         heartbeat_s=args.heartbeat_s,
     )
     agent = SpeakerAgent(config)

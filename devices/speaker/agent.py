@@ -16,8 +16,13 @@ For every message on ``sc/<commune>/speakers/<thing>/cmd`` the agent:
    item that waited acks the time it really started).
 
 Playback is simulated here (the local stack has no amplifier); a real device plugs a player into
-:class:`~devices.speaker.runtime.AgentRuntime`. A heartbeat goes out every ``heartbeat_s`` (QoS 0) and
-desired-volume deltas are applied and reported with it.
+:class:`~devices.speaker.runtime.AgentRuntime`. A heartbeat goes out every ``heartbeat_s`` (QoS 0).
+
+The agent connects with its device certificate (mutual TLS, awsiotsdk's builder) in both worlds, and follows its
+thing shadow: on every (re)connect it asks for the shadow (``get``) and applies the desired volume from the
+answer, so a change made while it was away is not lost; deltas are applied as they come; the new volume is
+reported to the shadow (``update``) and in the heartbeat. Only the topic names differ between IoT Core and the
+local broker (:class:`~smartcommune.devices.contracts.ShadowTopics`, from the config).
 
 Many agents can run in one process (the local stack's 40 speakers, the 2,000-speaker bench): they share one
 :class:`~devices.speaker.runtime.AgentRuntime` (scheduler thread, audio fetch pool and audio cache).
@@ -44,11 +49,10 @@ from smartcommune.devices.contracts import (
     CommandAck,
     Heartbeat,
     PlayCommand,
-    ShadowDelta,
+    ShadowTopics,
     ack_topic,
     cmd_topic,
     heartbeat_topic,
-    shadow_delta_topic,
     verify_command,
 )
 from smartcommune.devices.storage.mqtt import MqttClient, TlsFiles
@@ -64,9 +68,10 @@ class AgentConfig:
     port: int
     command_key: bytes
     state_dir: Path
-    username: str | None = None
-    password: str | None = None
-    tls: TlsFiles | None = None
+    # The device certificate, its key and the CA (Amazon's root on IoT Core, the local CA locally).
+    tls: TlsFiles
+    # ShadowTopics.iot_core(thing) on AWS; ShadowTopics.relayed(commune, thing) on the local broker.
+    shadow: ShadowTopics
     heartbeat_s: float = 30.0
     # Simulated playback length of one repeat (a real player plays the MP3's duration).
     play_ms: int = 200
@@ -127,17 +132,16 @@ class SpeakerAgent:
             c.host,
             c.port,
             client_id=c.thing,
-            username=c.username,
-            password=c.password,
-            clean_session=False,
             tls=c.tls,
+            clean_session=False,
             on_message=self.handle_message,
+            on_resumed=self._resumed,
         )
         session_present = self.client.connect(timeout_s)
         self._running = True
         if not session_present:
-            self.client.subscribe(cmd_topic(c.commune_id, c.thing), 1, timeout_s)
-            self.client.subscribe(self._delta_topic, 1, timeout_s)
+            self._subscribe(self.client, timeout_s)
+        self.request_shadow()
         self._heartbeat_generation += 1
         self._schedule_heartbeat(self._heartbeat_generation, delay_s=0.0)
         return session_present
@@ -152,17 +156,34 @@ class SpeakerAgent:
         if self._own_runtime:
             self.runtime.close()
 
-    @property
-    def _on_iot_core(self) -> bool:
-        """Connected to AWS IoT Core (mutual TLS) rather than the local broker."""
-        return self.config.tls is not None
+    def _subscribe(self, client: MqttClient, timeout_s: float = 10.0) -> None:
+        c = self.config
+        client.subscribe(cmd_topic(c.commune_id, c.thing), 1, timeout_s)
+        client.subscribe(c.shadow.delta, 1, timeout_s)
+        client.subscribe(c.shadow.get_accepted, 1, timeout_s)
 
-    @property
-    def _delta_topic(self) -> str:
-        # IoT Core publishes shadow deltas itself; locally the platform relays them on the speaker's own topic.
-        if self._on_iot_core:
-            return f"$aws/things/{self.config.thing}/shadow/update/delta"
-        return shadow_delta_topic(self.config.commune_id, self.config.thing)
+    def _resumed(self, session_present: bool) -> None:
+        """awscrt reconnected by itself (broker restart, network back): ask for the shadow again."""
+
+        def again() -> None:
+            client = self.client
+            if client is None or not self._running:
+                return
+            try:
+                if not session_present:
+                    self._subscribe(client)
+                self.request_shadow()
+            except Exception:
+                log.exception("%s: re-subscribing after a reconnect failed", self.config.thing)
+
+        # not on awscrt's event-loop thread: subscribing waits for the broker's answer
+        self.runtime.scheduler.at(self.runtime.clock.timestamp(), again)
+
+    def request_shadow(self) -> None:
+        """Ask for the whole shadow document (answered on ``shadow.get_accepted``), as IoT Core's ``get``."""
+        client = self.client
+        if client is not None:
+            client.publish(self.config.shadow.get, b"{}", qos=1)
 
     @property
     def volume(self) -> int:
@@ -196,27 +217,40 @@ class SpeakerAgent:
         try:
             if topic.endswith("/cmd"):
                 self.handle_command(payload)
-            elif topic == self._delta_topic:
+            elif topic == self.config.shadow.delta:
                 self.handle_shadow_delta(payload)
+            elif topic == self.config.shadow.get_accepted:
+                self.handle_shadow_document(payload)
         except Exception:
             log.exception("%s: message on %s failed", self.config.thing, topic)
 
     def handle_shadow_delta(self, payload: bytes) -> None:
-        """Apply desired settings; report them back (on IoT Core through the shadow, everywhere by heartbeat)."""
-        if self._on_iot_core:
-            # IoT Core's delta document also carries timestamp/metadata/clientToken: read only its state.
-            state: dict[str, Any] = (json.loads(payload) or {}).get("state") or {}
-        else:
-            state = ShadowDelta.model_validate_json(payload).state
-        volume = state.get("volume")
-        if isinstance(volume, int) and 0 <= volume <= 100:
-            with self._lock:
-                self._state.volume = volume
-                self._save_state()
-            if self._on_iot_core and self.client is not None:
-                reported = json.dumps({"state": {"reported": {"volume": volume}}}).encode()
-                self.client.publish(f"$aws/things/{self.config.thing}/shadow/update", reported, qos=1)
-            self.send_heartbeat()  # reports the new volume
+        """A delta document (IoT Core's, or the relayed one): apply its desired settings and report them."""
+        state: Any = (json.loads(payload) or {}).get("state") or {}
+        if isinstance(state, dict):
+            self._apply_desired(state, always=True)
+
+    def handle_shadow_document(self, payload: bytes) -> None:
+        """The answer to ``get``: apply the desired settings when they differ from what the speaker has."""
+        state: Any = (json.loads(payload) or {}).get("state") or {}
+        desired = state.get("desired") if isinstance(state, dict) else None
+        if isinstance(desired, dict):
+            self._apply_desired(desired, always=bool(state.get("delta")))
+
+    def _apply_desired(self, desired: dict[str, Any], *, always: bool) -> None:
+        volume = desired.get("volume")
+        if not (isinstance(volume, int) and not isinstance(volume, bool) and 0 <= volume <= 100):
+            return
+        if volume == self._state.volume and not always:
+            return
+        with self._lock:
+            self._state.volume = volume
+            self._save_state()
+        client = self.client
+        if client is not None:
+            reported = json.dumps({"state": {"reported": {"volume": volume}}}).encode()
+            client.publish(self.config.shadow.update, reported, qos=1)
+        self.send_heartbeat()  # reports the new volume
 
     def handle_command(self, payload: bytes) -> None:
         now = self.runtime.clock()

@@ -1,4 +1,5 @@
-"""The loudspeaker fabric on real MQTT: mosquitto, 40 awscrt speaker agents, the IoT-rule emulator, moto tables.
+"""The loudspeaker fabric on real MQTT: mosquitto with mutual TLS, 40 speaker agents (awsiotsdk's mTLS builder,
+one certificate each), the IoT-rule and shadow emulators, moto tables.
 
 Each test starts its own mosquitto on a free port (stopped at the end) and the 40 demo speakers in-process.
 """
@@ -19,11 +20,12 @@ import pytest
 
 from smartcommune.core.services import Services
 from smartcommune.devices.contracts import DeliveryReport, PlayCommand, ack_topic, cmd_topic, commune_command_key
-from smartcommune.devices.storage.mqtt import MqttClient, MqttError
+from smartcommune.devices.storage.mqtt import MqttClient, MqttError, TlsFiles
 from smartcommune.devices.wiring import device_fanout
-from smartcommune_local.broker import device_password, free_port
+from smartcommune_local.broker import free_port
 from smartcommune_local.devices_demo import demo_things, seed_devices
 from smartcommune_local.iot_rules import LocalIot, start_local_iot
+from smartcommune_local.pki import LocalPki, pki_dir, platform_tls_settings
 
 if TYPE_CHECKING:
     from smartcommune.core.settings import Settings
@@ -93,7 +95,9 @@ class Fabric:
 @pytest.fixture
 def fabric(aws: LocalResources, settings: Settings, tmp_path: Path) -> Iterator[Fabric]:
     # Given mosquitto, the IoT-rule emulator and the 40 demo speakers, on a real clock
-    settings = settings.model_copy(update={"mqtt_port": free_port(), "fanout_transport": "mqtt"})
+    settings = settings.model_copy(
+        update={"mqtt_port": free_port(), "fanout_transport": "mqtt"} | platform_tls_settings(tmp_path)
+    )
     services = Services(settings)
     seed_devices(services)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AudioHandler)
@@ -166,9 +170,7 @@ def test_offline_speaker_plays_a_valid_command_on_reconnect_and_never_an_expired
     from smartcommune_local.speakers import agent_config
 
     assert fabric.iot.fleet is not None
-    back = SpeakerAgent(
-        agent_config(fabric.settings, thing, COMMUNE, fabric.data_dir / "speakers"), fabric.iot.fleet.runtime
-    )
+    back = SpeakerAgent(agent_config(fabric.settings, thing, COMMUNE, fabric.data_dir), fabric.iot.fleet.runtime)
     fabric.agents[thing] = back
     assert back.start() is True  # the broker kept its session and the queued commands
     # Then the valid one plays and the expired one never does
@@ -197,8 +199,12 @@ def test_a_command_delivered_twice_plays_once_and_the_second_ack_is_duplicate(fa
     assert fabric.fanout.report(COMMUNE, "b-dup").speakers[0].state == "finished"
 
 
-def _platform_client(fabric: Fabric, username: str, password: str, client_id: str) -> MqttClient:
-    return MqttClient("127.0.0.1", fabric.iot.port, client_id, username=username, password=password, clean_session=True)
+def _client(fabric: Fabric, tls: TlsFiles, client_id: str) -> MqttClient:
+    return MqttClient("127.0.0.1", fabric.iot.port, client_id, tls=tls, clean_session=True)
+
+
+def _issued(fabric: Fabric, identity: str) -> TlsFiles:
+    return LocalPki(pki_dir(fabric.data_dir)).client(identity)
 
 
 def test_forged_commands_are_never_played(fabric: Fabric):
@@ -217,26 +223,28 @@ def test_forged_commands_are_never_played(fabric: Fabric):
         volume=100,
         repeat=1,
     )
-    # Wrong credentials: the broker refuses the connection
-    with pytest.raises(MqttError):
-        _platform_client(fabric, victim, "not-the-password", "intruder").connect(3)
-    with pytest.raises(MqttError):
-        _platform_client(fabric, "platform", "guess", "intruder-2").connect(3)
-    # Wrong topic: another speaker (valid credentials) publishes a validly signed command on the victim's topic
+    # A certificate not signed by the CA (with the victim's or the platform's name): the broker refuses it
+    other_ca = LocalPki(fabric.data_dir / "other-ca")
+    ca = str(pki_dir(fabric.data_dir) / "ca.crt")
+    for name in (victim, "platform"):
+        forged_cert = other_ca.client(name)
+        with pytest.raises(MqttError):
+            _client(fabric, TlsFiles(forged_cert.cert_path, forged_cert.key_path, ca), f"intruder-{name}").connect(3)
+    # Wrong topic: another speaker (its own valid certificate) publishes a validly signed command on the victim's
     neighbour = "gp-spk-07b"
     key = commune_command_key(fabric.settings.command_key, COMMUNE)
     from smartcommune.devices.contracts import sign_command
 
     signed = sign_command(command, key)
-    rogue = _platform_client(fabric, neighbour, device_password(fabric.settings.command_key, neighbour), "rogue")
+    rogue = _client(fabric, _issued(fabric, neighbour), "rogue")
     rogue.connect()
     rogue.publish(cmd_topic(COMMUNE, victim), signed.to_json()).result(5)
     # ...and tries to ack in the victim's name
     rogue.publish(ack_topic(COMMUNE, victim), b'{"not": "an ack"}').result(5)
     rogue.disconnect()
-    # Bad signature: a platform-user publish with a command signed with the wrong key
+    # Bad signature: a publish with the platform's own certificate of a command signed with the wrong key
     forged = sign_command(command.model_copy(update={"command_id": "0f0f0f0f-0000-4000-8000-000000000002"}), b"k" * 32)
-    platform = _platform_client(fabric, "platform", fabric.settings.mqtt_password, "test-platform")
+    platform = _client(fabric, _issued(fabric, "platform"), "test-platform")
     platform.connect()
     platform.publish(cmd_topic(COMMUNE, victim), forged.to_json()).result(5)
     deadline = time.monotonic() + 3
@@ -254,3 +262,40 @@ def test_forged_commands_are_never_played(fabric: Fabric):
     report = fabric.wait_report("b-genuine", _complete)
     assert report.speakers[0].state == "finished"
     assert [p.command_id for p in agent.plays] == [batch.command_id]
+
+
+def test_a_speaker_that_reconnects_applies_the_desired_volume_without_any_delta(fabric: Fabric):
+    thing = "gp-spk-09a"
+    agent = fabric.agents[thing]
+    assert agent.volume == 70
+    # Given a speaker that goes offline
+    agent.stop()
+    # When the desired volume is written to its shadow while it is away, and no delta is sent to it
+    from smartcommune.core.aws import client
+
+    iot_data = client("iot-data", fabric.settings)
+    iot_data.update_thing_shadow(thingName=thing, payload=b'{"state": {"desired": {"volume": 25}}}')
+    # And it comes back (asking for its shadow on connect)
+    from devices.speaker.agent import SpeakerAgent
+    from smartcommune_local.speakers import agent_config
+
+    assert fabric.iot.fleet is not None
+    back = SpeakerAgent(agent_config(fabric.settings, thing, COMMUNE, fabric.data_dir), fabric.iot.fleet.runtime)
+    fabric.agents[thing] = back
+    back.start()
+    deadline = time.monotonic() + 10
+    while back.volume != 25 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # Then it plays at the desired volume, and reports it to its shadow
+    assert back.volume == 25
+    deadline = time.monotonic() + 5
+    reported = None
+    while time.monotonic() < deadline:
+        import json
+
+        document = json.loads(iot_data.get_thing_shadow(thingName=thing)["payload"].read())
+        reported = document["state"].get("reported", {}).get("volume")
+        if reported == 25:
+            break
+        time.sleep(0.05)
+    assert reported == 25

@@ -1,15 +1,19 @@
-"""The local MQTT broker: Debian ``mosquitto`` 2.0 with a generated config, password file and ACL.
+"""The local MQTT broker: Debian ``mosquitto`` 2.0 with mutual TLS, as AWS IoT Core, and a generated ACL.
 
-The ACL mirrors the IoT policy of ``template.yaml``: a speaker (username = thing name) may read only its own
-``cmd`` and ``shadow/delta`` topics and write only its own ``ack`` and ``heartbeat`` topics, all under its own
-commune (as the policy fills the commune segment from the thing's ``commune`` attribute); the platform's user may
-write commands and shadow deltas and read acks and heartbeats. A user whose commune is not given, and anyone
-else, may do nothing.
+Its one listener admits only clients that present a certificate signed by the local CA (``require_certificate``;
+``smartcommune_local.pki``); the certificate's CN becomes the client's username (``use_identity_as_username``),
+and the ACL is keyed on it. There is no password file and no plaintext listener.
+
+The ACL mirrors the IoT policy of ``template.yaml``: a speaker (CN = thing name) may read only its own ``cmd``,
+``shadow/delta`` and ``shadow/get/accepted`` topics and write only its own ``ack``, ``heartbeat``,
+``shadow/get`` and ``shadow/update`` topics, all under its own commune (as the policy fills the commune segment
+from the thing's ``commune`` attribute); the platform's identity may write commands and shadow answers and read
+acks, heartbeats and shadow requests. An identity whose commune is not given, and anyone else, may do nothing.
 
 Usage::
 
-    creds = device_credentials(settings.command_key, things) | {settings.mqtt_username: settings.mqtt_password}
-    handle = start_broker(data_dir, port, creds, device_communes={thing: commune_id, ...})
+    pki = LocalPki(data_dir / "pki")
+    handle = start_broker(data_dir, port, pki, device_communes={thing: commune_id, ...})
     ...
     handle.stop()
 
@@ -19,12 +23,8 @@ what was queued for an offline speaker.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import os
 import re
-import secrets
 import shutil
 import socket
 import subprocess
@@ -32,6 +32,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from smartcommune_local.pki import LocalPki
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 
@@ -40,8 +44,11 @@ PLATFORM_ACL = """\
 user {platform}
 topic write sc/+/speakers/+/cmd
 topic write sc/+/speakers/+/shadow/delta
+topic write sc/+/speakers/+/shadow/get/accepted
 topic read sc/+/speakers/+/ack
 topic read sc/+/speakers/+/heartbeat
+topic read sc/+/speakers/+/shadow/get
+topic read sc/+/speakers/+/shadow/update
 """
 # No `pattern` lines: mosquitto applies them to every user, and `%u` cannot name a commune. Each speaker gets its
 # own block with its commune written out, as the IoT policy's ${iot:Connection.Thing.Attributes[commune]}.
@@ -49,8 +56,11 @@ DEVICE_ACL = """\
 user {thing}
 topic read sc/{commune}/speakers/{thing}/cmd
 topic read sc/{commune}/speakers/{thing}/shadow/delta
+topic read sc/{commune}/speakers/{thing}/shadow/get/accepted
 topic write sc/{commune}/speakers/{thing}/ack
 topic write sc/{commune}/speakers/{thing}/heartbeat
+topic write sc/{commune}/speakers/{thing}/shadow/get
+topic write sc/{commune}/speakers/{thing}/shadow/update
 """
 _ACL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -63,24 +73,6 @@ def acl_text(platform_username: str, device_communes: Mapping[str, str]) -> str:
             raise ValueError(f"not a thing/commune name: {thing!r} / {commune!r}")
         blocks.append(DEVICE_ACL.format(thing=thing, commune=commune))
     return "\n".join(blocks)
-
-
-def device_password(secret: str, thing: str) -> str:
-    """A speaker's broker password, derived from a platform secret (the stand-in for its X.509 certificate)."""
-    return hmac.new(secret.encode(), f"mqtt-password:{thing}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def device_credentials(secret: str, things: list[str]) -> dict[str, str]:
-    return {thing: device_password(secret, thing) for thing in things}
-
-
-def password_line(username: str, password: str, iterations: int = 101) -> str:
-    """A mosquitto 2.0 password-file line (``$7$``: PBKDF2-SHA512), as ``mosquitto_passwd`` writes it."""
-    if ":" in username:
-        raise ValueError("a username may not contain ':'")
-    salt = secrets.token_bytes(12)
-    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations)
-    return f"{username}:$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def free_port() -> int:
@@ -166,13 +158,9 @@ class BrokerHandle:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def add_credentials(self, credentials: Mapping[str, str], device_communes: Mapping[str, str] | None = None) -> None:
-        """Append users (speakers with their commune in ``device_communes``) and reload mosquitto (SIGHUP)."""
-        password_file = self.directory / "passwd"
-        with password_file.open("a", encoding="utf-8") as f:
-            for username, password in credentials.items():
-                f.write(password_line(username, password) + "\n")
-        self.device_communes.update(device_communes or {})
+    def add_devices(self, device_communes: Mapping[str, str]) -> None:
+        """Bind more speakers (CN = thing) to their commune in the ACL and reload mosquitto (SIGHUP)."""
+        self.device_communes.update(device_communes)
         (self.directory / "acl").write_text(acl_text(self.platform_username, self.device_communes), encoding="utf-8")
         _give_to_mosquitto(self.directory)
         if self.process is not None:
@@ -184,39 +172,47 @@ class BrokerHandle:
 def start_broker(
     data_dir: str | Path,
     port: int,
-    credentials: Mapping[str, str],
+    pki: LocalPki,
     *,
     device_communes: Mapping[str, str] | None = None,
     platform_username: str = "platform",
     max_queued_messages: int = 1000,
 ) -> BrokerHandle:
-    """Write ``<data_dir>/mosquitto/{mosquitto.conf,passwd,acl}`` and start mosquitto on 127.0.0.1:``port``.
+    """Write ``<data_dir>/mosquitto/{mosquitto.conf,acl,tls/}`` and start mosquitto on 127.0.0.1:``port`` (TLS).
 
-    ``credentials`` maps username -> password: every speaker (username = thing name) and the platform's user
-    (``platform_username``, which gets the platform's ACL). ``device_communes`` maps each speaker to its commune:
-    a speaker may use only its own topics under that commune, and one missing from it nothing at all. Anonymous
-    clients are refused.
+    Clients must present a certificate of ``pki``'s CA; its CN is their identity: every speaker (CN = thing name)
+    and the platform (``platform_username``, which gets the platform's ACL). ``device_communes`` maps each speaker
+    to its commune: a speaker may use only its own topics under that commune, and one missing from it nothing.
     """
     directory = Path(data_dir) / "mosquitto"
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "persist").mkdir(exist_ok=True)
-    password_file = directory / "passwd"
-    password_file.write_text(
-        "".join(password_line(u, p) + "\n" for u, p in sorted(credentials.items())), encoding="utf-8"
-    )
+    tls_dir = directory / "tls"  # copies mosquitto (dropped to its own user) can read
+    tls_dir.mkdir(exist_ok=True)
+    server = pki.server()
+    for name, source in (("ca.crt", pki.ca_path), ("server.crt", Path(server.cert_path))):
+        (tls_dir / name).write_bytes(Path(source).read_bytes())
+    (tls_dir / "server.key").write_bytes(Path(server.key_path).read_bytes())
+    (tls_dir / "server.key").chmod(0o600)
+    stale_passwd = directory / "passwd"  # written by older code: passwords are no longer accepted
+    stale_passwd.unlink(missing_ok=True)
     acl_file = directory / "acl"
     communes = dict(device_communes or {})
     acl_file.write_text(acl_text(platform_username, communes), encoding="utf-8")
     config = directory / "mosquitto.conf"
-    directory / "mosquitto.log"
     config.write_text(
         "\n".join(
             [
-                "# Generated by smartcommune_local.broker",
+                "# Generated by smartcommune_local.broker: mutual TLS only, identity = certificate CN",
                 "per_listener_settings false",
                 f"listener {port} 127.0.0.1",
+                f"cafile {tls_dir / 'ca.crt'}",
+                f"certfile {tls_dir / 'server.crt'}",
+                f"keyfile {tls_dir / 'server.key'}",
+                "tls_version tlsv1.2",
+                "require_certificate true",
+                "use_identity_as_username true",
                 "allow_anonymous false",
-                f"password_file {password_file}",
                 f"acl_file {acl_file}",
                 "persistence true",
                 f"persistence_location {directory / 'persist'}/",
@@ -232,7 +228,7 @@ def start_broker(
         ),
         encoding="utf-8",
     )
-    for path in (password_file, acl_file, config):
+    for path in (acl_file, config):
         path.chmod(0o640)
     _give_to_mosquitto(directory)
     if shutil.which(MOSQUITTO) is None and not Path(MOSQUITTO).exists():

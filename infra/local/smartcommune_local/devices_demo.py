@@ -98,7 +98,7 @@ def speaker_policy_document() -> dict[str, Any]:
             {
                 "Effect": "Allow",
                 "Action": "iot:Publish",
-                "Resource": [f"{topic}/ack", f"{topic}/heartbeat", f"{shadow}/update"],
+                "Resource": [f"{topic}/ack", f"{topic}/heartbeat", f"{shadow}/update", f"{shadow}/get"],
             },
         ],
     }

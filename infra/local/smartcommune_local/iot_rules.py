@@ -16,8 +16,14 @@ How the lead wires it into ``make up`` (after moto, the table and demo data exis
     iot.stop()                                       # on shutdown (stops speakers, rules, then mosquitto)
 
 ``settings`` must have ``fanout_transport="mqtt"`` and the ``mqtt_*`` fields the fan-out uses: pass
-``settings.model_copy(update={"mqtt_port": port})`` or set ``SMARTCOMMUNE_MQTT_PORT`` before building services.
+``settings.model_copy(update={"mqtt_port": port} | platform_tls_settings(data_dir))`` (``smartcommune_local.pki``)
+or set ``SMARTCOMMUNE_MQTT_PORT`` / ``SMARTCOMMUNE_MQTT_CERT_PATH`` ... before building services: every platform
+client connects with the platform's certificate, issued here by the local CA under ``<data_dir>/pki``.
 ``iot.health()`` returns the parts' status for the stack's health probe.
+
+IoT Core's shadow service is played too (:class:`LocalShadowService`): a speaker's ``shadow/get`` on its relayed
+topic is answered on ``shadow/get/accepted`` with the shadow document (moto's), and its ``shadow/update`` (reported
+state) is written to that shadow, as IoT Core does on ``$aws/things/<thing>/shadow/...``.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,15 +152,14 @@ class RuleEngine:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        from smartcommune.devices.storage.mqtt import MqttClient
+        from smartcommune.devices.storage.mqtt import MqttClient, platform_tls
 
         s = self.settings
         self._client = MqttClient(
             s.mqtt_host,
             s.mqtt_port,
             "platform-iot-rules",
-            username=s.mqtt_username,
-            password=s.mqtt_password,
+            tls=platform_tls(s),
             clean_session=False,  # acks published while the emulator restarts are queued for it
             on_message=self._on_message,
         )
@@ -189,6 +194,71 @@ class RuleEngine:
                 self.invocations += 1
 
 
+class LocalShadowService:
+    """IoT Core's shadow topics, played on the speakers' relayed topics with moto's shadow behind them."""
+
+    def __init__(self, settings: Settings, workers: int = 2) -> None:
+        self.settings = settings
+        self.answered = 0
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="iot-shadow")
+        self._client: MqttClient | None = None
+        self._iot: Any = None
+
+    def start(self) -> None:
+        from smartcommune.core.aws import client
+        from smartcommune.devices.contracts import SHADOW_GET_TOPIC_FILTER, SHADOW_UPDATE_TOPIC_FILTER
+        from smartcommune.devices.storage.mqtt import MqttClient, platform_tls
+
+        s = self.settings
+        self._iot = client("iot-data", s)
+        self._client = MqttClient(
+            s.mqtt_host,
+            s.mqtt_port,
+            "platform-iot-shadow",
+            tls=platform_tls(s),
+            clean_session=False,  # requests made while it restarts are queued for it
+            on_message=self._on_message,
+        )
+        self._client.connect()
+        self._client.subscribe(SHADOW_GET_TOPIC_FILTER, 1)
+        self._client.subscribe(SHADOW_UPDATE_TOPIC_FILTER, 1)
+
+    def stop(self) -> None:
+        if self._client is not None:
+            self._client.disconnect()
+            self._client = None
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+    def alive(self) -> bool:
+        return self._client is not None and self._client.connected.is_set()
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        self._pool.submit(self._handle, topic, payload)
+
+    def _handle(self, topic: str, payload: bytes) -> None:
+        from smartcommune.devices.contracts import ShadowTopics, parse_topic
+
+        try:
+            commune_id, thing, _ = parse_topic(topic)
+            topics = ShadowTopics.relayed(commune_id, thing)
+            if topic == topics.get:
+                try:
+                    document = self._iot.get_thing_shadow(thingName=thing)["payload"].read()
+                except self._iot.exceptions.ResourceNotFoundException:
+                    return  # IoT Core answers on get/rejected (404); the speaker keeps what it has
+                client = self._client
+                if client is not None:
+                    client.publish(topics.get_accepted, document, 1)
+                    self.answered += 1
+            elif topic == topics.update:
+                reported = (json.loads(payload).get("state") or {}).get("reported")
+                if isinstance(reported, dict) and reported:
+                    body = json.dumps({"state": {"reported": reported}}).encode()
+                    self._iot.update_thing_shadow(thingName=thing, payload=body)
+        except Exception:
+            log.exception("shadow request on %s failed", topic)
+
+
 def load_rules(template: dict[str, Any], services: Services | None = None, root: Path = REPO_ROOT) -> list[LocalRule]:
     """The template's topic rules with their handlers loaded as Lambda would (``use_services`` when given)."""
     functions = {f.logical_id: f for f in functions_of(template, root)}
@@ -209,19 +279,20 @@ class LocalIot:
     port: int
     broker: BrokerHandle
     engine: RuleEngine
+    shadows: LocalShadowService
     fleet: SpeakerFleet | None = None
-    credentials: dict[str, str] = field(default_factory=dict)
 
     def health(self) -> dict[str, Any]:
         return {
             "broker": "ok" if self.broker.alive() else "down",
-            "iot_rules": "ok" if self.engine.alive() else "down",
+            "iot_rules": "ok" if self.engine.alive() and self.shadows.alive() else "down",
             "speakers_online": self.fleet.online() if self.fleet else 0,
         }
 
     def stop(self) -> None:
         if self.fleet is not None:
             self.fleet.stop()
+        self.shadows.stop()
         self.engine.stop()
         self.broker.stop()
 
@@ -236,31 +307,38 @@ def start_local_iot(
     start_speakers: bool = True,
     commune_ids: tuple[str, ...] = ("giao-phong",),
 ) -> LocalIot:
-    """Start mosquitto (per-device credentials, ACL), the IoT-rule emulator and the demo speakers.
+    """Start mosquitto (mutual TLS, ACL by certificate CN), the IoT-rule emulator, the shadow service, the speakers.
 
-    ``settings.mqtt_port`` is used unless ``port`` is given; credentials are derived from
-    ``settings.command_key`` (``broker.device_password``) for every demo thing of ``commune_ids``.
+    ``settings.mqtt_port`` is used unless ``port`` is given. The local CA under ``<data_dir>/pki`` issues (once)
+    the broker's certificate, the platform's (CN = ``settings.mqtt_username``) and one per demo thing of
+    ``commune_ids`` (CN = thing name).
     """
-    from smartcommune_local.broker import device_credentials, start_broker
+    from smartcommune_local.broker import start_broker
     from smartcommune_local.devices_demo import demo_things
+    from smartcommune_local.pki import LocalPki, pki_dir, platform_tls_settings
 
     port = port or settings.mqtt_port
-    settings = settings.model_copy(update={"mqtt_port": port, "fanout_transport": "mqtt"})
+    tls = platform_tls_settings(data_dir, settings.mqtt_username)
+    settings = settings.model_copy(update={"mqtt_port": port, "fanout_transport": "mqtt"} | tls)
     communes = {t: c for c in commune_ids for t in demo_things(c)}  # the broker binds each thing to its commune
-    credentials = device_credentials(settings.command_key, list(communes))
-    credentials[settings.mqtt_username] = settings.mqtt_password
-    broker = start_broker(
-        Path(data_dir), port, credentials, device_communes=communes, platform_username=settings.mqtt_username
-    )
+    pki = LocalPki(pki_dir(data_dir))
+    pki.client(settings.mqtt_username)
+    for thing in communes:
+        pki.device(thing)
+    broker = start_broker(Path(data_dir), port, pki, device_communes=communes, platform_username=settings.mqtt_username)
+    engine = RuleEngine(load_rules(resources.template, services), settings)
+    shadows = LocalShadowService(settings)
     try:
-        engine = RuleEngine(load_rules(resources.template, services), settings)
         engine.start()
+        shadows.start()
         fleet = None
         if start_speakers:
             from smartcommune_local.speakers import start_speakers as _start_speakers
 
             fleet = _start_speakers(settings, Path(data_dir), commune_ids=commune_ids)
     except Exception:
+        shadows.stop()
+        engine.stop()
         broker.stop()
         raise
-    return LocalIot(port=port, broker=broker, engine=engine, fleet=fleet, credentials=credentials)
+    return LocalIot(port=port, broker=broker, engine=engine, shadows=shadows, fleet=fleet)

@@ -1,8 +1,9 @@
 """The demo speakers, simulated in-process: one :class:`SpeakerAgent` (own MQTT connection) per thing.
 
-``start_speakers(settings, data_dir)`` connects the 40 Giao Phong speakers to the local broker with their
-per-device credentials (``broker.device_password``) and the commune's command key; ``fleet.stop()`` takes them
-offline. Agent state files (handled command ids, volume) live in ``<data_dir>/speakers/``.
+``start_speakers(settings, data_dir)`` connects the 40 Giao Phong speakers to the local broker with their device
+certificates (``<data_dir>/pki``, CN = thing name: mutual TLS, as on IoT Core) and the commune's command key;
+they follow their shadow on the relayed topics. ``fleet.stop()`` takes them offline. Agent state files (handled
+command ids, volume) live in ``<data_dir>/speakers/``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from devices.speaker.agent import AgentConfig, SpeakerAgent
 from devices.speaker.runtime import AgentRuntime
-from smartcommune.devices.contracts import commune_command_key
-from smartcommune_local.broker import device_password
+from smartcommune.devices.contracts import ShadowTopics, commune_command_key
 from smartcommune_local.devices_demo import demo_things
+from smartcommune_local.pki import LocalPki, pki_dir
 
 if TYPE_CHECKING:
     from smartcommune.core.settings import Settings
@@ -38,17 +39,25 @@ class SpeakerFleet:
 
 
 def agent_config(
-    settings: Settings, thing: str, commune_id: str, state_dir: Path, *, heartbeat_s: float = 30.0, play_ms: int = 200
+    settings: Settings,
+    thing: str,
+    commune_id: str,
+    data_dir: Path,
+    *,
+    pki: LocalPki | None = None,
+    heartbeat_s: float = 30.0,
+    play_ms: int = 200,
 ) -> AgentConfig:
+    """A demo speaker: its certificate from ``<data_dir>/pki`` (issued once), its state in ``<data_dir>/speakers``."""
     return AgentConfig(
         thing=thing,
         commune_id=commune_id,
         host=settings.mqtt_host,
         port=settings.mqtt_port,
         command_key=commune_command_key(settings.command_key, commune_id),
-        state_dir=state_dir,
-        username=thing,
-        password=device_password(settings.command_key, thing),
+        state_dir=Path(data_dir) / "speakers",
+        tls=(pki or LocalPki(pki_dir(data_dir))).device(thing),
+        shadow=ShadowTopics.relayed(commune_id, thing),
         heartbeat_s=heartbeat_s,
         play_ms=play_ms,
     )
@@ -66,10 +75,12 @@ def start_speakers(
 ) -> SpeakerFleet:
     """Connect one agent per demo thing (or per ``things``, all of the first commune) and return the fleet."""
     runtime = runtime or AgentRuntime()
-    state_dir = Path(data_dir) / "speakers"
+    pki = LocalPki(pki_dir(data_dir))
     pairs = [(t, commune_ids[0]) for t in things] if things else [(t, c) for c in commune_ids for t in demo_things(c)]
     agents = {
-        t: SpeakerAgent(agent_config(settings, t, c, state_dir, heartbeat_s=heartbeat_s, play_ms=play_ms), runtime)
+        t: SpeakerAgent(
+            agent_config(settings, t, c, Path(data_dir), pki=pki, heartbeat_s=heartbeat_s, play_ms=play_ms), runtime
+        )
         for t, c in pairs
     }
     with ThreadPoolExecutor(max_workers=16) as pool:

@@ -158,6 +158,7 @@ class LocalStack:
 
     def _create_resources(self) -> None:
         from smartcommune.core.settings import get_settings
+        from smartcommune_local.pki import platform_tls_settings
         from smartcommune_local.template import create_resources
 
         resources = create_resources(self._session(), self.config.moto_url)
@@ -174,6 +175,8 @@ class LocalStack:
             # Play commands go to the local Mosquitto (IoT Core's data plane in AWS).
             SMARTCOMMUNE_FANOUT_TRANSPORT="mqtt",
             SMARTCOMMUNE_MQTT_PORT=str(self.config.mqtt_port),
+            # ...over mutual TLS with the platform's own certificate (issued by the local CA in _start_iot)
+            **{f"SMARTCOMMUNE_{k.upper()}": v for k, v in platform_tls_settings(self.config.data_dir).items()},
             POWERTOOLS_TRACE_DISABLED="true",
             POWERTOOLS_METRICS_NAMESPACE="SmartCommuneLocal",
         )
@@ -234,7 +237,8 @@ class LocalStack:
             self.seed_report = demo_data.SeedReport(notes=[f"demo data could not be seeded: {exc!r}"])
 
     def _start_iot(self) -> None:
-        """The device fabric: speaker registry, Mosquitto with per-device credentials, IoT rules, 40 speakers."""
+        """The device fabric: speaker registry, Mosquitto with mutual TLS (a certificate per device), IoT rules and
+        shadows, 40 speakers."""
         from smartcommune_local.devices_demo import seed_devices
         from smartcommune_local.iot_rules import start_local_iot
 

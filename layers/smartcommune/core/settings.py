@@ -69,8 +69,12 @@ class Settings(BaseModel):
     iot_data_endpoint: str | None = None
     mqtt_host: str = "127.0.0.1"
     mqtt_port: int = 1883
+    # The local broker admits only mutual TLS: the platform's certificate (CN = ``mqtt_username``, its identity
+    # in the broker's ACL), its key and the local CA. Set by the local stack (smartcommune_local.pki).
     mqtt_username: str = "platform"
-    mqtt_password: str = "local-platform-password"  # noqa: S105 (local development only)
+    mqtt_cert_path: str | None = None
+    mqtt_key_path: str | None = None
+    mqtt_ca_path: str | None = None
     speaker_offline_after_s: int = 90
 
     # ---- personal data at rest and in transit (issue 8)

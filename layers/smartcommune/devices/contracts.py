@@ -8,7 +8,14 @@ MQTT topics (same on AWS IoT Core and the local Mosquitto)::
     sc/<commune>/speakers/<thing>/cmd        platform -> speaker, QoS 1, PlayCommand
     sc/<commune>/speakers/<thing>/ack        speaker -> platform, QoS 1, CommandAck
     sc/<commune>/speakers/<thing>/heartbeat  speaker -> platform, QoS 0, Heartbeat
-    sc/<commune>/speakers/<thing>/shadow/delta  platform -> speaker, QoS 1, ShadowDelta (local stand-in)
+
+The thing shadow: on IoT Core the speaker uses ``$aws/things/<thing>/shadow/...`` itself; on the local broker
+the platform relays the same documents on the speaker's own topics (:class:`ShadowTopics`)::
+
+    sc/<commune>/speakers/<thing>/shadow/delta         platform -> speaker, QoS 1, as .../shadow/update/delta
+    sc/<commune>/speakers/<thing>/shadow/get           speaker -> platform, QoS 1, as $aws/.../shadow/get
+    sc/<commune>/speakers/<thing>/shadow/get/accepted  platform -> speaker, QoS 1, the shadow document
+    sc/<commune>/speakers/<thing>/shadow/update        speaker -> platform, QoS 1, {"state": {"reported": ...}}
 """
 
 from __future__ import annotations
@@ -57,7 +64,35 @@ def shadow_delta_topic(commune_id: str, thing: str) -> str:
     return f"{TOPIC_ROOT}/{commune_id}/speakers/{thing}/shadow/delta"
 
 
+class ShadowTopics(Contract):
+    """Where one speaker follows its shadow: the only thing that differs between IoT Core and the local broker."""
+
+    delta: str
+    get: str
+    get_accepted: str
+    update: str
+
+    @classmethod
+    def iot_core(cls, thing: str) -> ShadowTopics:
+        base = f"$aws/things/{thing}/shadow"
+        return cls(
+            delta=f"{base}/update/delta",
+            get=f"{base}/get",
+            get_accepted=f"{base}/get/accepted",
+            update=f"{base}/update",
+        )
+
+    @classmethod
+    def relayed(cls, commune_id: str, thing: str) -> ShadowTopics:
+        base = f"{TOPIC_ROOT}/{commune_id}/speakers/{thing}/shadow"
+        return cls(
+            delta=f"{base}/delta", get=f"{base}/get", get_accepted=f"{base}/get/accepted", update=f"{base}/update"
+        )
+
+
 ACK_TOPIC_FILTER = f"{TOPIC_ROOT}/+/speakers/+/ack"
+SHADOW_GET_TOPIC_FILTER = f"{TOPIC_ROOT}/+/speakers/+/shadow/get"
+SHADOW_UPDATE_TOPIC_FILTER = f"{TOPIC_ROOT}/+/speakers/+/shadow/update"
 HEARTBEAT_TOPIC_FILTER = f"{TOPIC_ROOT}/+/speakers/+/heartbeat"
 
 

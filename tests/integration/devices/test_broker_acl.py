@@ -1,10 +1,11 @@
-"""The local broker (mosquitto) binds each loudspeaker to its own commune, as the IoT policy does on AWS.
+"""The local broker (mosquitto) admits only mutual TLS and binds each loudspeaker to its own commune, as IoT Core.
 
-A real mosquitto on a free port with the generated password file and ACL; awscrt clients as the speakers and
-the platform. mosquitto drops a refused publish silently (MQTT 3.1.1) and grants any subscription but delivers
-only what the ACL lets the subscriber read, so each test sends the refused message first and an allowed one of
-the same publisher after it: once the allowed one has arrived, the refused one would have arrived before it (the
-broker delivers one publisher's messages to a subscriber in order).
+A real mosquitto on a free port with the local CA's certificates and the generated ACL (keyed on the certificate
+CN); awsiotsdk mutual-TLS clients as the speakers and the platform. mosquitto drops a refused publish silently
+(MQTT 3.1.1) and grants any subscription but delivers only what the ACL lets the subscriber read, so each test
+sends the refused message first and an allowed one of the same publisher after it: once the allowed one has
+arrived, the refused one would have arrived before it (the broker delivers one publisher's messages to a
+subscriber in order).
 """
 
 from __future__ import annotations
@@ -17,28 +18,86 @@ from typing import Any
 import pytest
 
 from smartcommune.devices.contracts import HEARTBEAT_TOPIC_FILTER, cmd_topic, heartbeat_topic
-from smartcommune.devices.storage.mqtt import MqttClient
-from smartcommune_local.broker import BrokerHandle, device_credentials, free_port, start_broker
+from smartcommune.devices.storage.mqtt import MqttClient, MqttError
+from smartcommune_local.broker import BrokerHandle, free_port, start_broker
+from smartcommune_local.pki import LocalPki
 
-SECRET = "local-test-secret"
 GP_THING = "gp-spk-01a"
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[BrokerHandle]:
-    credentials = device_credentials(SECRET, [GP_THING, "bl-spk-01a"]) | {"platform": "platform-pass"}
+def pki(tmp_path: Path) -> LocalPki:
+    return LocalPki(tmp_path / "pki")
+
+
+@pytest.fixture
+def broker(tmp_path: Path, pki: LocalPki) -> Iterator[BrokerHandle]:
     communes = {GP_THING: "giao-phong", "bl-spk-01a": "bach-long"}
-    handle = start_broker(tmp_path, free_port(), credentials, device_communes=communes)
+    handle = start_broker(tmp_path, free_port(), pki, device_communes=communes)
     yield handle
     handle.stop()
 
 
-def _client(broker: BrokerHandle, username: str, password: str, **kwargs: Any) -> MqttClient:
+def _client(broker: BrokerHandle, pki: LocalPki, identity: str, **kwargs: Any) -> MqttClient:
     client = MqttClient(
-        broker.host, broker.port, f"{username}-test", username=username, password=password, clean_session=True, **kwargs
+        broker.host, broker.port, f"{identity}-test", tls=pki.client(identity), clean_session=True, **kwargs
     )
     client.connect()
     return client
+
+
+def _awscrt_connection(broker: BrokerHandle, tls_ctx: Any, **kwargs: Any) -> Any:
+    from awscrt import io, mqtt
+
+    bootstrap = io.ClientBootstrap(io.EventLoopGroup(1), io.DefaultHostResolver(io.EventLoopGroup(1)))
+    return mqtt.Connection(
+        mqtt.Client(bootstrap, tls_ctx), host_name=broker.host, port=broker.port, client_id="intruder", **kwargs
+    )
+
+
+def test_a_client_with_a_password_and_no_certificate_cannot_connect(broker, pki):
+    # Given the broker's one listener (mutual TLS only)
+    from awscrt import io
+
+    # When a client connects in the clear with a username and password, as the speakers did before
+    plaintext = _awscrt_connection(broker, None, username=GP_THING, password="any-password")
+    # Then it is refused
+    with pytest.raises(Exception):  # noqa: B017 (awscrt's own error types)
+        plaintext.connect().result(5)
+    # And a TLS client that trusts the CA but has no certificate of its own is refused too
+    options = io.TlsContextOptions()
+    options.override_default_trust_store_from_path(None, str(pki.ca_path))
+    no_cert = _awscrt_connection(broker, io.ClientTlsContext(options), username="platform", password="x")
+    with pytest.raises(Exception):  # noqa: B017
+        no_cert.connect().result(5)
+
+
+def test_a_certificate_not_signed_by_the_local_ca_is_refused(broker, pki, tmp_path):
+    # Given a certificate with a speaker's name, made by another CA
+    forged = LocalPki(tmp_path / "other-ca").client(GP_THING)
+    # When it connects (trusting the broker's real CA)
+    client = MqttClient(
+        broker.host, broker.port, "forger", tls=type(forged)(forged.cert_path, forged.key_path, str(pki.ca_path))
+    )
+    # Then the broker refuses the handshake
+    with pytest.raises(MqttError):
+        client.connect(5)
+
+
+def test_a_speaker_with_its_certificate_connects_and_round_trips_on_its_own_topic(broker, pki):
+    # Given a speaker connected with its device certificate through awsiotsdk's mutual-TLS builder
+    inbox = Inbox(last=cmd_topic("giao-phong", GP_THING))
+    speaker = _client(broker, pki, GP_THING, on_message=inbox)
+    platform = _client(broker, pki, "platform")
+    try:
+        speaker.subscribe(cmd_topic("giao-phong", GP_THING))
+        # When the platform (its own certificate) publishes a command to it
+        platform.publish(cmd_topic("giao-phong", GP_THING), b"{}").result(5)
+        # Then it arrives
+        assert inbox.arrived.wait(10)
+    finally:
+        speaker.disconnect()
+        platform.disconnect()
 
 
 class Inbox:
@@ -55,12 +114,12 @@ class Inbox:
             self.arrived.set()
 
 
-def test_a_giao_phong_speaker_never_receives_commands_published_under_bach_long(broker):
+def test_a_giao_phong_speaker_never_receives_commands_published_under_bach_long(broker, pki):
     # Given Giao Phong's speaker subscribed to its command topic under both communes (mosquitto grants a
     # subscription and applies the ACL to every message it would deliver)
     inbox = Inbox(last=cmd_topic("giao-phong", GP_THING))
-    speaker = _client(broker, GP_THING, device_credentials(SECRET, [GP_THING])[GP_THING], on_message=inbox)
-    platform = _client(broker, "platform", "platform-pass")
+    speaker = _client(broker, pki, GP_THING, on_message=inbox)
+    platform = _client(broker, pki, "platform")
     try:
         speaker.subscribe(cmd_topic("bach-long", GP_THING))
         speaker.subscribe(cmd_topic("giao-phong", GP_THING))
@@ -75,13 +134,13 @@ def test_a_giao_phong_speaker_never_receives_commands_published_under_bach_long(
     assert inbox.topics == [cmd_topic("giao-phong", GP_THING)]
 
 
-def test_a_giao_phong_speaker_cannot_publish_heartbeats_under_bach_long(broker):
+def test_a_giao_phong_speaker_cannot_publish_heartbeats_under_bach_long(broker, pki):
     # Given the platform listening to every heartbeat
     inbox = Inbox(last=heartbeat_topic("giao-phong", GP_THING))
-    platform = _client(broker, "platform", "platform-pass", on_message=inbox)
+    platform = _client(broker, pki, "platform", on_message=inbox)
     platform.subscribe(HEARTBEAT_TOPIC_FILTER)
     # When Giao Phong's speaker publishes a heartbeat under Bach Long, then one under its own commune
-    speaker = _client(broker, GP_THING, device_credentials(SECRET, [GP_THING])[GP_THING])
+    speaker = _client(broker, pki, GP_THING)
     try:
         speaker.publish(heartbeat_topic("bach-long", GP_THING), b'{"forged": true}').result(5)
         speaker.publish(heartbeat_topic("giao-phong", GP_THING), b'{"own": true}').result(5)

@@ -115,3 +115,14 @@ def test_the_local_mirror_is_the_template_policy():
         return out
 
     assert shape(speaker_policy_document()) == shape(_template_document())
+
+
+def test_a_speaker_may_ask_for_its_own_shadow_on_connect_and_hear_the_answer_only_for_itself(policy):
+    # The agent publishes $aws/things/<thing>/shadow/get on every (re)connect and reads .../get/accepted
+    own = "$aws/things/gp-spk-01a/shadow"
+    assert allowed(policy, GP_THING, "iot:Publish", _arn("topic", f"{own}/get"))
+    assert allowed(policy, GP_THING, "iot:Subscribe", _arn("topicfilter", f"{own}/get/accepted"))
+    assert allowed(policy, GP_THING, "iot:Receive", _arn("topic", f"{own}/get/accepted"))
+    other = "$aws/things/gp-spk-01b/shadow"
+    assert not allowed(policy, GP_THING, "iot:Publish", _arn("topic", f"{other}/get"))
+    assert not allowed(policy, GP_THING, "iot:Receive", _arn("topic", f"{other}/get/accepted"))

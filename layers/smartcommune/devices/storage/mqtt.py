@@ -1,8 +1,9 @@
-"""A small awscrt MQTT 3.1.1 client used by speaker agents, the local fan-out and the local IoT-rule emulator.
+"""A small MQTT 3.1.1 client used by speaker agents, the local fan-out and the local IoT-rule emulator.
 
-Without ``tls`` it connects in the clear with a username/password (local Mosquitto); with ``tls`` it uses mutual
-TLS with the device certificate (AWS IoT Core, port 8883). ``awscrt`` is imported lazily: Lambda code never
-loads it (AWS publishes through the IoT data plane instead).
+It connects only with mutual TLS, through awsiotsdk's ``mqtt_connection_builder.mtls_from_path``, in both worlds:
+AWS IoT Core (port 8883, Amazon's CA) and the local Mosquitto (the local CA, ``smartcommune_local.pki``). There is
+no password and no plaintext path. ``awsiot``/``awscrt`` are imported lazily: Lambda code never loads them (AWS
+publishes through the IoT data plane instead).
 
 Every message is dispatched to one ``on_message(topic, payload)`` callback, including messages the broker sends
 right after a persistent session resumes, before this process has subscribed again.
@@ -15,7 +16,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from smartcommune.core.settings import Settings
 
 MessageHandler = Callable[[str, bytes], None]
 
@@ -26,9 +30,18 @@ class MqttError(RuntimeError):
 
 @dataclass(frozen=True)
 class TlsFiles:
+    """A client certificate, its private key and the CA to trust (None: the system's trust store)."""
+
     cert_path: str
     key_path: str
     ca_path: str | None = None
+
+
+def platform_tls(settings: Settings) -> TlsFiles:
+    """The platform's own certificate for the local broker (``settings.mqtt_cert_path`` and friends)."""
+    if not (settings.mqtt_cert_path and settings.mqtt_key_path):
+        raise MqttError("the local broker takes only mutual TLS: set mqtt_cert_path / mqtt_key_path / mqtt_ca_path")
+    return TlsFiles(settings.mqtt_cert_path, settings.mqtt_key_path, settings.mqtt_ca_path)
 
 
 _bootstrap_lock = threading.Lock()
@@ -49,7 +62,7 @@ def _client_bootstrap() -> Any:
 
 
 class MqttClient:
-    """One MQTT connection with automatic reconnects (awscrt's), a single message callback and QoS 1 publishing."""
+    """One mutual-TLS MQTT connection with automatic reconnects (awscrt's), one message callback, QoS 1 publishing."""
 
     def __init__(
         self,
@@ -57,10 +70,8 @@ class MqttClient:
         port: int,
         client_id: str,
         *,
-        username: str | None = None,
-        password: str | None = None,
+        tls: TlsFiles,
         clean_session: bool = False,
-        tls: TlsFiles | None = None,
         on_message: MessageHandler | None = None,
         keep_alive_s: int = 30,
         reconnect_min_s: int = 1,
@@ -68,35 +79,31 @@ class MqttClient:
         on_resumed: Callable[[bool], None] | None = None,
         on_interrupted: Callable[[], None] | None = None,
     ) -> None:
-        from awscrt import io, mqtt
+        from awsiot import mqtt_connection_builder
 
         self.client_id = client_id
         self._handler = on_message
         self._on_resumed = on_resumed
         self._on_interrupted = on_interrupted
         self.connected = threading.Event()
-        tls_ctx = None
-        if tls is not None:
-            options = io.TlsContextOptions.create_client_with_mtls_from_path(tls.cert_path, tls.key_path)
-            if tls.ca_path:
-                options.override_default_trust_store_from_path(None, tls.ca_path)
-            tls_ctx = io.ClientTlsContext(options)
-        client = mqtt.Client(_client_bootstrap(), tls_ctx)
-        self._connection = mqtt.Connection(
-            client,
-            host_name=host,
+        if not (tls.cert_path and tls.key_path):
+            raise MqttError(f"{client_id}: a client certificate and its key are required (mutual TLS only)")
+        self._connection = mqtt_connection_builder.mtls_from_path(
+            cert_filepath=tls.cert_path,
+            pri_key_filepath=tls.key_path,
+            ca_filepath=tls.ca_path,
+            endpoint=host,
             port=port,
             client_id=client_id,
+            client_bootstrap=_client_bootstrap(),
             clean_session=clean_session,
             keep_alive_secs=keep_alive_s,
             ping_timeout_ms=min(3000, keep_alive_s * 500),
             reconnect_min_timeout_secs=reconnect_min_s,
             reconnect_max_timeout_secs=reconnect_max_s,
-            username=username,
-            password=password,
             on_connection_interrupted=self._interrupted,
             on_connection_resumed=self._resumed,
-            disable_metrics=True,
+            enable_metrics_collection=False,
         )
         self._connection.on_message(self._dispatch)
 

@@ -1,8 +1,8 @@
 """How play commands reach the broker: the ``CommandPublisher`` port and its two transports.
 
-``IotDataPublisher`` (AWS: ``iot-data publish``, no awscrt in Lambda) or ``MqttPublisher`` (local Mosquitto, as the
-platform's broker user), chosen by ``settings.fanout_transport`` in ``publisher_for``. Kept apart from the table
-code: these are the only adapters that talk to IoT Core / MQTT.
+``IotDataPublisher`` (AWS: ``iot-data publish``, no awscrt in Lambda) or ``MqttPublisher`` (local Mosquitto,
+mutual TLS with the platform's own certificate), chosen by ``settings.fanout_transport`` in ``publisher_for``.
+Kept apart from the table code: these are the only adapters that talk to IoT Core / MQTT.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class IotDataPublisher:
 
 
 class MqttPublisher:
-    """The local broker, as the platform's user (its ACL allows writing commands and reading acks)."""
+    """The local broker, as the platform's identity (its certificate; the ACL lets it write commands, read acks)."""
 
     def __init__(self, settings: Settings, client_id: str = "platform-fanout") -> None:
         self._settings = settings
@@ -60,17 +60,10 @@ class MqttPublisher:
     def _connected(self) -> MqttClient:
         with self._lock:
             if self._client is None:
-                from smartcommune.devices.storage.mqtt import MqttClient
+                from smartcommune.devices.storage.mqtt import MqttClient, platform_tls
 
                 s = self._settings
-                client = MqttClient(
-                    s.mqtt_host,
-                    s.mqtt_port,
-                    self._client_id,
-                    username=s.mqtt_username,
-                    password=s.mqtt_password,
-                    clean_session=True,
-                )
+                client = MqttClient(s.mqtt_host, s.mqtt_port, self._client_id, tls=platform_tls(s), clean_session=True)
                 client.connect()
                 self._client = client
             return self._client
