@@ -1,5 +1,5 @@
 // Staff admin site: sign in, then the sections the account's roles allow (feedback, statistics, citizens, audit).
-// Feedback, statistics, broadcast and loudspeaker views are modules loaded on demand (LAZY) to keep the first load small.
+// Feedback, statistics, broadcast, loudspeaker, staff and CCCD views are modules loaded on demand (LAZY) to keep the first load small.
 import { label, t } from '/shared/i18n.js';
 import {
   $,
@@ -33,6 +33,8 @@ const ACCESS = {
   broadcast: ['admin', 'office', 'culture', 'police', 'health'],
   approveBulletin: ['admin'],
   devices: ['admin', 'culture'],
+  staff: ['admin'],
+  cccd: ['admin', 'office', 'police'],
 };
 const SECTIONS = [
   { view: 'feedback', title: 'Phản ánh, kiến nghị', text: 'Tiếp nhận, giao xử lý, theo dõi hạn, duyệt và công khai.' },
@@ -41,6 +43,7 @@ const SECTIONS = [
   { view: 'audit', title: 'Nhật ký hệ thống', text: 'Mọi thay đổi của cán bộ, có kiểm tra toàn vẹn.' },
   { view: 'broadcast', title: 'Truyền thanh', text: 'Soạn, duyệt, thu hồi bản tin; báo cáo phát trên từng loa.' },
   { view: 'devices', title: 'Loa truyền thanh', text: 'Trạng thái trực tuyến và âm lượng của các loa.' },
+  { view: 'staff', title: 'Cán bộ', text: 'Tài khoản cán bộ: khóa, mở khóa, vai trò, đăng xuất.' },
 ];
 // Views drawn by modules loaded on demand (literal import()s, so the page-size checks follow them).
 const LAZY = {
@@ -48,6 +51,8 @@ const LAZY = {
   stats: () => import('/admin/stats.js'),
   broadcast: () => import('/admin/broadcast.js'),
   devices: () => import('/admin/devices.js'),
+  staff: () => import('/admin/staff.js'),
+  cccd: () => import('/admin/cccd.js'),
 };
 const VIEWS = ['citizens', 'audit', ...Object.keys(LAZY)];
 const PAGE_SIZE = 20;
@@ -198,7 +203,12 @@ function citizenRow(citizen) {
     { dataset: { id: citizen.id } },
     h('td', {}, h('strong', { text: citizen.full_name || '—' })),
     h('td', { class: 'mono nowrap', text: citizen.phone_masked || '' }),
-    h('td', { class: 'mono nowrap', text: citizen.cccd_masked || '' }),
+    h(
+      'td',
+      { class: 'mono nowrap' },
+      citizen.cccd_masked || '',
+      citizen.cccd_pending ? h('a', { class: 'badge', href: `#/cccd/${citizen.id}`, text: 'Chờ xác minh' }) : null,
+    ),
     h('td', { class: 'nowrap', text: hamletNames.get(citizen.hamlet_id) || citizen.hamlet_id || '' }),
     h('td', { text: citizen.address || '' }),
     h('td', {}, statusBadge(citizen.status)),

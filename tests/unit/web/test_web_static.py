@@ -244,6 +244,8 @@ def test_the_citizen_portal_splits_feedback_views_out_of_its_first_load() -> Non
         ("admin", "stats.js"),
         ("admin", "broadcast.js"),
         ("admin", "devices.js"),
+        ("admin", "staff.js"),
+        ("admin", "cccd.js"),
         ("citizen", "alerts.js"),
     ],
 )
