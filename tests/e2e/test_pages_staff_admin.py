@@ -141,6 +141,13 @@ def test_the_chairman_creates_locks_unlocks_and_re_roles_a_staff_account_but_can
     expect(page.locator("#st-roles-now")).to_have_text("Công an xã")
     status, me = api_call(api, "GET", "/me", token=session["token"])
     assert (status, me["roles"]) == (200, ["police"])
+    # When he signs the clerk out everywhere / Then that session is refused too, and the account stays active
+    question = confirm(page, page.locator("#st-sign-out"), "Kiểm thử: mất điện thoại", "Đăng xuất khỏi mọi thiết bị")
+    expect(question).to_contain_text(f"Đăng xuất {name} ({username}) khỏi mọi thiết bị")
+    question.get_by_role("button", name="Xác nhận").click()
+    expect(page.locator("#st-one-alert")).to_contain_text(f"Đã đăng xuất {name} khỏi mọi thiết bị")
+    assert api_call(api, "GET", "/me", token=session["token"])[0] == 401
+    expect(page.locator("#st-account .badge")).to_have_text("Đang hoạt động")
 
     # When the chairman tries to lock his own account / Then the API's refusal is shown and nothing changes
     page.get_by_role("link", name="← Danh sách cán bộ").click()
@@ -237,4 +244,56 @@ def test_a_cccd_a_citizen_claims_is_verified_by_the_office_typing_it_from_the_ca
     expect(portal.locator("#cccd-hint")).to_contain_text(f"Đã lưu: {masked}")
     expect(portal.locator("#cccd-hint")).not_to_contain_text("chờ")
     assert cccd not in portal.locator("body").inner_text()
+    problems.assert_none()
+
+
+def test_a_number_already_on_another_account_is_explained_moved_on_purpose_and_a_wrong_claim_is_turned_down(
+    local_stack: Any, contexts: Any
+) -> None:
+    open_page, problems = contexts
+    api = local_stack.api_url
+    # Given a CCCD the office registered on one citizen, and a second citizen who claims that same number
+    cccd = f"036085{random.randrange(10**6):06d}"
+    masked = f"036*******{cccd[-2:]}"
+    office = login(api, "gp.office", demo_password())[1]["token"]
+    first = {"full_name": f"Trần Văn {word().capitalize()}", "phone": f"+849{random.randrange(10**8):08d}"}
+    first |= {"hamlet_id": "tay-son", "address": "Số 8, Xóm Tây Sơn", "cccd": cccd}
+    status, holder = api_call(api, "POST", "/citizens", first, token=office)
+    assert status == 201, holder
+    name = f"Trần Văn {word().capitalize()}"
+    token = citizen_session(local_stack, f"+849{random.randrange(10**8):08d}")
+    profile = {"full_name": name, "hamlet_id": "tay-son", "address": "Số 9, Xóm Tây Sơn", "cccd": cccd}
+    assert api_call(api, "PUT", "/me/profile", profile, token=token)[0] == 200
+    citizen_id = api_call(api, "GET", "/me", token=token)[1]["id"]
+
+    # When the commune police verify the claim from the card
+    page = open_page(LAPTOP_VIEWPORT)
+    sign_in(page, local_stack.web_url, "gp.police")
+    page.goto(f"{local_stack.web_url}/admin/#/cccd/{citizen_id}")
+    form = page.locator("#cc-verify")
+    form.get_by_label("Số CCCD trên thẻ").fill(cccd)
+    form.get_by_role("button", name="Xác minh").click()
+    # Then the API's 409 explains the number is on another account, and the page offers to move it
+    expect(form.locator(".alert-error")).to_contain_text("đang gắn với một tài khoản khác")
+    form.get_by_label("Chuyển số CCCD từ tài khoản kia sang công dân này").check()
+    form.get_by_role("button", name="Xác minh").click()
+    expect(page.locator("#cc-verified")).to_have_text(masked)
+    status, before = api_call(api, "GET", f"/citizens/{holder['id']}", token=office)
+    assert (status, before["cccd_masked"]) == (200, None)
+
+    # Given the same citizen then claims a number that is not theirs / When the police turn it down with a reason
+    other = f"036085{random.randrange(10**6):06d}"
+    assert api_call(api, "PUT", "/me/profile", profile | {"cccd": other}, token=token)[0] == 200
+    page.reload()
+    reject = page.locator("#cc-reject")
+    reject.get_by_role("button", name="Từ chối số CCCD").click()
+    expect(reject.locator(".field-error")).to_contain_text("lý do")
+    reject.get_by_label("Lý do (ghi vào nhật ký)").fill("Kiểm thử: số trên thẻ khác")
+    reject.get_by_role("button", name="Từ chối số CCCD").click()
+    # Then the claim is gone and the verified number stays
+    expect(page.locator("#cc-alert")).to_contain_text(f"Đã từ chối số CCCD của {name}")
+    expect(page.locator("#cc-pending")).to_have_text("—")
+    expect(page.locator("#cc-verified")).to_have_text(masked)
+    status, me = api_call(api, "GET", "/me", token=token)
+    assert (me["cccd_masked"], me["cccd_pending_masked"]) == (masked, None)
     problems.assert_none()
