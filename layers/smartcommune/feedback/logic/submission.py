@@ -44,6 +44,13 @@ class SubmissionMixin(FeedbackBase):
     # ------------------------------------------------------------ photos
 
     def _upload_key(self, commune_id: str, upload_id: str) -> str:
+        """Where the phone puts a photo: under ``media/uploads/``, which the bucket empties after a day (abandoned
+        uploads), and which the upload link can keep writing to for its 15 minutes."""
+        return f"media/uploads/feedback/{commune_id}/{upload_id}"
+
+    def _photo_key(self, commune_id: str, upload_id: str) -> str:
+        """Where the checked, stripped photo is kept: a key no upload link points to, so nothing the citizen's
+        link sends after submitting can put the original (with its GPS position) back."""
         return f"media/{commune_id}/feedback/{upload_id}"
 
     def _upload_id(self, owner: str, nonce: str) -> str:
@@ -82,9 +89,9 @@ class SubmissionMixin(FeedbackBase):
             problem = upload_problem(UploadInfo(len(clean), info.content_type, clean))
             if problem is not None:  # nothing of a picture was left once the metadata was gone
                 raise invalid(where, *problem)
-            if clean != info.data:
-                self._media.write(key, clean, info.declared)
-            photos.append(Photo(key=key, content_type=info.declared, size_bytes=len(clean)))
+            kept = self._photo_key(commune_id, upload_id)
+            self._media.write(kept, clean, info.declared)
+            photos.append(Photo(key=kept, content_type=info.declared, size_bytes=len(clean)))
         return photos
 
     # ------------------------------------------------------------ submission

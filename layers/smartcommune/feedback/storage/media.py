@@ -6,8 +6,9 @@ pages therefore never talk to another origin, which keeps the Content-Security-P
 
 The signature of an upload covers ``Content-Type`` and ``Content-Length``, so S3 refuses any other type or
 size. moto does not check signatures, so :meth:`MediaRepository.read` reads back what arrived (size, type, bytes)
-for the domain to verify on submit; the domain then writes the photo back stripped of its metadata
-(:meth:`MediaRepository.write`, same key).
+for the domain to verify on submit; the domain then keeps the photo, stripped of its metadata, under a key of
+its own (:meth:`MediaRepository.write`): uploads wait under ``media/uploads/``, which the bucket empties after a
+day.
 """
 
 from __future__ import annotations
