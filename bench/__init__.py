@@ -13,13 +13,7 @@ from typing import Any, Final
 
 Benchmark = Callable[[], dict[str, Any]]
 
-MODULES: Final[tuple[str, ...]] = (
-    "bench.coldstart",
-    "bench.dynamodb_calls",
-    "bench.feedback",
-    "bench.broadcast",
-    "bench.broadcast_province",
-)
+MODULES: Final[tuple[str, ...]] = ("bench.coldstart", "bench.dynamodb_calls", "bench.feedback", "bench.broadcast")
 
 _registry: dict[str, Benchmark] = {}
 
