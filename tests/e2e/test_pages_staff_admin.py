@@ -204,7 +204,7 @@ def test_a_cccd_a_citizen_claims_is_verified_by_the_office_typing_it_from_the_ca
     page.get_by_role("navigation").get_by_role("link", name="Công dân").click()
     page.locator("#citizens").get_by_role("link", name="CCCD chờ xác minh").click()
     # Then the citizen is listed, and the list fits the screen
-    expect(page.locator('#cc-list[aria-busy="false"]')).to_have_count(1)
+    expect(page.locator('#cc-list[aria-busy="false"]')).to_have_count(1, timeout=20_000)  # on-demand view
     item = page.locator("#cc-list li", has_text=name)
     expect(item).to_have_count(1)
     assert no_horizontal_scroll(page)
@@ -234,7 +234,7 @@ def test_a_cccd_a_citizen_claims_is_verified_by_the_office_typing_it_from_the_ca
     screenshot(page, "admin-cccd-verified-phone")
     # And the citizen is no longer in the pending list
     page.get_by_role("link", name="← CCCD chờ xác minh").click()
-    expect(page.locator('#cc-list[aria-busy="false"]')).to_have_count(1)
+    expect(page.locator('#cc-list[aria-busy="false"]')).to_have_count(1, timeout=20_000)  # on-demand view
     expect(page.locator("#cc-list li", has_text=name)).to_have_count(0)
 
     # And the citizen's own profile page shows the number verified, masked
