@@ -1,5 +1,12 @@
 """Speaker acks and heartbeats -> delivery state, live speaker state and uptime statistics.
 
+Acks arrive in SQS batches (the ack topic rule puts each on ``DeviceAcksQueue``; up to 100 per invocation):
+``handle_batch`` groups them by commune, checks each thing against its commune's registry (one query per commune)
+and writes delivery rows and live state with one read per 100 and one transaction per 50 speakers
+(``DeliveryStore.apply_acks``). A message that cannot be parsed is dropped (logged; a retry would not help); a
+commune whose writes fail is reported back as ``batchItemFailures``, so only its messages come again. Heartbeats
+come one by one, straight from their topic rule (``handle``).
+
 Each heartbeat also claims its 30 s slot (``domain.devices.heartbeat_slot``) and, the first time, adds 30 s to the
 speaker's uptime counters of the day and the month (``GET /devices/speakers/{thing}/stats``).
 
@@ -17,6 +24,7 @@ a policy is ever loosened: a thing that is not in that commune's registry (a Gia
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +76,54 @@ def handle(event: dict[str, Any], services: Services) -> dict[str, Any]:
     return {"ok": False, "reason": f"unknown kind {kind!r}"}
 
 
+def handle_batch(event: dict[str, Any], services: Services) -> dict[str, Any]:
+    """One SQS batch of ack messages; answers the ids to retry (ReportBatchItemFailures)."""
+    fanout = services.get(device_fanout)
+    by_commune: dict[str, list[tuple[str, CommandAck, datetime]]] = {}
+    dropped = 0
+    for record in event.get("Records", []):
+        parsed = _parse_ack(record, services)
+        if parsed is None:
+            dropped += 1
+            continue
+        commune_id, ack, received_at = parsed
+        by_commune.setdefault(commune_id, []).append((str(record["messageId"]), ack, received_at))
+    failures: list[dict[str, str]] = []
+    for commune_id, entries in by_commune.items():
+        try:
+            registry = fanout.registry(commune_id)
+            known = registry.things()
+            mine = [(ack, at) for _, ack, at in entries if ack.thing in known]
+            for thing in sorted({ack.thing for _, ack, _ in entries if ack.thing not in known}):
+                _foreign("ack", commune_id, thing)
+            fanout.deliveries(commune_id).apply_acks(mine, registry)
+        except Exception:
+            logger.exception("ack batch of a commune failed; its messages come again", extra={"commune": commune_id})
+            failures.extend({"itemIdentifier": message_id} for message_id, _, _ in entries)
+    if dropped:
+        logger.warning("malformed ack messages dropped", extra={"dropped": dropped})
+    return {"batchItemFailures": failures}
+
+
+def _parse_ack(record: dict[str, Any], services: Services) -> tuple[str, CommandAck, datetime] | None:
+    try:
+        message = json.loads(record["body"])
+        if not isinstance(message, dict):
+            return None
+        commune_id = str(message.pop("topic_commune", ""))
+        thing = str(message.pop("topic_thing", ""))
+        message.pop("topic_kind", None)
+        received_ms = message.pop("received_ms", None)
+        ack = CommandAck.model_validate(message)
+    except (KeyError, ValueError):  # ValidationError is a ValueError
+        return None
+    if ack.thing != thing:
+        logger.warning("ack for another thing dropped", extra={"topic_thing": thing, "thing": ack.thing})
+        return None
+    received_at = datetime.fromtimestamp(received_ms / 1000, UTC) if received_ms else services.clock()
+    return commune_id, ack, received_at
+
+
 def _heartbeat(
     beat: Heartbeat, commune_id: str, thing: str, received_at: datetime, services: Services
 ) -> dict[str, Any]:
@@ -99,4 +155,6 @@ def _foreign(kind: str, commune_id: str, thing: str) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _services
     services = _services = _services or Services()
+    if "Records" in event:
+        return handle_batch(event, services)
     return handle(event, services)

@@ -102,7 +102,7 @@ def fabric(aws: LocalResources, settings: Settings, tmp_path: Path) -> Iterator[
     seed_devices(services)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AudioHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    iot = start_local_iot(aws, settings, tmp_path, services=services)
+    iot = start_local_iot(aws, settings, tmp_path, services=services, consume_queues=True)
     try:
         yield Fabric(
             iot,

@@ -21,9 +21,10 @@ or set ``SMARTCOMMUNE_MQTT_PORT`` / ``SMARTCOMMUNE_MQTT_CERT_PATH`` ... before b
 client connects with the platform's certificate, issued here by the local CA under ``<data_dir>/pki``.
 ``iot.health()`` returns the parts' status for the stack's health probe.
 
-IoT Core's shadow service is played too (:class:`LocalShadowService`): a speaker's ``shadow/get`` on its relayed
-topic is answered on ``shadow/get/accepted`` with the shadow document (moto's), and its ``shadow/update`` (reported
-state) is written to that shadow, as IoT Core does on ``$aws/things/<thing>/shadow/...``.
+A rule whose action is an SQS queue (the speaker acks: ``DeviceAckRule`` -> ``DeviceAcksQueue``) puts the same
+document on the local queue instead, as JSON; the queue's function is then fed by ``triggers`` in batches.
+
+IoT Core's shadow service is played too (``smartcommune_local.shadow_service.LocalShadowService``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from smartcommune_local.iot_sqs import QueueSender
 from smartcommune_local.template import REPO_ROOT
 from smartcommune_local.triggers import FunctionSpec, Handler, functions_of
 
@@ -46,8 +48,10 @@ if TYPE_CHECKING:
     from smartcommune.core.settings import Settings
     from smartcommune.devices.storage.mqtt import MqttClient
     from smartcommune_local.broker import BrokerHandle
+    from smartcommune_local.shadow_service import LocalShadowService
     from smartcommune_local.speakers import SpeakerFleet
     from smartcommune_local.template import LocalResources
+    from smartcommune_local.triggers import Triggers
 
 log = logging.getLogger("smartcommune_local.iot_rules")
 
@@ -123,7 +127,16 @@ class LocalRule:
 
 def rules_of(template: dict[str, Any], root: Path = REPO_ROOT) -> list[tuple[str, RuleSql, str]]:
     """(rule logical id, parsed SQL, target function logical id) for each enabled topic rule with a Lambda action."""
-    out: list[tuple[str, RuleSql, str]] = []
+    return [(name, sql, target) for name, sql, kind, target in _actions(template) if kind == "Lambda"]
+
+
+def queue_rules_of(template: dict[str, Any]) -> list[tuple[str, RuleSql, str]]:
+    """(rule logical id, parsed SQL, target queue logical id) for each enabled topic rule with an SQS action."""
+    return [(name, sql, target) for name, sql, kind, target in _actions(template) if kind == "Sqs"]
+
+
+def _actions(template: dict[str, Any]) -> list[tuple[str, RuleSql, str, str]]:
+    out: list[tuple[str, RuleSql, str, str]] = []
     for logical_id, resource in template.get("Resources", {}).items():
         if resource.get("Type") != "AWS::IoT::TopicRule":
             continue
@@ -135,15 +148,37 @@ def rules_of(template: dict[str, Any], root: Path = REPO_ROOT) -> list[tuple[str
             if isinstance(arn, dict) and "Fn::GetAtt" in arn:
                 target = arn["Fn::GetAtt"]
                 function_id = target[0] if isinstance(target, list) else target.split(".")[0]
-                out.append((logical_id, RuleSql.parse(payload["Sql"]), function_id))
+                out.append((logical_id, RuleSql.parse(payload["Sql"]), "Lambda", function_id))
+            queue = action.get("Sqs", {}).get("QueueUrl")
+            if isinstance(queue, dict) and "Ref" in queue:
+                out.append((logical_id, RuleSql.parse(payload["Sql"]), "Sqs", str(queue["Ref"])))
     return out
+
+
+@dataclass
+class QueueRule:
+    """A topic rule whose action puts the selected document on an SQS queue (``UseBase64: false``)."""
+
+    name: str
+    sql: RuleSql
+    queue_url: str
 
 
 class RuleEngine:
     """Subscribes to every rule's topic filter and invokes its handler (a small pool keeps MQTT threads free)."""
 
-    def __init__(self, rules: list[LocalRule], settings: Settings, workers: int = 4) -> None:
+    def __init__(
+        self,
+        rules: list[LocalRule],
+        settings: Settings,
+        workers: int = 4,
+        *,
+        queue_rules: list[QueueRule] | None = None,
+        sqs: Any = None,
+    ) -> None:
         self.rules = rules
+        self.queue_rules = queue_rules or []
+        self._sender = QueueSender(sqs) if self.queue_rules else None
         self.settings = settings
         self.invocations = 0
         self.errors = 0
@@ -164,7 +199,8 @@ class RuleEngine:
             on_message=self._on_message,
         )
         self._client.connect()
-        for topic_filter in sorted({r.sql.topic_filter for r in self.rules}):
+        filters = {r.sql.topic_filter for r in self.rules} | {r.sql.topic_filter for r in self.queue_rules}
+        for topic_filter in sorted(filters):
             self._client.subscribe(topic_filter, 1)
 
     def stop(self) -> None:
@@ -172,6 +208,8 @@ class RuleEngine:
             self._client.disconnect()
             self._client = None
         self._pool.shutdown(wait=True, cancel_futures=False)
+        if self._sender is not None:
+            self._sender.stop()
 
     def alive(self) -> bool:
         return self._client is not None and self._client.connected.is_set()
@@ -180,6 +218,15 @@ class RuleEngine:
         for rule in self.rules:
             if topic_matches(rule.sql.topic_filter, topic):
                 self._pool.submit(self._invoke, rule, topic, payload)
+        for queue_rule in self.queue_rules:
+            if self._sender is not None and topic_matches(queue_rule.sql.topic_filter, topic):
+                try:
+                    body = json.dumps(queue_rule.sql.event(topic, payload), separators=(",", ":"))
+                except ValueError:
+                    with self._lock:
+                        self.errors += 1
+                    continue  # IoT Core drops a payload its SQL cannot read
+                self._sender.put(queue_rule.queue_url, body)
 
     def _invoke(self, rule: LocalRule, topic: str, payload: bytes) -> None:
         try:
@@ -192,71 +239,6 @@ class RuleEngine:
         finally:
             with self._lock:
                 self.invocations += 1
-
-
-class LocalShadowService:
-    """IoT Core's shadow topics, played on the speakers' relayed topics with moto's shadow behind them."""
-
-    def __init__(self, settings: Settings, workers: int = 2) -> None:
-        self.settings = settings
-        self.answered = 0
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="iot-shadow")
-        self._client: MqttClient | None = None
-        self._iot: Any = None
-
-    def start(self) -> None:
-        from smartcommune.core.aws import client
-        from smartcommune.devices.contracts import SHADOW_GET_TOPIC_FILTER, SHADOW_UPDATE_TOPIC_FILTER
-        from smartcommune.devices.storage.mqtt import MqttClient, platform_tls
-
-        s = self.settings
-        self._iot = client("iot-data", s)
-        self._client = MqttClient(
-            s.mqtt_host,
-            s.mqtt_port,
-            "platform-iot-shadow",
-            tls=platform_tls(s),
-            clean_session=False,  # requests made while it restarts are queued for it
-            on_message=self._on_message,
-        )
-        self._client.connect()
-        self._client.subscribe(SHADOW_GET_TOPIC_FILTER, 1)
-        self._client.subscribe(SHADOW_UPDATE_TOPIC_FILTER, 1)
-
-    def stop(self) -> None:
-        if self._client is not None:
-            self._client.disconnect()
-            self._client = None
-        self._pool.shutdown(wait=True, cancel_futures=False)
-
-    def alive(self) -> bool:
-        return self._client is not None and self._client.connected.is_set()
-
-    def _on_message(self, topic: str, payload: bytes) -> None:
-        self._pool.submit(self._handle, topic, payload)
-
-    def _handle(self, topic: str, payload: bytes) -> None:
-        from smartcommune.devices.contracts import ShadowTopics, parse_topic
-
-        try:
-            commune_id, thing, _ = parse_topic(topic)
-            topics = ShadowTopics.relayed(commune_id, thing)
-            if topic == topics.get:
-                try:
-                    document = self._iot.get_thing_shadow(thingName=thing)["payload"].read()
-                except self._iot.exceptions.ResourceNotFoundException:
-                    return  # IoT Core answers on get/rejected (404); the speaker keeps what it has
-                client = self._client
-                if client is not None:
-                    client.publish(topics.get_accepted, document, 1)
-                    self.answered += 1
-            elif topic == topics.update:
-                reported = (json.loads(payload).get("state") or {}).get("reported")
-                if isinstance(reported, dict) and reported:
-                    body = json.dumps({"state": {"reported": reported}}).encode()
-                    self._iot.update_thing_shadow(thingName=thing, payload=body)
-        except Exception:
-            log.exception("shadow request on %s failed", topic)
 
 
 def load_rules(template: dict[str, Any], services: Services | None = None, root: Path = REPO_ROOT) -> list[LocalRule]:
@@ -272,6 +254,11 @@ def load_rules(template: dict[str, Any], services: Services | None = None, root:
     return out
 
 
+def load_queue_rules(resources: LocalResources) -> list[QueueRule]:
+    """The template's topic rules with an SQS action, bound to the local queues."""
+    return [QueueRule(name, sql, resources.refs[queue]) for name, sql, queue in queue_rules_of(resources.template)]
+
+
 @dataclass
 class LocalIot:
     """Everything ``start_local_iot`` started; ``stop()`` stops it in reverse order."""
@@ -281,6 +268,7 @@ class LocalIot:
     engine: RuleEngine
     shadows: LocalShadowService
     fleet: SpeakerFleet | None = None
+    consumers: Triggers | None = None  # the rule queues' functions, when start_local_iot was asked to run them
 
     def health(self) -> dict[str, Any]:
         return {
@@ -294,6 +282,8 @@ class LocalIot:
             self.fleet.stop()
         self.shadows.stop()
         self.engine.stop()
+        if self.consumers is not None:
+            self.consumers.stop()
         self.broker.stop()
 
 
@@ -306,12 +296,14 @@ def start_local_iot(
     port: int | None = None,
     start_speakers: bool = True,
     commune_ids: tuple[str, ...] = ("giao-phong",),
+    consume_queues: bool = False,
 ) -> LocalIot:
     """Start mosquitto (mutual TLS, ACL by certificate CN), the IoT-rule emulator, the shadow service, the speakers.
 
     ``settings.mqtt_port`` is used unless ``port`` is given. The local CA under ``<data_dir>/pki`` issues (once)
     the broker's certificate, the platform's (CN = ``settings.mqtt_username``) and one per demo thing of
-    ``commune_ids`` (CN = thing name).
+    ``commune_ids`` (CN = thing name). ``consume_queues`` also feeds the rule queues' functions (the acks'
+    batches), for a caller without the stack's ``Triggers`` (tests, benches).
     """
     from smartcommune_local.broker import start_broker
     from smartcommune_local.devices_demo import demo_things
@@ -326,11 +318,23 @@ def start_local_iot(
     for thing in communes:
         pki.device(thing)
     broker = start_broker(Path(data_dir), port, pki, device_communes=communes, platform_username=settings.mqtt_username)
-    engine = RuleEngine(load_rules(resources.template, services), settings)
+    from smartcommune.core.aws import client
+
+    engine = RuleEngine(
+        load_rules(resources.template, services),
+        settings,
+        queue_rules=load_queue_rules(resources),
+        sqs=client("sqs", settings),
+    )
+    from smartcommune_local.shadow_service import LocalShadowService
+
     shadows = LocalShadowService(settings)
+    consumers = None
     try:
         engine.start()
         shadows.start()
+        if consume_queues:
+            consumers = _queue_consumers(resources, settings, services)
         fleet = None
         if start_speakers:
             from smartcommune_local.speakers import start_speakers as _start_speakers
@@ -339,6 +343,26 @@ def start_local_iot(
     except Exception:
         shadows.stop()
         engine.stop()
+        if consumers is not None:
+            consumers.stop()
         broker.stop()
         raise
-    return LocalIot(port=port, broker=broker, engine=engine, shadows=shadows, fleet=fleet)
+    return LocalIot(port=port, broker=broker, engine=engine, shadows=shadows, fleet=fleet, consumers=consumers)
+
+
+def _queue_consumers(resources: LocalResources, settings: Settings, services: Services | None) -> Triggers:
+    import boto3
+
+    from smartcommune_local.triggers import Triggers
+
+    queues = {queue for _, _, queue in queue_rules_of(resources.template)}
+    fed = set()
+    for fn in functions_of(resources.template):
+        for event in fn.events.values():
+            queue = (event.get("Properties") or {}).get("Queue") or {}
+            if event.get("Type") == "SQS" and queue.get("Fn::GetAtt", [None])[0] in queues:
+                fed.add(fn.logical_id)
+    session = boto3.Session(region_name=settings.aws_region)
+    triggers = Triggers(resources, session, settings.aws_endpoint_url, only=fed, services=services)
+    triggers.start()
+    return triggers

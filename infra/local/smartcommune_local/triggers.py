@@ -167,7 +167,8 @@ class SqsSource:
     fn: FunctionSpec
     queue_url: str
     queue_arn: str
-    batch: int = 10
+    batch: int = 10  # BatchSize: up to 10,000 in Lambda; SQS hands out 10 per receive, so it takes several
+    window_s: float = 0.0  # MaximumBatchingWindowInSeconds: how long to gather a batch after its first message
     partial: bool = False  # FunctionResponseTypes: [ReportBatchItemFailures]
 
 
@@ -195,7 +196,14 @@ class Triggers:
         endpoint_url: str | None,
         root: Path = REPO_ROOT,
         poll_wait_s: int = 1,
+        *,
+        only: set[str] | None = None,
+        services: Any = None,
     ) -> None:
+        # only: the functions (logical ids) whose events to play; services: handed to each handler module's
+        # ``use_services`` (tests and benches that run moto in their own process)
+        self.only = only
+        self.services = services
         self.resources = resources
         self.region = session.region_name or "ap-southeast-1"
         self.sqs = session.client("sqs", endpoint_url=endpoint_url)
@@ -208,7 +216,7 @@ class Triggers:
 
     def start(self) -> None:
         for fn in functions_of(self.resources.template, self.root):
-            if not fn.events:
+            if not fn.events or (self.only is not None and fn.logical_id not in self.only):
                 continue
             if not fn.handler_path.is_file():
                 log.warning("%s: %s does not exist yet; its events are not wired", fn.logical_id, fn.handler_path)
@@ -216,6 +224,11 @@ class Triggers:
                 continue
             for event_name, event in fn.events.items():
                 kind, props = event.get("Type"), event.get("Properties", {})
+                if self.services is not None:
+                    fn.load()
+                    use_services = getattr(fn._module, "use_services", None)
+                    if use_services is not None:
+                        use_services(self.services)
                 if kind == "SQS":
                     self._start_sqs(fn, event_name, props)
                 elif kind == "Schedule":
@@ -246,7 +259,8 @@ class Triggers:
             fn=fn,
             queue_url=self.resources.refs[logical_queue],
             queue_arn=self.resources.arns[logical_queue],
-            batch=min(int(props.get("BatchSize", 10)), 10),
+            batch=int(props.get("BatchSize", 10)),
+            window_s=float(props.get("MaximumBatchingWindowInSeconds", 0)),
             partial="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
         )
         name = f"{fn.logical_id}.{event_name}"
@@ -258,13 +272,14 @@ class Triggers:
     def _poll(self, worker: Worker, source: SqsSource) -> None:
         while not self.stop_event.is_set():
             try:
-                received = self.sqs.receive_message(
-                    QueueUrl=source.queue_url,
-                    MaxNumberOfMessages=source.batch,
-                    WaitTimeSeconds=self.poll_wait_s,
-                    AttributeNames=["All"],
-                    MessageAttributeNames=["All"],
-                ).get("Messages", [])
+                received = self._receive(source, self.poll_wait_s, source.batch)
+                # Lambda's batching window: keep gathering until the batch is full or the window has passed
+                deadline = time.monotonic() + source.window_s
+                while received and len(received) < source.batch and time.monotonic() < deadline:
+                    more = self._receive(source, 0, source.batch - len(received))
+                    if not more:
+                        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+                    received.extend(more)
             except Exception:  # the server is going away on shutdown, or a transient error
                 if self.stop_event.wait(1):
                     return
@@ -272,6 +287,16 @@ class Triggers:
                 continue
             if received:
                 self.deliver_sqs(worker, source, received)
+
+    def _receive(self, source: SqsSource, wait_s: int, wanted: int) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = self.sqs.receive_message(
+            QueueUrl=source.queue_url,
+            MaxNumberOfMessages=min(10, wanted),
+            WaitTimeSeconds=wait_s,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        return messages
 
     def deliver_sqs(self, worker: Worker, source: SqsSource, messages: list[dict[str, Any]]) -> None:
         """Invoke the handler with one batch; delete what succeeded, leave the rest to be retried."""
@@ -288,10 +313,12 @@ class Triggers:
         if failed:
             worker.errors += 1
             log.warning("%s: %d of %d messages failed and will be retried", worker.name, len(failed), len(messages))
-        if done:
+        for start in range(0, len(done), 10):  # DeleteMessageBatch takes ten at a time
             self.sqs.delete_message_batch(
                 QueueUrl=source.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
+                ],
             )
 
     # -- schedules

@@ -29,7 +29,7 @@ ROLE_RESOURCES: dict[str, set[str]] = {
     },
     "SmsSenderRole": {"SmsSenderLogGroup", "SmsQueue", "SmsKey", "MainTable"},
     "AuditVerifierRole": {"AuditVerifierLogGroup", "MainTable", "AuditAnchorBucket"},
-    "DeviceAcksRole": {"DeviceAcksLogGroup", "MainTable"},
+    "DeviceAcksRole": {"DeviceAcksLogGroup", "MainTable", "DeviceAcksQueue"},
     "BroadcastRetryRole": {"BroadcastRetryLogGroup", "MainTable"},
     "BroadcastSchedulerRole": {
         "BroadcastSchedulerLogGroup",
@@ -40,6 +40,8 @@ ROLE_RESOURCES: dict[str, set[str]] = {
         "CommandKeySecretArn",
     },
 }
+# Roles an AWS service assumes on the platform's behalf (not a function's)
+SERVICE_ROLE_RESOURCES: dict[str, set[str]] = {"DeviceAckRuleRole": {"DeviceAcksQueue"}}
 # The only Allow statements on "*": X-Ray has no resource-level permissions; SMS to a phone number has no ARN.
 STAR_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "sns:Publish"}
 
@@ -107,7 +109,7 @@ def test_every_function_runs_with_its_own_role_and_no_sam_managed_policies():
     assert set(roles.values()) == set(ROLE_RESOURCES)
 
 
-@pytest.mark.parametrize("role_id", sorted(ROLE_RESOURCES))
+@pytest.mark.parametrize("role_id", sorted(ROLE_RESOURCES | SERVICE_ROLE_RESOURCES))
 def test_every_role_reaches_only_its_own_resources(role_id):
     # Given a function's role
     role = RESOURCES[role_id]["Properties"]
@@ -115,7 +117,8 @@ def test_every_role_reaches_only_its_own_resources(role_id):
     assert statements
     assert not role.get("ManagedPolicyArns"), "managed policies grant on '*'"
     # Then every resource it names is one of the resources that function is meant to use
-    assert set().union(*(_referenced(s.get("Resource")) for s in statements)) == ROLE_RESOURCES[role_id]
+    expected = (ROLE_RESOURCES | SERVICE_ROLE_RESOURCES)[role_id]
+    assert set().union(*(_referenced(s.get("Resource")) for s in statements)) == expected
     for statement in statements:
         actions = set(_as_list(statement["Action"]))
         # And nothing is granted by wildcard, and no request path can scan the table
@@ -123,6 +126,25 @@ def test_every_role_reaches_only_its_own_resources(role_id):
         assert "dynamodb:Scan" not in actions
         if statement["Effect"] == "Allow" and "*" in _as_list(statement["Resource"]):
             assert actions <= STAR_ACTIONS, f"{role_id}: {actions} on '*'"
+
+
+def test_every_iam_role_is_reviewed_here():
+    assert set(_of_type("AWS::IAM::Role")) == set(ROLE_RESOURCES | SERVICE_ROLE_RESOURCES)
+
+
+def test_speaker_acks_reach_their_function_through_a_queue_in_batches():
+    # A province-wide emergency is 24,000 acks in seconds: the rule queues them, the function reads 100 at a time
+    rule = RESOURCES["DeviceAckRule"]["Properties"]["TopicRulePayload"]
+    assert [list(a) for a in rule["Actions"]] == [["Sqs"]]
+    assert rule["Actions"][0]["Sqs"]["QueueUrl"] == {"Ref": "DeviceAcksQueue"}
+    assert rule["Actions"][0]["Sqs"]["UseBase64"] is False
+    event = RESOURCES["DeviceAcksFunction"]["Properties"]["Events"]["Acks"]["Properties"]
+    assert event["Queue"] == {"Fn::GetAtt": ["DeviceAcksQueue", "Arn"]}
+    assert event["BatchSize"] == 100 and event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = RESOURCES["DeviceAcksQueue"]["Properties"]
+    timeout = RESOURCES["DeviceAcksFunction"]["Properties"]["Timeout"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout  # what Lambda's SQS event source asks for
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["DeviceAcksDeadLetterQueue", "Arn"]}
 
 
 def test_sms_sender_may_publish_to_phone_numbers_but_not_to_topics():

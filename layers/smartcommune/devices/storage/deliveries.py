@@ -7,16 +7,36 @@ fan-out (``devices.storage.fanout``) and written by the ack handler, and never a
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, TransactWriteError
 
 from smartcommune.core.errors import NotFoundError
-from smartcommune.core.table import MainTable, commune_pk
+from smartcommune.core.table import MainTable, commune_pk, transaction
 from smartcommune.devices.contracts import CommandAck, PlayCommand
 from smartcommune.devices.logic import DeliveryRow, apply_ack
 from smartcommune.devices.storage.items import CommandItem, DeliveryItem, command_pk
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
+
+log = logging.getLogger(__name__)
+
+
+class LiveState(Protocol):
+    """The speakers' live state (``DeviceRepository``): last command, its state, playing."""
+
+    def add_command_state(self, tx: TransactWrite, thing: str, command_id: str, state: str, at: datetime) -> None: ...
+
+    def record_command_state(self, thing: str, command_id: str, state: str, at: datetime) -> None: ...
+
+
+# 50 speakers per transaction: their delivery row and their live state are two of DynamoDB's 100 actions
+_TX_SPEAKERS = 50
 
 
 @dataclass
@@ -130,17 +150,71 @@ class DeliveryStore:
             row = _row_of(item, record.attempts.get(ack.thing, 1))
             if not apply_ack(row, ack.state, ack.at, received_at, ack.detail):
                 return row
-            item.state = row.state
-            item.acked_at = row.acked_at
-            item.started_at = row.started_at
-            item.finished_at = row.finished_at
-            item.detail = row.detail
+            _copy_row(row, item)
             try:
                 item.save()  # VersionAttribute: conditional on the version read (or on absence)
                 return row
             except PutError:
                 continue  # another ack for this speaker won the race: read again
         return None
+
+    def apply_acks(self, acks: Sequence[tuple[CommandAck, datetime]], live_state: LiveState | None = None) -> int:
+        """Record a batch of acks (one commune): per 100 speakers one read and per 50 one transaction.
+
+        Acks are applied in the order the speakers took them (``at``), each speaker's state only moving forward,
+        so a batch redelivered, duplicated or out of order leaves the same rows. A transaction is conditioned on
+        each row's version: when a concurrent batch wrote one of its rows first, its acks are applied one by one
+        (``apply_ack`` reads again). Returns how many delivery rows changed.
+        """
+        by_command: dict[str, list[tuple[CommandAck, datetime]]] = {}
+        for ack, received_at in acks:
+            by_command.setdefault(ack.command_id, []).append((ack, received_at))
+        return sum(self._apply_command_acks(cid, group, live_state) for cid, group in by_command.items())
+
+    def _apply_command_acks(
+        self, command_id: str, acks: list[tuple[CommandAck, datetime]], live_state: LiveState | None
+    ) -> int:
+        try:
+            record = self.command(command_id)
+        except NotFoundError:
+            return 0  # a command of another stage or long deleted: nothing to report on
+        targets = set(record.targets)
+        group = [(a, r) for a, r in acks if a.thing in targets]
+        pk = command_pk(self.commune_id, command_id)
+        things = sorted({a.thing for a, _ in group})
+        items: dict[str, DeliveryItem] = {}
+        for start in range(0, len(things), 100):
+            keys = [(pk, f"T#{t}") for t in things[start : start + 100]]
+            items.update({i.thing: i for i in DeliveryItem.batch_get(keys, consistent_read=True)})
+        dirty: dict[str, datetime] = {}  # thing -> when its latest applied ack was received
+        for ack, received_at in sorted(group, key=lambda pair: pair[0].at):
+            item = items.get(ack.thing) or DeliveryItem(
+                pk, f"T#{ack.thing}", thing=ack.thing, command_id=command_id, state="sent"
+            )
+            items[ack.thing] = item
+            row = _row_of(item, record.attempts.get(ack.thing, 1))
+            if apply_ack(row, ack.state, ack.at, received_at, ack.detail):
+                _copy_row(row, item)
+                dirty[ack.thing] = received_at
+        names = sorted(dirty)
+        for start in range(0, len(names), _TX_SPEAKERS):
+            chunk = names[start : start + _TX_SPEAKERS]
+            try:
+                with transaction() as tx:
+                    for thing in chunk:
+                        tx.save(items[thing])
+                        if live_state is not None:
+                            live_state.add_command_state(tx, thing, command_id, items[thing].state, dirty[thing])
+            except TransactWriteError:
+                log.info("ack batch met a concurrent write; applying %d speakers' acks one by one", len(chunk))
+                self._apply_one_by_one([(a, r) for a, r in group if a.thing in set(chunk)], live_state)
+        return len(names)
+
+    def _apply_one_by_one(self, acks: list[tuple[CommandAck, datetime]], live_state: LiveState | None) -> None:
+        for ack, received_at in acks:
+            row = self.apply_ack(ack, received_at)
+            if live_state is not None and row is not None:
+                live_state.record_command_state(ack.thing, ack.command_id, row.state, received_at)
 
     def record_attempts(self, command_id: str, things: list[str], at: datetime) -> None:
         item = CommandItem.get(command_pk(self.commune_id, command_id), "META")
@@ -158,3 +232,11 @@ class DeliveryStore:
         CommandItem(command_pk(self.commune_id, command_id), "META").update(
             actions=[CommandItem.gsi2pk.remove(), CommandItem.gsi2sk.remove()]
         )
+
+
+def _copy_row(row: DeliveryRow, item: DeliveryItem) -> None:
+    item.state = row.state
+    item.acked_at = row.acked_at
+    item.started_at = row.started_at
+    item.finished_at = row.finished_at
+    item.detail = row.detail

@@ -208,6 +208,29 @@ class DeviceRepository:
                 condition=SpeakerItem.pk.exists(),
             )
 
+    def things(self) -> set[str]:
+        """The names of this commune's speakers, in one query of the registry (an ack batch checks against it)."""
+        return {str(t) for t in self._item_things()}
+
+    def _item_things(self) -> Iterable[str]:
+        for item in SpeakerItem.query(
+            speakers_pk(self.commune_id), SpeakerItem.sk.startswith("T#"), attributes_to_get=["thing"]
+        ):
+            yield item.thing
+
+    def add_command_state(self, tx: TransactWrite, thing: str, command_id: str, state: str, at: datetime) -> None:
+        """``record_command_state`` as one action of the caller's transaction (the thing must be registered)."""
+        tx.update(
+            SpeakerItem(speakers_pk(self.commune_id), f"T#{thing}"),
+            actions=[
+                SpeakerItem.last_seen_at.set(at),
+                SpeakerItem.last_command_id.set(command_id),
+                SpeakerItem.last_command_state.set(state),
+                SpeakerItem.playing.set(state == "started"),
+            ],
+            condition=SpeakerItem.pk.exists(),
+        )
+
     def set_desired(
         self,
         before: Speaker,
