@@ -13,7 +13,13 @@ from typing import Any, Final
 
 Benchmark = Callable[[], dict[str, Any]]
 
-MODULES: Final[tuple[str, ...]] = ("bench.coldstart", "bench.dynamodb_calls", "bench.feedback", "bench.broadcast")
+MODULES: Final[tuple[str, ...]] = (
+    "bench.coldstart",
+    "bench.dynamodb_calls",
+    "bench.feedback",
+    "bench.broadcast",
+    "bench.broadcast_province",
+)
 
 _registry: dict[str, Benchmark] = {}
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import os
 import statistics
 import tempfile
@@ -67,10 +68,11 @@ def _run(size: int, base_dir: Path) -> dict[str, Any]:  # noqa: PLR0915 (one mea
     from smartcommune.devices.storage.publishers import MqttPublisher
     from smartcommune_local.broker import free_port, start_broker
     from smartcommune_local.devices_demo import seed_devices
-    from smartcommune_local.iot_rules import load_rules
+    from smartcommune_local.iot_rules import load_queue_rules
     from smartcommune_local.pki import LocalPki, pki_dir, platform_tls_settings
     from smartcommune_local.speakers import start_speakers
     from smartcommune_local.template import create_resources
+    from smartcommune_local.triggers import functions_of, sqs_event
 
     data_dir = base_dir / f"run-{size}"
     with mock_aws():
@@ -105,7 +107,7 @@ def _run(size: int, base_dir: Path) -> dict[str, Any]:  # noqa: PLR0915 (one mea
         fleet = None
         raw_clients: list[MqttClient] = []
         try:
-            rules = load_rules(resources.template, services) if demo else []
+            queue_rules = {r.sql.topic_filter: r for r in load_queue_rules(resources)} if demo else {}
             t0 = time.perf_counter()
             fleet = start_speakers(settings, data_dir, things=things, heartbeat_s=3600, play_ms=100)
             connect_s = time.perf_counter() - t0
@@ -164,10 +166,22 @@ def _run(size: int, base_dir: Path) -> dict[str, Any]:  # noqa: PLR0915 (one mea
                 # The IoT-rule handler writes delivery state (moto, in this process). It runs after the timed
                 # part: in AWS it runs in Lambda, here it would compete with the agents for the GIL.
                 time.sleep(0.3)  # the "finished" acks (play_ms=100)
-                (ack_rule,) = [r for r in rules if r.sql.topic_filter == ACK_TOPIC_FILTER]
+                ack_rule = queue_rules[ACK_TOPIC_FILTER]  # IoT rule -> DeviceAcksQueue -> batches of 100
+                (acks_fn,) = [f for f in functions_of(resources.template) if f.logical_id == "DeviceAcksFunction"]
+                handler = acks_fn.load()
+                acks_fn._module.use_services(services)  # type: ignore[union-attr]
                 handled = time.perf_counter()
-                for topic, payload in list(ack_messages):
-                    ack_rule.handler(ack_rule.sql.event(topic, payload), ack_rule.function.context("ap-southeast-1"))
+                bodies = [
+                    {
+                        "MessageId": str(i),
+                        "ReceiptHandle": str(i),
+                        "Body": json.dumps(ack_rule.sql.event(topic, payload)),
+                    }
+                    for i, (topic, payload) in enumerate(list(ack_messages))
+                ]
+                for start in range(0, len(bodies), 100):
+                    event = sqs_event(bodies[start : start + 100], "arn:aws:sqs:ap-southeast-1:1:q", "ap-southeast-1")
+                    handler(event, acks_fn.context("ap-southeast-1"))
                 report_ms = round((time.perf_counter() - handled) * 1000 / max(1, len(ack_messages)), 2)
                 complete = fanout.report(COMMUNE, "bench-emergency").complete
 

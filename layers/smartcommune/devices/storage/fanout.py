@@ -6,7 +6,8 @@ only module that ties the others of ``devices.storage`` together.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from smartcommune.devices.contracts import (
     Speaker,
     cmd_topic,
     commune_command_key,
+    utc_ms,
 )
 from smartcommune.devices.logic import (
     FINAL_STATES,
@@ -76,8 +78,12 @@ class DeviceFanout:
         *,
         expires_in_s: int | None = None,
         registry: dict[str, Speaker] | None = None,
+        start_at: datetime | None = None,
     ) -> DeliveryBatch:
-        """Sign one command for every target, record it, and publish it to each target's topic at once."""
+        """Sign one command for every target, record it, and publish it to each target's topic at once.
+
+        ``start_at`` is a start shared with other communes' commands (``send_to_communes``); by default the
+        start is chosen for this commune's targets."""
         known, unknown = plan_targets(
             targets, registry if registry is not None else self.registry(commune_id).registry()
         )
@@ -89,7 +95,7 @@ class DeviceFanout:
         if not known:
             raise InvalidInputError("Chưa chọn loa nào.", message_en="No speaker targeted.")
         now = self.clock()
-        start_at = choose_start_at(now, priority, len(known), start_in_ms)
+        start_at = utc_ms(start_at) if start_at is not None else choose_start_at(now, priority, len(known), start_in_ms)
         command = build_command(
             key=self.key(commune_id),
             commune_id=commune_id,
@@ -114,6 +120,45 @@ class DeviceFanout:
             expires_at=command.expires_at,
             sent_at=now,
         )
+
+    def send_to_communes(  # noqa: PLR0917 (send's signature, for many communes)
+        self,
+        targets: Mapping[str, list[str]],
+        bulletin_id: str,
+        audio_url: str,
+        audio_sha256: str,
+        priority: Priority,
+        volume: int,
+        repeat: int,
+        *,
+        registries: Mapping[str, dict[str, Speaker]] | None = None,
+        workers: int = 16,
+    ) -> list[DeliveryBatch]:
+        """One alert to many communes' speakers (a province-wide emergency), all starting at the same moment.
+
+        The start is chosen once, for every target of every commune (lead plus publishing time for the whole
+        fleet); each commune gets its own command, signed with its own key, recorded and published side by side
+        (a commune's speakers accept only their commune's commands).
+        """
+        start_at = choose_start_at(self.clock(), priority, sum(len(t) for t in targets.values()))
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets)))) as pool:
+            futures = [
+                pool.submit(
+                    self.send,
+                    commune_id,
+                    bulletin_id,
+                    things,
+                    audio_url,
+                    audio_sha256,
+                    priority,
+                    volume,
+                    repeat,
+                    registry=registries.get(commune_id) if registries is not None else None,
+                    start_at=start_at,
+                )
+                for commune_id, things in targets.items()
+            ]
+            return [f.result() for f in futures]
 
     def publish(self, command: PlayCommand, things: list[str]) -> None:
         payload = command.to_json()
