@@ -353,7 +353,14 @@ class SpeakerAgent:
         self.acks.append(ack)
         client = self.client
         if client is not None:
+            self.runtime.uplink.submit(self._publish_ack, client, ack)
+
+    def _publish_ack(self, client: MqttClient, ack: CommandAck) -> None:
+        try:
             client.publish(ack_topic(self.config.commune_id, self.config.thing), ack.to_json(), qos=1)
+        except Exception:
+            # the platform retries a command whose ack it never saw; the agent acks a duplicate again
+            log.warning("ack publish failed for %s", ack.command_id)
 
     def send_heartbeat(self) -> None:
         client = self.client

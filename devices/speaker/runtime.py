@@ -133,14 +133,20 @@ class AudioCache:
 
 
 class AgentRuntime:
-    """What agents in one process share: clock, scheduler, audio fetch pool, audio cache."""
+    """What agents in one process share: clock, scheduler, audio fetch pool, audio cache, uplink.
+
+    The uplink is one thread that publishes acks in the order they were made: a start must not wait for the
+    network (nor, where agents share a process, for another speaker's publish).
+    """
 
     def __init__(self, fetch_workers: int = 8) -> None:
         self.clock = HighResClock()
         self.scheduler = Scheduler(self.clock)
         self.fetch_pool = ThreadPoolExecutor(max_workers=fetch_workers, thread_name_prefix="speaker-fetch")
+        self.uplink = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speaker-uplink")
         self.audio = AudioCache()
 
     def close(self) -> None:
         self.scheduler.stop()
         self.fetch_pool.shutdown(wait=False, cancel_futures=True)
+        self.uplink.shutdown(wait=True)

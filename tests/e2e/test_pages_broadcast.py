@@ -141,7 +141,7 @@ def test_culture_drafts_an_emergency_bulletin_the_chairman_approves_it_and_40_sp
     expect(approver.locator("#bd-detail")).to_contain_text("Mai Văn Sơn")
     approver.get_by_role("button", name="Duyệt và phát").click()
     # Then it is approved, and the delivery report refreshes itself until all 40 speakers have played it
-    expect(approver.locator("#bd-action-alert")).to_contain_text("Đã duyệt")
+    expect(approver.locator("#bd-action-alert")).to_contain_text("Đã duyệt", timeout=30_000)  # sends to 40 first
     expect(approver.locator("#bd-detail")).to_contain_text("Đã duyệt")
     expect(approver.locator("#dr-targeted")).to_contain_text("40", timeout=REPORT_TIMEOUT_MS)
     expect(approver.locator("#dr-played strong")).to_have_text("40", timeout=REPORT_TIMEOUT_MS)

@@ -31,6 +31,9 @@ SAMPLE = json.loads(Path(REPO_ROOT / "events/devices_acks/ack_batch.json").read_
 
 
 class _Publisher:
+    def ready(self) -> None:
+        pass
+
     def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
         pass
 

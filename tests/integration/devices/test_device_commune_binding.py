@@ -37,6 +37,10 @@ class RecordingPublisher:
     def __init__(self) -> None:
         self.sent: list[tuple[str, bytes]] = []
 
+    def ready(self) -> None:
+
+        pass
+
     def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
         self.sent.extend(messages)
 

@@ -122,6 +122,7 @@ def test_the_api_function_has_the_least_privilege_role(sam):
         "SmsSenderRole",
         "AuditVerifierRole",
         "DeviceAcksRole",
+        "DeviceAckRuleRole",  # the IoT rule's: sqs:SendMessage on the acks queue, nothing else
         "BroadcastRetryRole",
         "BroadcastSchedulerRole",
     }

@@ -94,6 +94,7 @@ class DeviceFanout:
             )
         if not known:
             raise InvalidInputError("Chưa chọn loa nào.", message_en="No speaker targeted.")
+        self.publisher.ready()  # the start lead is for delivery, not for opening the connection
         now = self.clock()
         start_at = utc_ms(start_at) if start_at is not None else choose_start_at(now, priority, len(known), start_in_ms)
         command = build_command(
@@ -140,6 +141,7 @@ class DeviceFanout:
         fleet); each commune gets its own command, signed with its own key, recorded and published side by side
         (a commune's speakers accept only their commune's commands).
         """
+        self.publisher.ready()
         start_at = choose_start_at(self.clock(), priority, sum(len(t) for t in targets.values()))
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets)))) as pool:
             futures = [

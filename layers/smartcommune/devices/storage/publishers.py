@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 
 class CommandPublisher(Protocol):
+    def ready(self) -> None:
+        """Open the connection now, so a command's start lead is not spent connecting (a cold Lambda, a new
+        process)."""
+
     def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
         """Publish each (topic, payload) at QoS 1; returns when the broker has them all."""
 
@@ -41,6 +45,9 @@ class IotDataPublisher:
     @property
     def client(self) -> Any:
         return self._client
+
+    def ready(self) -> None:
+        """Nothing to open: the data plane is plain HTTPS and the client pools its connections."""
 
     def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
         futures = [self._pool.submit(self._client.publish, topic=t, qos=1, payload=p) for t, p in messages]
@@ -67,6 +74,11 @@ class MqttPublisher:
                 client.connect()
                 self._client = client
             return self._client
+
+    def ready(self) -> None:
+        client = self._connected()
+        if not client.connected.wait(10):
+            raise ConnectionError("MQTT broker unreachable")
 
     def publish_many(self, messages: list[tuple[str, bytes]], attempts: int = 3) -> None:
         """Publish at QoS 1; messages whose publish was cancelled by a broker restart are sent again.
