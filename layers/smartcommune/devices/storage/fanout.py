@@ -137,13 +137,18 @@ class DeviceFanout:
     ) -> list[DeliveryBatch]:
         """One alert to many communes' speakers (a province-wide emergency), all starting at the same moment.
 
-        The start is chosen once, for every target of every commune (lead plus publishing time for the whole
-        fleet); each commune gets its own command, signed with its own key, recorded and published side by side
-        (a commune's speakers accept only their commune's commands).
+        Every commune's registry is read first (side by side), then the start is chosen once for every target of
+        every commune (lead plus publishing time for the whole fleet), so the reads do not eat the lead; then each
+        commune gets its own command, signed with its own key, recorded and published side by side (a commune's
+        speakers accept only their commune's commands).
         """
-        self.publisher.ready()
-        start_at = choose_start_at(self.clock(), priority, sum(len(t) for t in targets.values()))
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets)))) as pool:
+        pool_size = max(1, min(workers, len(targets)))
+        with ThreadPoolExecutor(max_workers=pool_size) as pool:
+            if registries is None:
+                read = {c: pool.submit(self._registry_of, c) for c in targets}
+                registries = {c: f.result() for c, f in read.items()}
+            self.publisher.ready()
+            start_at = choose_start_at(self.clock(), priority, sum(len(t) for t in targets.values()))
             futures = [
                 pool.submit(
                     self.send,
@@ -155,12 +160,15 @@ class DeviceFanout:
                     priority,
                     volume,
                     repeat,
-                    registry=registries.get(commune_id) if registries is not None else None,
+                    registry=registries.get(commune_id),
                     start_at=start_at,
                 )
                 for commune_id, things in targets.items()
             ]
             return [f.result() for f in futures]
+
+    def _registry_of(self, commune_id: str) -> dict[str, Speaker]:
+        return self.registry(commune_id).registry()
 
     def publish(self, command: PlayCommand, things: list[str]) -> None:
         payload = command.to_json()
