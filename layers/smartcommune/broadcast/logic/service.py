@@ -197,8 +197,8 @@ class BulletinService:
     def _changeable(self, bulletin: Bulletin, version: int) -> None:
         if bulletin.version != version:
             raise ConflictError(*STALE)
-        if bulletin.status in ("revoked", "cancelled"):
-            raise ConflictError("Bản tin đã bị thu hồi.", "The bulletin was revoked.")
+        if bulletin.status in ("revoked", "cancelled", "discarded"):
+            raise ConflictError("Bản tin đã bị thu hồi hoặc hủy.", "The bulletin was revoked or cancelled.")
         if bulletin.status == "approved" and bulletin.next_play_at is None and bulletin.plays > 0:
             raise ConflictError(
                 "Bản tin đã phát xong, không sửa được nữa; hãy soạn bản tin mới.",
@@ -337,6 +337,12 @@ class BulletinService:
     ) -> Bulletin:
         """Withdraw a bulletin before it plays (pending plays are dropped); a published one gets a CAP Cancel."""
         return self._approvals.revoke(caller, bulletin_id, version, reason, request_id)
+
+    def discard(
+        self, caller: Principal, bulletin_id: str, version: int, reason: str | None, request_id: str | None = None
+    ) -> Bulletin:
+        """Cancel a draft nobody has approved yet (``Approvals.discard``)."""
+        return self._approvals.discard(caller, bulletin_id, version, reason, request_id)
 
     def page(self, caller: Principal, status: str | None, cursor: str | None, limit: int) -> BulletinPage:
         return self._store.page(caller.commune_id, status, cursor, limit)
