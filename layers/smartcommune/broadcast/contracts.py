@@ -323,6 +323,8 @@ class BulletinListItem(BaseModel):
     status: BulletinStatus
     stage: BulletinStage = "draft"
     origin: Origin
+    created_by: str = Field(default="", description="staff id of the drafter (two-person rule: not the approver)")
+    edited_by: str = Field(default="", description="staff id of the last editor (not the approver either)")
     created_by_name: str
     created_at: datetime
     approved_by: str | None = None

@@ -103,6 +103,8 @@ def _list_item(bulletin: Bulletin) -> BulletinListItem:
         status=bulletin.status,
         stage=stage(bulletin),
         origin=bulletin.origin,
+        created_by=bulletin.created_by,
+        edited_by=bulletin.edited_by,
         created_by_name=bulletin.created_by_name,
         created_at=bulletin.created_at,
         approved_by=bulletin.approval.approver_name if bulletin.approval else None,
