@@ -36,6 +36,13 @@ def test_a_bulletin_played_now_counts_its_play_and_reads_aired(api, people, fano
     audit = _get(api, "/audit", people["approver"])["entries"]
     approval = next(e for e in audit if e["action"] == "bulletin.approve")
     assert approval["after"]["plays"] == 1
+    # And it can no longer be edited: it has aired
+    edit = api.http.patch(
+        f"/bulletins/{draft['id']}",
+        body=json.dumps({"version": approved["version"], "text": "Sửa lại nội dung."}),
+        headers=auth(people["editor"]),
+    )
+    assert edit.status_code == 409 and "phát xong" in json.loads(edit.body)["error"]["message"]
     # And revoking it now is refused, in Vietnamese and English: it has finished airing, nothing is scheduled
     revoke = _post(
         api, f"/bulletins/{draft['id']}/revoke", {"version": approved["version"], "reason": "Nhầm"}, people["editor"]
@@ -107,6 +114,7 @@ def test_the_author_sets_how_long_the_alert_stays_valid(api, people, fanout, clo
         error = json.loads(response.body)["error"]
         problem = next(d for d in error["details"] if d["field"].endswith("valid_hours"))
         assert problem["message"] and problem["message_en"]
+        assert ("720" in problem["message"]) if hours else ("1" in problem["message"])
     # Given a "Phát ngay" bulletin about an event three days away, valid for 72 hours
     draft = _draft(api, people["editor"], valid_hours=72)
     _post(api, f"/bulletins/{draft['id']}/approve", {"version": 1}, people["approver"])
@@ -114,3 +122,10 @@ def test_the_author_sets_how_long_the_alert_stays_valid(api, people, fanout, clo
     clock.advance(hours=48)
     feed = json.loads(api.http.get("/communes/giao-phong/alerts").body)["items"]
     assert feed[0]["status"] == "active"
+
+
+def test_a_notice_for_the_portal_only_reads_published_and_plays_nothing(api, people, fanout):  # noqa: F811
+    channels = {"speakers": False, "portal": True, "sms": False, "cap": True}
+    draft = _draft(api, people["editor"], priority="normal", channels=channels)
+    approved = json.loads(_post(api, f"/bulletins/{draft['id']}/approve", {"version": 1}, people["approver"]).body)
+    assert (approved["stage"], approved["plays"]) == ("published", 0) and fanout.sent == []
