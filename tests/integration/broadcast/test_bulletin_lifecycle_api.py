@@ -129,3 +129,30 @@ def test_a_notice_for_the_portal_only_reads_published_and_plays_nothing(api, peo
     draft = _draft(api, people["editor"], priority="normal", channels=channels)
     approved = json.loads(_post(api, f"/bulletins/{draft['id']}/approve", {"version": 1}, people["approver"]).body)
     assert (approved["stage"], approved["plays"]) == ("published", 0) and fanout.sent == []
+
+
+def test_a_notice_for_an_event_days_away_must_stay_valid_until_it_plays(api, people, fanout, clock):  # noqa: F811
+    # Given a one-off play three days from now
+    at = (clock() + timedelta(days=3)).isoformat()
+    body = {"headline": "Lễ hội làng", "text": "Mời bà con dự lễ hội.", "schedule": {"kind": "once", "at": at}}
+    # When it is drafted with the default validity of one day
+    response = _post(api, "/bulletins", body, people["editor"])
+    # Then it is refused, on the validity, saying how long it must stay valid
+    assert response.status_code == 422, response.body
+    problem = json.loads(response.body)["error"]["details"][0]
+    assert problem["field"] == "valid_hours"
+    assert "hết hiệu lực trước giờ phát" in problem["message"] and "72 giờ" in problem["message"]
+    assert "expire before the play" in problem["message_en"]
+    # And valid for four days it is drafted
+    draft = _draft(api, people["editor"], priority="normal", valid_hours=96, schedule={"kind": "once", "at": at})
+    assert draft["valid_hours"] == 96
+    # And a draft valid for a day cannot be moved to a play five days away
+    short = _draft(api, people["editor"], priority="normal")
+    later = (clock() + timedelta(days=5)).isoformat()
+    moved = _post(
+        api,
+        f"/bulletins/{short['id']}/reschedule",
+        {"version": short["version"], "schedule": {"kind": "once", "at": later}},
+        people["editor"],
+    )
+    assert moved.status_code == 422 and json.loads(moved.body)["error"]["details"][0]["field"] == "valid_hours"

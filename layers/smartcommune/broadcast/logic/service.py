@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from smartcommune.broadcast.contracts import BULLETIN_ID, Bulletin
 from smartcommune.broadcast.logic.approval import Approvals
+from smartcommune.broadcast.logic.lifecycle import check_validity
 from smartcommune.broadcast.logic.publication import Publication
 from smartcommune.broadcast.logic.refusals import STALE, invalid
 from smartcommune.broadcast.logic.rules import AUDIO_TICKETS_PER_HOUR, DEFAULT_VOLUME, may_draft
@@ -174,6 +175,7 @@ class BulletinService:
         self._check_target(commune, new.target)
         now = self._clock()
         self._check_schedule(new.schedule, now)
+        check_validity(new.schedule, new.valid_hours, now)
         fields = new.model_dump()
         fields["volume"] = new.volume if new.volume is not None else DEFAULT_VOLUME[new.priority]
         fields["hamlets"] = target_hamlets(new.target, self._speakers.clusters(commune.id))
@@ -235,6 +237,7 @@ class BulletinService:
             }
         )
         after = Bulletin.model_validate(after.model_dump())
+        check_validity(after.schedule, after.valid_hours, self._clock())
         if (after.headline, after.text) != (before.headline, before.text) and (
             before.audio is None or before.audio.source == "tts"
         ):
@@ -250,6 +253,7 @@ class BulletinService:
         self._changeable(before, version)
         self._check_editor(caller, before.category)
         self._check_schedule(schedule, self._clock())
+        check_validity(schedule, before.valid_hours, self._clock())
         after = before.model_copy(
             update={
                 "schedule": schedule,
