@@ -140,9 +140,12 @@ def test_culture_drafts_an_emergency_bulletin_the_chairman_approves_it_and_40_sp
     approver.locator("#bl-table").get_by_role("link", name=headline).click()
     expect(approver.locator("#bd-detail")).to_contain_text("Mai Văn Sơn")
     approver.get_by_role("button", name="Duyệt và phát").click()
+    # Then he is asked to confirm what plays where, and confirms
+    confirm = approver.locator("#bd-confirm")
+    expect(confirm).to_contain_text("tới 40 loa của cả xã?", timeout=20_000)
+    confirm.get_by_role("button", name="Duyệt và phát ngay").click()
     # Then it is approved, and the delivery report refreshes itself until all 40 speakers have played it
     expect(approver.locator("#bd-action-alert")).to_contain_text("Đã duyệt", timeout=30_000)  # sends to 40 first
-    expect(approver.locator("#bd-detail")).to_contain_text("Đã duyệt")
     expect(approver.locator("#dr-targeted")).to_contain_text("40", timeout=REPORT_TIMEOUT_MS)
     expect(approver.locator("#dr-played strong")).to_have_text("40", timeout=REPORT_TIMEOUT_MS)
     expect(approver.locator("#dr-failed strong")).to_have_text("0")
@@ -155,10 +158,10 @@ def test_culture_drafts_an_emergency_bulletin_the_chairman_approves_it_and_40_sp
     drafter.reload()
     expect(drafter.locator("#bd-detail")).to_contain_text("Trần Văn Thịnh")
     expect(drafter.locator("#dr-played strong")).to_have_text("40")
-    # And the list shows it approved
+    # And the list shows it played
     drafter.goto(f"{local_stack.web_url}/admin/#/broadcast")
     row = drafter.locator("#bl-table tbody tr", has_text=headline)
-    expect(row).to_contain_text("Đã duyệt")
+    expect(row).to_contain_text("Đã phát")
     expect(row).to_contain_text("Khẩn cấp")
 
 

@@ -175,6 +175,7 @@ function route() {
   if (allowed === 'citizens' && !citizenState.loaded) loadCitizens(true);
   if (allowed === 'audit' && !auditState.loaded) loadAudit(true);
   if (LAZY[allowed]) lazyView(allowed, rest.join('/'));
+  if (allowed === 'home' && can('approveBulletin')) LAZY.broadcast().then((m) => m.pending(api, me));
 }
 
 async function lazyView(view, arg) {

@@ -1,66 +1,52 @@
-// Bulletins for the loudspeakers, the portal, SMS and CAP (loaded on demand by admin.js): the list, the draft form,
-// one bulletin with approval (two-person rule: never by its drafter), revocation and the per-speaker delivery report.
-import {
-  busy,
-  clearProblems,
-  fieldProblem,
-  fill,
-  formatDate,
-  formatDateTime,
-  formValues,
-  h,
-  notify,
-  parseDateVn,
-  showError,
-} from '/shared/sc.js';
+// Bulletins for the loudspeakers, the portal, SMS and CAP (loaded on demand by admin.js): the list, one bulletin with
+// what can still be done with it — approval (two-person rule: never by its drafter; confirmed, saying what plays
+// where), editing or cancelling a draft, revoking what is still to play — and the per-speaker delivery report; and
+// the drafts waiting for the chairman's approval on his home page. The form is bulletin-form.js (loaded on demand).
+import { busy, clearProblems, fieldProblem, fill, formatDate, formatDateTime, formValues, h, notify, showError } from '/shared/sc.js';
+import { CATEGORY, DELIVERY, PRIORITY, WEEKDAYS, field, mayDraft, options, validityText } from '/admin/bulletin-labels.js';
 
-const PRIORITY = { normal: 'Thường', priority: 'Ưu tiên', emergency: 'Khẩn cấp' };
-const STATUS = { draft: 'Chờ duyệt', approved: 'Đã duyệt', revoked: 'Đã thu hồi', cancelled: 'Đã hủy' };
-const STATUS_CLASS = { draft: 'fb-received', approved: 'badge-ok', revoked: 'badge-bad', cancelled: 'badge-bad' };
-const DELIVERY = {
-  pending: 'Chờ gửi',
-  sent: 'Đã gửi lệnh',
-  received: 'Đã nhận lệnh',
-  started: 'Đang phát',
-  finished: 'Đã phát',
-  failed: 'Lỗi',
-  expired: 'Hết hạn',
+// The list's filter is by stored status; a bulletin's badge says where it is in its life (its stage).
+const STATUS = { draft: 'Chờ duyệt', approved: 'Đã duyệt', revoked: 'Đã thu hồi', cancelled: 'Đã hủy thông báo', discarded: 'Bản nháp đã hủy' };
+const STAGE = {
+  draft: 'Chờ duyệt',
+  scheduled: 'Đã duyệt, chờ phát',
+  published: 'Đã công bố',
+  airing: 'Đang phát',
+  aired: 'Đã phát',
+  revoked: 'Đã thu hồi',
+  cancelled: 'Đã hủy thông báo',
+  discarded: 'Bản nháp đã hủy',
 };
-const CATEGORY = {
-  Other: 'Khác',
-  Met: 'Khí tượng, thời tiết',
-  Geo: 'Địa chất, động đất',
-  Safety: 'An toàn',
-  Security: 'An ninh, trật tự',
-  Rescue: 'Cứu hộ, cứu nạn',
-  Fire: 'Phòng cháy, chữa cháy',
-  Health: 'Y tế, dịch bệnh',
-  Env: 'Môi trường',
-  Transport: 'Giao thông',
-  Infra: 'Hạ tầng',
-  CBRNE: 'Hóa chất, phóng xạ',
+const STAGE_CLASS = {
+  draft: 'fb-received',
+  scheduled: 'badge-ok',
+  published: 'badge-ok',
+  airing: 'prio-priority',
+  aired: 'badge-ok',
+  revoked: 'badge-bad',
+  cancelled: 'badge-bad',
+  discarded: 'badge-bad',
 };
-const WEEKDAYS = ['T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'CN'];
 const REFRESH_MS = 3000;
 
 let generation = 0; // a newer render stops the previous one's refresh
 
 const priorityBadge = (p) => h('span', { class: ['badge', `prio-${p}`], text: PRIORITY[p] || p });
-const statusBadge = (s) => h('span', { class: ['badge', STATUS_CLASS[s]], text: STATUS[s] || s });
+const stageBadge = (s) => h('span', { class: ['badge', STAGE_CLASS[s]], text: STAGE[s] || s, dataset: { stage: s } });
 const fact = (term, value) => [h('dt', { text: term }), h('dd', {}, value ?? '—')];
-const field = (id, text, control) => h('div', { class: 'field' }, h('label', { for: id, text }), control);
-const options = (map, chosen) => Object.entries(map).map(([value, text]) => h('option', { value, text, selected: value === chosen }));
-const checks = (name, items, prefix) =>
-  items.map(([value, text], i) =>
-    h('span', { class: 'check' }, h('input', { type: 'checkbox', id: `${prefix}-${i}`, name, value }), h('label', { for: `${prefix}-${i}`, text })),
-  );
+const path = (b, tail = '') => `/bulletins/${encodeURIComponent(b.id)}${tail}`;
 
-/** `#/broadcast` → the list; `#/broadcast/moi` → the draft form; `#/broadcast/<id>` → one bulletin. */
+/** `#/broadcast` → the list; `…/moi` → the draft form; `…/<id>` → one bulletin; `…/<id>/sua` → edit the draft. */
 export async function render(section, ctx) {
   const mine = ++generation;
   const alive = () => mine === generation && section.isConnected && !section.hidden;
-  if (ctx.arg === 'moi') await draftForm(section, ctx);
-  else if (ctx.arg) await detail(section, ctx, decodeURIComponent(ctx.arg), alive);
+  const [arg, sub] = String(ctx.arg || '').split('/');
+  if (arg === 'moi' || sub === 'sua') {
+    const form = await import('/admin/bulletin-form.js');
+    const b = arg === 'moi' ? null : await ctx.api.call('GET', path({ id: decodeURIComponent(arg) }));
+    if (b && b.status !== 'draft') window.location.hash = `#/broadcast/${encodeURIComponent(b.id)}`;
+    else await form.draftForm(section, ctx, b);
+  } else if (arg) await detail(section, ctx, decodeURIComponent(arg), alive);
   else await list(section, ctx);
 }
 
@@ -92,7 +78,7 @@ async function list(section, ctx) {
             { dataset: { id: b.id }, class: b.priority === 'emergency' ? 'is-emergency' : null },
             h('td', {}, h('a', { href: `#/broadcast/${encodeURIComponent(b.id)}`, text: b.headline })),
             h('td', {}, priorityBadge(b.priority)),
-            h('td', {}, statusBadge(b.status)),
+            h('td', {}, stageBadge(b.stage || b.status)),
             h('td', { text: b.created_by_name }),
             h('td', { class: 'nowrap', text: formatDateTime(b.created_at) }),
             h('td', { class: 'nowrap', text: b.next_play_at ? formatDateTime(b.next_play_at) : '—' }),
@@ -108,136 +94,47 @@ async function list(section, ctx) {
   await load();
 }
 
-// ---------------------------------------------------------------- draft
+// ---------------------------------------------------------------- the chairman's home page
 
-async function clusterIds(ctx) {
-  if (!ctx.can('devices')) return null;
+/** On the approver's home page: the drafts waiting for them (not their own: someone else must approve those). */
+export async function pending(api, me) {
+  const home = document.getElementById('home');
+  if (!home) return;
+  let out = document.getElementById('home-pending');
+  if (!out) {
+    out = h('section', { class: 'card', id: 'home-pending', 'aria-labelledby': 'home-pending-title' });
+    home.insertBefore(out, document.getElementById('home-sections'));
+  }
+  let drafts;
   try {
-    const speakers = (await ctx.api.call('GET', '/devices/speakers')).items || [];
-    const names = new Map();
-    for (const s of speakers) names.set(s.cluster_id, `${s.cluster_id} (${ctx.hamletNames.get(s.hamlet_id) || s.hamlet_id})`);
-    return [...names].sort();
+    drafts = ((await api.call('GET', '/bulletins', { query: { status: 'draft', limit: 100 } })).items || []).filter(
+      (b) => b.created_by !== me.id && b.edited_by !== me.id,
+    );
   } catch {
-    return null;
+    out.hidden = true;
+    return;
   }
-}
-
-async function draftForm(section, ctx) {
-  const roles = ctx.me.roles;
-  const category = roles.includes('health') ? 'Health' : roles.includes('police') ? 'Security' : 'Other';
-  const clusters = await clusterIds(ctx);
-  const box = h('div', { class: 'alert', hidden: true, id: 'bd-alert' });
-  const hamletBox = h('fieldset', { class: 'choices', hidden: true }, h('legend', { text: 'Các xóm' }), checks('hamlets', [...ctx.hamletNames], 'bd-h'));
-  const clusterBox = h(
-    'fieldset',
-    { class: 'choices', hidden: true },
-    h('legend', { text: 'Các cụm loa' }),
-    clusters ? checks('clusters', clusters, 'bd-c') : field('bd-clusters', 'Mã cụm loa, cách nhau bởi dấu phẩy', h('input', { id: 'bd-clusters', name: 'clusters', placeholder: 'gp-cl-01, gp-cl-02' })),
+  out.hidden = false;
+  fill(
+    out,
+    h('h2', { id: 'home-pending-title' }, 'Bản tin chờ bạn duyệt ', h('span', { class: ['badge', drafts.length ? 'prio-priority' : 'badge-ok'], text: String(drafts.length) })),
+    drafts.length
+      ? h(
+          'ul',
+          { class: 'changes' },
+          drafts.map((b) =>
+            h(
+              'li',
+              { dataset: { id: b.id } },
+              priorityBadge(b.priority),
+              ' ',
+              h('a', { href: `#/broadcast/${encodeURIComponent(b.id)}`, text: b.headline }),
+              h('span', { class: 'muted', text: ` — ${b.created_by_name}, ${formatDateTime(b.created_at)}` }),
+            ),
+          ),
+        )
+      : h('p', { class: 'muted', text: 'Không có bản tin nào đang chờ bạn duyệt.' }),
   );
-  const once = h(
-    'div',
-    { class: 'form-grid', hidden: true },
-    field('bd-date', 'Ngày phát (dd/mm/yyyy)', h('input', { id: 'bd-date', name: 'date', inputmode: 'numeric', maxlength: 10, placeholder: 'dd/mm/yyyy' })),
-    field('bd-time', 'Giờ phát (HH:MM)', h('input', { id: 'bd-time', name: 'time', type: 'time' })),
-  );
-  const recurring = h(
-    'div',
-    { hidden: true },
-    h(
-      'div',
-      { class: 'form-grid' },
-      field('bd-times', 'Các giờ phát hằng ngày (HH:MM, cách nhau bởi dấu phẩy)', h('input', { id: 'bd-times', name: 'times', placeholder: '06:00, 17:00' })),
-      field('bd-start', 'Từ ngày (dd/mm/yyyy)', h('input', { id: 'bd-start', name: 'start_date', inputmode: 'numeric', maxlength: 10, placeholder: 'dd/mm/yyyy' })),
-      field('bd-end', 'Đến ngày (dd/mm/yyyy)', h('input', { id: 'bd-end', name: 'end_date', inputmode: 'numeric', maxlength: 10, placeholder: 'dd/mm/yyyy' })),
-    ),
-    h('fieldset', { class: 'choices' }, h('legend', { text: 'Chỉ vào các thứ (để trống: mọi ngày)' }), checks('weekdays', WEEKDAYS.map((d, i) => [String(i + 1), d]), 'bd-w')),
-  );
-  const scope = h('select', { id: 'bd-scope', name: 'scope' }, options({ commune: 'Toàn xã', hamlets: 'Một số xóm', clusters: 'Một số cụm loa' }));
-  const kind = h('select', { id: 'bd-kind', name: 'kind' }, options({ now: 'Phát ngay khi được duyệt', once: 'Một lần, vào lúc', recurring: 'Theo khung giờ hằng ngày' }));
-  const save = h('button', { type: 'submit', class: 'btn', id: 'bd-save', text: 'Lưu bản nháp và gửi duyệt' });
-  const form = h(
-    'form',
-    { id: 'bd-form', class: 'card', novalidate: true },
-    box,
-    field('bd-headline', 'Tiêu đề', h('input', { id: 'bd-headline', name: 'headline', required: true, maxlength: 160 })),
-    field('bd-text', 'Nội dung (loa sẽ đọc)', h('textarea', { id: 'bd-text', name: 'text', required: true, maxlength: 4000, rows: 5 })),
-    field('bd-instruction', 'Hướng dẫn người dân (không bắt buộc)', h('textarea', { id: 'bd-instruction', name: 'instruction', maxlength: 1000, rows: 2 })),
-    h(
-      'div',
-      { class: 'form-grid' },
-      field('bd-priority', 'Mức ưu tiên', h('select', { id: 'bd-priority', name: 'priority' }, options(PRIORITY))),
-      field('bd-category', 'Lĩnh vực', h('select', { id: 'bd-category', name: 'category' }, options(CATEGORY, category))),
-      field('bd-event', 'Sự kiện', h('input', { id: 'bd-event', name: 'event', maxlength: 120, value: 'Thông báo' })),
-      field('bd-repeat', 'Số lần đọc lặp lại', h('input', { id: 'bd-repeat', name: 'repeat', type: 'number', min: 1, max: 5, value: 1 })),
-      field('bd-scope', 'Phạm vi', scope),
-      field('bd-kind', 'Lịch phát', kind),
-    ),
-    hamletBox,
-    clusterBox,
-    once,
-    recurring,
-    h('div', { class: 'actions' }, save, h('a', { class: 'btn btn-secondary', href: '#/broadcast', text: 'Hủy' })),
-  );
-  scope.addEventListener('change', () => {
-    hamletBox.hidden = scope.value !== 'hamlets';
-    clusterBox.hidden = scope.value !== 'clusters';
-  });
-  kind.addEventListener('change', () => {
-    once.hidden = kind.value !== 'once';
-    recurring.hidden = kind.value !== 'recurring';
-  });
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const body = draftBody(form, box);
-    if (!body) return;
-    try {
-      const created = await busy(save, 'Đang lưu và tạo bản đọc…', () => ctx.api.call('POST', '/bulletins', { body }));
-      window.location.hash = `#/broadcast/${encodeURIComponent(created.id)}`;
-    } catch (error) {
-      if (error.status !== 401) showError(box, form, error);
-    }
-  });
-  fill(section, h('p', {}, h('a', { href: '#/broadcast', text: '← Danh sách bản tin' })), h('h1', { text: 'Soạn bản tin' }), form);
-}
-
-/** The form as a NewBulletin, or null after marking what is missing. */
-function draftBody(form, box) {
-  clearProblems(form, box);
-  const v = formValues(form);
-  const data = new FormData(form);
-  const bad = (name, message) => (fieldProblem(form, name, message) || notify(box, 'error', message), null);
-  if (!v.headline) return bad('headline', 'Vui lòng nhập tiêu đề.');
-  if (!v.text) return bad('text', 'Vui lòng nhập nội dung.');
-  const body = { headline: v.headline, text: v.text, priority: v.priority, category: v.category, event: v.event || 'Thông báo', repeat: Number(v.repeat) || 1 };
-  if (v.instruction) body.instruction = v.instruction;
-  const target = { scope: v.scope };
-  if (v.scope === 'hamlets') {
-    target.hamlets = data.getAll('hamlets');
-    if (!target.hamlets.length) return bad('hamlets', 'Chọn ít nhất một xóm.');
-  }
-  if (v.scope === 'clusters') {
-    target.clusters = data.getAll('clusters').flatMap((c) => String(c).split(',')).map((c) => c.trim()).filter(Boolean);
-    if (!target.clusters.length) return bad('clusters', 'Chọn ít nhất một cụm loa.');
-  }
-  body.target = target;
-  const schedule = { kind: v.kind };
-  if (v.kind === 'once') {
-    const day = parseDateVn(v.date);
-    if (!day) return bad('date', 'Ngày phải theo dạng dd/mm/yyyy.');
-    if (!/^\d{2}:\d{2}$/.test(v.time || '')) return bad('time', 'Giờ phải theo dạng HH:MM.');
-    schedule.at = `${day}T${v.time}:00+07:00`;
-  }
-  if (v.kind === 'recurring') {
-    schedule.times = String(v.times || '').split(',').map((t) => t.trim()).filter(Boolean);
-    if (!schedule.times.length) return bad('times', 'Nhập ít nhất một giờ phát, ví dụ 06:00.');
-    schedule.start_date = parseDateVn(v.start_date);
-    schedule.end_date = parseDateVn(v.end_date);
-    if (!schedule.start_date) return bad('start_date', 'Ngày phải theo dạng dd/mm/yyyy.');
-    if (!schedule.end_date) return bad('end_date', 'Ngày phải theo dạng dd/mm/yyyy.');
-    schedule.weekdays = data.getAll('weekdays').map(Number);
-  }
-  body.schedule = schedule;
-  return body;
 }
 
 // ---------------------------------------------------------------- one bulletin
@@ -256,26 +153,111 @@ function targetText(b, ctx) {
   return 'Toàn xã';
 }
 
+/** When the public alert stops being in force (it counts from its first publication), or null if never published. */
+function alertExpiry(b) {
+  const first = b.messages?.[0]?.sent;
+  return first ? new Date(new Date(first).getTime() + b.valid_hours * 3600 * 1000) : null;
+}
+
+/** "40 loa của cả xã", "4 loa ở Xóm 1, Xóm 2" …: what the approval will reach (speakers counted when they can be). */
+async function reach(ctx, b) {
+  const t = b.target || {};
+  let speakers = null;
+  try {
+    if (ctx.can('devices')) speakers = (await ctx.api.call('GET', '/devices/speakers')).items || [];
+  } catch {
+    speakers = null;
+  }
+  const count = (keep) => (speakers ? `${speakers.filter(keep).length} loa` : 'các loa');
+  if (t.scope === 'hamlets') return `${count((s) => t.hamlets.includes(s.hamlet_id))} ở ${targetText(b, ctx)}`;
+  if (t.scope === 'clusters') return `${count((s) => t.clusters.includes(s.cluster_id))} của cụm ${t.clusters.join(', ')}`;
+  return `${speakers ? `${speakers.length} loa` : 'tất cả loa'} của cả xã`;
+}
+
+/** A modal question; resolves true when `yes` is chosen (Esc and "Thôi" resolve false). */
+function ask(section, title, lines, yes) {
+  return new Promise((resolve) => {
+    const ok = h('button', { type: 'button', class: 'btn', text: yes });
+    const no = h('button', { type: 'button', class: 'btn btn-secondary', text: 'Thôi' });
+    const dialog = h(
+      'dialog',
+      { id: 'bd-confirm', 'aria-labelledby': 'bd-confirm-title' },
+      h('h2', { id: 'bd-confirm-title', text: title }),
+      lines.map((line, i) => h('p', { id: i ? null : 'bd-confirm-text', class: i ? 'muted' : null, text: line })),
+      h('div', { class: 'actions' }, ok, no),
+    );
+    const done = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    ok.addEventListener('click', () => done(true));
+    no.addEventListener('click', () => done(false));
+    dialog.addEventListener('cancel', (event) => {
+      event.preventDefault();
+      done(false);
+    });
+    section.append(dialog);
+    dialog.showModal();
+    no.focus();
+  });
+}
+
+async function confirmApproval(section, ctx, b) {
+  const what = `bản tin ${b.priority === 'emergency' ? 'khẩn cấp' : b.priority === 'priority' ? 'ưu tiên' : ''}`.trim();
+  const when = b.schedule?.kind === 'now' ? 'ngay bây giờ' : scheduleText(b.schedule).toLowerCase();
+  const question = b.channels?.speakers
+    ? `Phát ${what} «${b.headline}» ${when} tới ${await reach(ctx, b)}?`
+    : `Công bố ${what} «${b.headline}» (không phát trên loa)?`;
+  const also = [b.channels?.portal && 'đăng lên cổng thông tin', b.channels?.sms && 'nhắn SMS cho người dân đã đăng ký', b.channels?.cap && 'đưa vào nguồn tin cảnh báo CAP'].filter(Boolean);
+  const lines = [question, also.length ? `Bản tin cũng được ${also.join(', ')}; thông báo còn hiệu lực ${validityText(b.valid_hours)}.` : ''];
+  return ask(section, 'Xác nhận duyệt và phát', lines.filter(Boolean), b.schedule?.kind === 'now' && b.channels?.speakers ? 'Duyệt và phát ngay' : 'Duyệt');
+}
+
 async function detail(section, ctx, id, alive, message) {
-  const b = await ctx.api.call('GET', `/bulletins/${encodeURIComponent(id)}`);
+  const b = await ctx.api.call('GET', path({ id }));
   const again = (text) => detail(section, ctx, id, alive, text);
+  const stage = b.stage || b.status;
   const box = h('div', { class: 'alert', hidden: true, id: 'bd-action-alert', tabindex: '-1' });
   const ownWork = ctx.me.id === b.created_by || ctx.me.id === b.edited_by;
-  const open = b.status === 'draft' || b.status === 'approved';
+  const writer = mayDraft(ctx.me.roles, b.category);
+  const badge = stageBadge(stage);
+  const expiry = alertExpiry(b);
+  const alertLive = b.status === 'approved' && expiry && expiry > new Date();
   const actions = h('div', { class: 'actions', id: 'bd-actions' });
-  if (b.status === 'draft' && ctx.can('approveBulletin') && !ownWork) {
-    const approve = h('button', { type: 'button', class: 'btn', text: 'Duyệt và phát' });
+  const act = async (button, busyText, task, done) => {
+    try {
+      await busy(button, busyText, task);
+      await again(done);
+    } catch (error) {
+      if (error.status !== 401) showError(box, null, error);
+    }
+  };
+  if (stage === 'draft' && ctx.can('approveBulletin') && !ownWork) {
+    const approve = h('button', { type: 'button', class: 'btn', id: 'bd-approve', text: 'Duyệt và phát' });
     approve.addEventListener('click', async () => {
-      try {
-        await busy(approve, 'Đang duyệt…', () => ctx.api.call('POST', `/bulletins/${encodeURIComponent(b.id)}/approve`, { body: { version: b.version } }));
-        await again('Đã duyệt: bản tin được công bố và phát theo lịch.');
-      } catch (error) {
-        if (error.status !== 401) showError(box, null, error);
-      }
+      if (!(await confirmApproval(section, ctx, b))) return;
+      await act(approve, 'Đang duyệt…', () => ctx.api.call('POST', path(b, '/approve'), { body: { version: b.version } }), 'Đã duyệt: bản tin được công bố và phát theo lịch.');
     });
     actions.append(approve);
   }
-  const revokeForm = open ? revocation(ctx, b, box, again) : null;
+  if (stage === 'draft' && writer) {
+    actions.append(h('a', { class: 'btn btn-secondary', id: 'bd-edit', href: `#/broadcast/${encodeURIComponent(b.id)}/sua`, text: 'Sửa bản nháp' }));
+    const discard = h('button', { type: 'button', class: 'btn btn-danger', id: 'bd-discard', text: 'Hủy bản nháp' });
+    discard.addEventListener('click', async () => {
+      const sure = await ask(section, 'Hủy bản nháp', [`Hủy bản nháp «${b.headline}»? Bản tin sẽ không được duyệt, không phát và không công bố.`], 'Hủy bản nháp');
+      if (sure) await act(discard, 'Đang hủy…', () => ctx.api.call('POST', path(b, '/discard'), { body: { version: b.version } }), 'Đã hủy bản nháp.');
+    });
+    actions.append(discard);
+  }
+  // Revoking is for what is still to come: plays scheduled, or a public alert still in force.
+  const revocable = (ctx.can('approveBulletin') || writer) && (stage === 'scheduled' || ((stage === 'published' || stage === 'aired') && alertLive));
+  const revokeForm = revocable ? revocation(ctx, b, box, again, stage === 'scheduled' ? null : 'Hủy thông báo đã công bố') : null;
+  const played = b.plays ? `${b.plays} (lần gần nhất ${formatDateTime(b.last_played_at)})` : '0';
+  let closing = null;
+  if (stage === 'aired' && !revocable) closing = 'Bản tin đã phát xong, không còn lịch phát nào.';
+  else if (stage === 'aired') closing = 'Bản tin đã phát xong trên loa; thông báo vẫn còn hiệu lực trên cổng thông tin, có thể hủy bên dưới.';
+  else if (['revoked', 'cancelled', 'discarded'].includes(stage) || (stage === 'published' && !revocable)) closing = 'Bản tin đã kết thúc, không còn thao tác nào.';
   fill(
     section,
     h('p', {}, h('a', { href: '#/broadcast', text: '← Danh sách bản tin' })),
@@ -283,7 +265,7 @@ async function detail(section, ctx, id, alive, message) {
       'article',
       { class: ['card', b.priority === 'emergency' && 'is-emergency'], id: 'bd-detail' },
       h('h1', { text: b.headline }),
-      h('p', {}, priorityBadge(b.priority), ' ', statusBadge(b.status)),
+      h('p', {}, priorityBadge(b.priority), ' ', badge),
       h(
         'dl',
         { class: 'facts' },
@@ -291,13 +273,14 @@ async function detail(section, ctx, id, alive, message) {
         fact('Phạm vi', targetText(b, ctx)),
         fact('Lịch phát', scheduleText(b.schedule)),
         fact('Âm lượng, lặp lại', `${b.volume} — ${b.repeat} lần`),
+        fact('Hiệu lực thông báo', expiry ? `${validityText(b.valid_hours)}, đến ${formatDateTime(expiry)}` : validityText(b.valid_hours)),
         fact('Người soạn', `${b.created_by_name}, ${formatDateTime(b.created_at)}`),
         fact('Người duyệt', b.approval ? `${b.approval.approver_name}, ${formatDateTime(b.approval.approved_at)}` : 'Chưa duyệt'),
-        fact('Lần phát tới', b.next_play_at ? formatDateTime(b.next_play_at) : '—'),
-        fact('Số lần đã phát', String(b.plays)),
-        b.revoked_reason ? fact('Lý do thu hồi', b.revoked_reason) : null,
-        b.audio_url ? fact(b.audio?.source === 'upload' ? 'Bản ghi âm' : 'Bản đọc', player(b)) : null,
+        fact('Lần phát tới', b.next_play_at ? formatDateTime(b.next_play_at) : stage === 'aired' ? 'Không còn lịch phát' : '—'),
+        fact('Số lần đã phát', played),
+        b.revoked_reason ? fact(stage === 'discarded' ? 'Lý do hủy' : 'Lý do thu hồi', b.revoked_reason) : null,
       ),
+      b.audio_url ? player(b) : null,
       h('p', { class: 'fb-text', text: b.text }),
       b.instruction ? h('p', { class: 'fb-text' }, h('strong', { text: 'Hướng dẫn: ' }), b.instruction) : null,
     ),
@@ -306,13 +289,13 @@ async function detail(section, ctx, id, alive, message) {
       { class: 'card', 'aria-labelledby': 'bd-actions-title' },
       h('h2', { id: 'bd-actions-title', text: 'Xử lý' }),
       box,
-      b.status === 'draft' && ownWork ? h('p', { class: 'muted', text: 'Bản tin do bạn soạn phải được một người khác (lãnh đạo) duyệt.' }) : null,
+      stage === 'draft' && ownWork ? h('p', { class: 'muted', text: 'Bản tin do bạn soạn phải được một người khác (lãnh đạo) duyệt.' }) : null,
       actions,
-      b.status === 'draft' ? recording(ctx, b, box, again) : null,
+      stage === 'draft' && writer ? recording(ctx, b, box, again) : null,
+      closing ? h('p', { class: 'muted', id: 'bd-closing', text: closing }) : null,
       revokeForm,
-      !open ? h('p', { class: 'muted', text: 'Bản tin đã kết thúc, không còn thao tác nào.' }) : null,
     ),
-    b.plays || b.status === 'approved' ? await delivery(ctx, b, alive) : null,
+    b.plays || b.status === 'approved' ? await delivery(ctx, b, alive, (report) => stage === 'aired' && b.plays && liveBadge(badge, report.complete ? 'aired' : 'airing')) : null,
   );
   if (message) {
     notify(box, 'success', message);
@@ -320,14 +303,21 @@ async function detail(section, ctx, id, alive, message) {
   }
 }
 
-/** The bulletin's audio, played from the site itself (`/media/…`: the page's security policy allows nothing else). */
+/** While the speakers are still answering, an aired bulletin reads "Đang phát"; then "Đã phát". */
+function liveBadge(badge, stage) {
+  badge.className = `badge ${STAGE_CLASS[stage]}`;
+  badge.textContent = STAGE[stage];
+  badge.dataset.stage = stage;
+}
+
+/** The bulletin's audio, played from the site itself (`/media/…`: the page's security policy allows nothing else),
+ * below the facts and as wide as the card (the shared `.btn-block` rule) so the player fits a 360-px phone. */
 function player(b) {
   return h(
-    'span',
-    { class: 'audio' },
-    h('audio', { controls: true, preload: 'none', src: b.audio_url, id: 'bd-audio' }),
-    ' ',
-    h('a', { href: b.audio_url, target: '_blank', rel: 'noopener', text: 'Tải MP3' }),
+    'div',
+    { class: 'audio field' },
+    h('p', {}, h('strong', { text: b.audio?.source === 'upload' ? 'Bản ghi âm' : 'Bản đọc' }), ' — ', h('a', { href: b.audio_url, target: '_blank', rel: 'noopener', text: 'Tải MP3' })),
+    h('audio', { controls: true, preload: 'none', src: b.audio_url, id: 'bd-audio', class: 'btn-block' }),
   );
 }
 
@@ -388,12 +378,12 @@ function recording(ctx, b, box, again) {
   return form;
 }
 
-function revocation(ctx, b, box, again) {
-  const button = h('button', { type: 'submit', class: 'btn btn-danger', text: 'Thu hồi bản tin' });
+function revocation(ctx, b, box, again, label = null) {
+  const button = h('button', { type: 'submit', class: 'btn btn-danger', text: label || 'Thu hồi bản tin' });
   const form = h(
     'form',
     { class: 'action-form', id: 'bd-revoke', novalidate: true },
-    field('bd-reason', 'Lý do thu hồi', h('textarea', { id: 'bd-reason', name: 'reason', maxlength: 500, rows: 2 })),
+    field('bd-reason', label ? 'Lý do hủy thông báo' : 'Lý do thu hồi', h('textarea', { id: 'bd-reason', name: 'reason', maxlength: 500, rows: 2 })),
     h('div', { class: 'actions' }, button),
   );
   form.addEventListener('submit', async (event) => {
@@ -405,8 +395,8 @@ function revocation(ctx, b, box, again) {
       return;
     }
     try {
-      await busy(button, 'Đang thu hồi…', () => ctx.api.call('POST', `/bulletins/${encodeURIComponent(b.id)}/revoke`, { body: { version: b.version, reason } }));
-      await again('Đã thu hồi bản tin.');
+      await busy(button, 'Đang thu hồi…', () => ctx.api.call('POST', path(b, '/revoke'), { body: { version: b.version, reason } }));
+      await again(label ? 'Đã hủy thông báo.' : 'Đã thu hồi bản tin.');
     } catch (error) {
       if (error.status !== 401) showError(box, form, error);
     }
@@ -416,7 +406,7 @@ function revocation(ctx, b, box, again) {
 
 // ---------------------------------------------------------------- delivery report
 
-async function delivery(ctx, b, alive) {
+async function delivery(ctx, b, alive, onReport = () => {}) {
   const out = h('section', { class: 'card', id: 'bd-delivery', 'aria-labelledby': 'bd-delivery-title' });
   const draw = async () => {
     let report;
@@ -427,6 +417,7 @@ async function delivery(ctx, b, alive) {
       fill(out, h('h2', { id: 'bd-delivery-title', text: 'Báo cáo phát' }), h('p', { class: 'muted', text: error.message }));
       return false;
     }
+    onReport(report);
     const s = report.summary || {};
     const count = (key, text) => h('li', { id: `dr-${key}` }, `${text}: `, h('strong', { text: s[key] ?? 0 }));
     fill(

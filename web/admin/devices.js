@@ -1,6 +1,8 @@
 // The commune's loudspeakers with their live state (loaded on demand by admin.js), refreshed every 10 s, and the
 // desired volume of one speaker (written to its device shadow; the speaker reports it back on its next sync).
+// Seven columns that fit the 64rem card at 1366 px; the description leads its row and breaks only at its " - ".
 import { busy, clearProblems, fieldProblem, fill, formatDateTime, formValues, h, notify, showError } from '/shared/sc.js';
+import { DELIVERY } from '/admin/bulletin-labels.js';
 
 const REFRESH_MS = 10000;
 let generation = 0;
@@ -30,7 +32,7 @@ export async function render(section, ctx) {
     ),
     h('div', { class: 'actions' }, save),
   );
-  const head = ['Loa', 'Cụm', 'Xóm', 'Trạng thái', 'Nhịp tim cuối', 'Âm lượng (đặt / báo về)', 'Khẩn cấp', 'Lệnh gần nhất', ''];
+  const head = ['Loa', 'Cụm, xóm', 'Trạng thái', 'Tín hiệu cuối', 'Âm lượng', 'Lệnh gần nhất', ''];
   fill(
     section,
     h('div', { class: 'section-head' }, h('h1', { text: 'Loa truyền thanh' })),
@@ -94,24 +96,26 @@ export async function render(section, ctx) {
   }, REFRESH_MS);
 }
 
+/** "Cụm loa số 01 - xóm Đông Thành - loa A" in pieces that each stay on one line. */
+const description = (label) => label.split(' - ').map((part, i) => [i ? ' - ' : '', h('span', { class: 'nowrap', text: part })]);
+
 function row(sp, ctx, choose) {
   const reported = sp.reported_volume == null ? '—' : sp.reported_volume;
+  const seen = sp.last_seen_at ? formatDateTime(sp.last_seen_at).split(' ') : null;
   return h(
     'tr',
     { dataset: { thing: sp.thing, online: String(sp.online) }, class: sp.online ? null : 'is-offline' },
-    h('td', {}, h('span', { class: 'mono nowrap', text: sp.thing }), sp.label ? h('span', { class: 'hint', text: sp.label }) : null),
-    h('td', { class: 'nowrap', text: sp.cluster_id }),
-    h('td', { class: 'nowrap', text: ctx.hamletNames.get(sp.hamlet_id) || sp.hamlet_id }),
+    h('td', { class: 'dv-label' }, sp.label ? description(sp.label) : null, h('span', { class: 'hint mono', text: sp.thing })),
+    h('td', {}, h('span', { class: 'nowrap', text: sp.cluster_id }), h('span', { class: 'hint', text: ctx.hamletNames.get(sp.hamlet_id) || sp.hamlet_id })),
     h(
       'td',
-      { class: 'nowrap' },
+      {},
       h('span', { class: ['badge', sp.online ? 'badge-ok' : 'badge-bad'], text: sp.online ? 'Trực tuyến' : 'Mất kết nối' }),
-      sp.playing ? h('span', { class: 'badge prio-priority', text: 'Đang phát' }) : null,
+      sp.playing ? [' ', h('span', { class: 'badge prio-priority', text: 'Đang phát' })] : null,
     ),
-    h('td', { class: 'nowrap', text: sp.last_seen_at ? formatDateTime(sp.last_seen_at) : 'Chưa có' }),
-    h('td', { class: 'num', text: `${sp.volume} / ${reported}` }),
-    h('td', { class: 'num', text: sp.emergency_volume }),
-    h('td', { class: 'nowrap', text: sp.last_command_state || '—' }),
+    h('td', {}, seen ? [h('span', { class: 'nowrap', text: seen[0] }), ' ', h('span', { class: 'nowrap', text: seen[1] })] : 'Chưa có'),
+    h('td', { class: 'num', title: 'đặt / loa báo về' }, `${sp.volume} / ${reported}`, h('span', { class: 'hint', text: `khẩn cấp ${sp.emergency_volume}` })),
+    h('td', { class: 'nowrap', dataset: { state: sp.last_command_state || '' } }, sp.last_command_state ? DELIVERY[sp.last_command_state] || sp.last_command_state : '—'),
     h('td', {}, h('button', { type: 'button', class: 'btn btn-small btn-secondary', text: 'Chỉnh', 'aria-label': `Chỉnh âm lượng: ${sp.thing}`, on: { click: () => choose(sp) } })),
   );
 }

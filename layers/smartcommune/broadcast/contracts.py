@@ -3,6 +3,9 @@
 A bulletin is written once and goes to every channel it is meant for: loudspeakers, the portal's alert feed, SMS
 to subscribed citizens, and the public CAP 1.2 feed. ``docs/broadcast.md`` explains priorities, the two-person
 rule and the CAP mapping.
+
+Long because: every bulletin model (inputs, the stored bulletin, its views, the public alert, statistics) is read by
+the routes, the pages and the CAP renderer together; split, each reader would import from several modules.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ CLUSTER_ID = r"^[a-z0-9-]{1,40}$"
 BULLETIN_ID = re.compile(r"^[0-9a-f]{32}$")
 
 Origin = Literal["commune", "district", "province"]
-BulletinStatus = Literal["draft", "approved", "revoked", "cancelled"]
+BulletinStatus = Literal["draft", "approved", "revoked", "cancelled", "discarded"]
+# Where a bulletin is in its life, as a person reads it (``broadcast.logic.lifecycle.stage``): the stored status says
+# whether it was approved; the stage also says whether it has aired and whether anything is still to play.
+BulletinStage = Literal["draft", "scheduled", "published", "aired", "revoked", "cancelled", "discarded"]
 # CAP 1.2 categories (section 3.2.2).
 Category = Literal[
     "Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra", "CBRNE", "Other"
@@ -182,6 +188,13 @@ class Revocation(Contract):
     reason: str = Field(min_length=3, max_length=500)
 
 
+class DraftDiscard(Contract):
+    """Cancel a draft nobody has approved yet (it never airs; kept, marked cancelled, for the audit trail)."""
+
+    version: int = Field(ge=1)
+    reason: str | None = Field(default=None, max_length=500)
+
+
 class Rescheduling(Contract):
     """Move a bulletin's plays (an approved one goes back for approval)."""
 
@@ -286,6 +299,7 @@ class Bulletin(BulletinContent):
     audio: AudioRef | None = None
     messages: list[PublishedMessage] = Field(default_factory=list)
     plays: int = 0
+    last_played_at: datetime | None = Field(default=None, description="when it last went out to the loudspeakers")
     next_play_at: datetime | None = None
     revoked_reason: str | None = None
     version: int = 0
@@ -296,8 +310,9 @@ class Bulletin(BulletinContent):
 
 
 class BulletinView(Bulletin):
-    """``GET /bulletins/{id}``: the bulletin and a short link to its audio."""
+    """``GET /bulletins/{id}``: the bulletin, where it is in its life, and a short link to its audio."""
 
+    stage: BulletinStage = "draft"
     audio_url: str | None = None
 
 
@@ -306,10 +321,14 @@ class BulletinListItem(BaseModel):
     headline: str
     priority: Priority
     status: BulletinStatus
+    stage: BulletinStage = "draft"
     origin: Origin
+    created_by: str = Field(default="", description="staff id of the drafter (two-person rule: not the approver)")
+    edited_by: str = Field(default="", description="staff id of the last editor (not the approver either)")
     created_by_name: str
     created_at: datetime
     approved_by: str | None = None
+    plays: int = 0
     next_play_at: datetime | None = None
     version: int
 

@@ -273,6 +273,15 @@ class SpeakerList(BaseModel):
     total: int
 
 
+class SpeakerSummary(BaseModel):
+    """How many of a commune's loudspeakers answer now: what the public operations dashboard shows (no details)."""
+
+    commune_id: str
+    online: int
+    total: int
+    playing: int = 0
+
+
 class SpeakerSettingsUpdate(Contract):
     """Desired settings written to the speaker's shadow."""
 

@@ -1,12 +1,14 @@
-"""Routes: the loudspeaker registry with live state, one speaker, its desired settings (shadow), its uptime."""
+"""Routes: the loudspeaker registry with live state, one speaker, its desired settings (shadow), its uptime; and
+the public count of a commune's speakers online (the operations dashboard)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from smartcommune.core.api.router import router
+from smartcommune.core.api.router import PUBLIC, router
 from smartcommune.core.contracts import VN_TZ, Role
-from smartcommune.devices.contracts import SpeakerList, SpeakerSettingsUpdate, SpeakerState
+from smartcommune.core.errors import NotFoundError
+from smartcommune.devices.contracts import SpeakerList, SpeakerSettingsUpdate, SpeakerState, SpeakerSummary
 from smartcommune.devices.logic import SpeakerStats, SpeakerStatsQuery
 
 if TYPE_CHECKING:
@@ -90,3 +92,27 @@ def speaker_stats(request: ApiRequest) -> SpeakerStats:
     month = query.month or now.astimezone(VN_TZ).strftime("%Y-%m")
     repo = request.services.get(device_fanout).registry(principal.commune_id)
     return repo.stats(request.path_params["thing"], month, now)
+
+
+@router.route(
+    "GET",
+    "/communes/{commune_id}/speakers/summary",
+    allow=PUBLIC,
+    response=SpeakerSummary,
+    summary="How many of the commune's loudspeakers are online and playing now (counts only: the public dashboard)",
+    tags=("devices",),
+)
+def speaker_summary(request: ApiRequest) -> SpeakerSummary:
+    from smartcommune.communes.wiring import commune_repository
+    from smartcommune.devices.wiring import device_fanout
+
+    commune_id = request.path_params["commune_id"]
+    if request.services.get(commune_repository).get(commune_id) is None:
+        raise NotFoundError("Không tìm thấy xã này.", "No such commune.")
+    items = request.services.get(device_fanout).registry(commune_id).states(request.services.clock())
+    return SpeakerSummary(
+        commune_id=commune_id,
+        online=sum(1 for s in items if s.online),
+        total=len(items),
+        playing=sum(1 for s in items if s.online and s.playing),
+    )

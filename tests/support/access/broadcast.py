@@ -83,6 +83,11 @@ def revoke(w: World, role: Role | None) -> Plan:
     return _fresh(w, role, lambda b: Call("POST", f"/bulletins/{b['id']}/revoke", {"version": b["version"], **body}))
 
 
+@scenario("POST /bulletins/{bulletin_id}/discard")
+def discard(w: World, role: Role | None) -> Plan:
+    return _fresh(w, role, lambda b: Call("POST", f"/bulletins/{b['id']}/discard", {"version": b["version"]}))
+
+
 @scenario("POST /bulletins/{bulletin_id}/reschedule")
 def reschedule(w: World, role: Role | None) -> Plan:
     def call(b: dict[str, Any]) -> Call:

@@ -1,10 +1,12 @@
-"""Scenarios of the devices routes: the demo loudspeakers the world seeds (``seed_devices``)."""
+"""Scenarios of the devices routes: the demo loudspeakers the world seeds (``seed_devices``), and the public count of
+a commune's speakers online."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from tests.support.access.model import Call, Plan, same, scenario
+from tests.support.access.world import COMMUNE
 
 if TYPE_CHECKING:
     from smartcommune.core.contracts import Role
@@ -31,3 +33,8 @@ def speaker_settings(w: World, role: Role | None) -> Plan:
 @scenario("GET /devices/speakers/{thing}/stats")
 def speaker_stats(w: World, role: Role | None) -> Plan:
     return Plan(mine=lambda: Call("GET", f"/devices/speakers/{SPEAKER}/stats?month={w.clock():%Y-%m}"))
+
+
+@scenario("GET /communes/{commune_id}/speakers/summary")
+def speaker_summary(w: World, role: Role | None) -> Plan:
+    return Plan(mine=lambda: Call("GET", f"/communes/{COMMUNE}/speakers/summary"))

@@ -1,8 +1,9 @@
-"""The second person's step: approving a bulletin (which publishes it) and revoking one.
+"""The second person's step: approving a bulletin (which publishes it) and revoking one; and cancelling a draft.
 
 Its own room (a collaborator of ``BulletinService``) because approval is where the two-person rule is enforced and
 where a bulletin leaves the drafting desk for its channels: nothing is fanned out to a speaker unless the bulletin
-carries an approval of its current version (any edit sends it back to draft).
+carries an approval of its current version (any edit sends it back to draft). A draft that should never air is
+cancelled here too (``discard``): the other way a bulletin leaves the desk.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from smartcommune.broadcast.contracts import Approval, PublishedMessage
+from smartcommune.broadcast.logic.lifecycle import finished_airing
 from smartcommune.broadcast.logic.refusals import STALE
 from smartcommune.broadcast.logic.rules import APPROVER_ROLES, check_two_person_rule, may_draft
 from smartcommune.broadcast.logic.schedules import next_occurrence
@@ -66,6 +68,8 @@ class Approvals:
                 "Lịch phát đã qua; hãy đặt lại lịch trước khi duyệt.", "The schedule is past; reschedule it first."
             )
         commune = self._commune(caller.commune_id)
+        # "Phát ngay" airs with the approval: the play is counted in the same write, as the scheduler counts its own.
+        airs_now = before.channels.speakers and before.schedule.kind == "now"
         public = before.channels.portal or before.channels.cap or before.channels.sms
         messages = list(before.messages)
         if public:
@@ -87,6 +91,8 @@ class Approvals:
                 "messages": messages,
                 "updated_at": now,
                 "next_play_at": next_occurrence(before.schedule, now) if before.channels.speakers else None,
+                "plays": before.plays + 1 if airs_now else before.plays,
+                "last_played_at": now if airs_now else before.last_played_at,
             }
         )
         audit = audit_record(
@@ -100,12 +106,13 @@ class Approvals:
                 "edited_by": before.edited_by,
                 "audio_sha256": after.audio.sha256 if after.audio else None,
                 "note": note,
+                "plays": after.plays,
             },
         )
         saved = self._store.save(before, after, with_request(audit, request_id))
         if public and before.channels.sms:
             self._publication.notify_sms(commune, saved, messages[-1].msg_type)
-        if saved.channels.speakers and saved.schedule.kind == "now":
+        if airs_now:
             self._publication.play(saved)
         return saved
 
@@ -116,8 +123,13 @@ class Approvals:
         before = self._get(caller, bulletin_id)
         if before.version != version:
             raise ConflictError(*STALE)
-        if before.status in ("revoked", "cancelled"):
+        if before.status in ("revoked", "cancelled", "discarded"):
             raise ConflictError("Bản tin đã bị thu hồi từ trước.", "The bulletin was already revoked.")
+        if finished_airing(before) and not before.messages:
+            raise ConflictError(
+                "Bản tin đã phát xong và không còn lịch phát nào; không còn gì để thu hồi.",
+                "The bulletin has finished airing and nothing is scheduled; there is nothing to revoke.",
+            )
         if not (caller.roles & APPROVER_ROLES) and not may_draft(caller.roles, before.category):
             raise ForbiddenError("Bạn không có quyền thu hồi bản tin này.", "You may not revoke this bulletin.")
         now = self._clock()
@@ -144,3 +156,33 @@ class Approvals:
         if messages and saved.channels.sms:
             self._publication.notify_sms(self._commune(caller.commune_id), saved, "Cancel")
         return saved
+
+    def discard(
+        self, caller: Principal, bulletin_id: str, version: int, reason: str | None, request_id: str | None = None
+    ) -> Bulletin:
+        """Cancel a draft nobody has approved: it never airs nor is published (kept, marked, audited)."""
+        before = self._get(caller, bulletin_id)
+        if before.version != version:
+            raise ConflictError(*STALE)
+        if before.status != "draft":
+            raise ConflictError(
+                "Chỉ hủy được bản nháp chưa duyệt; bản tin đã duyệt thì dùng «Thu hồi».",
+                "Only a draft not yet approved can be cancelled; revoke an approved bulletin instead.",
+            )
+        if not may_draft(caller.roles, before.category):
+            raise ForbiddenError(
+                "Bộ phận của bạn không được hủy bản nháp thuộc lĩnh vực này.",
+                "Your department may not cancel a draft in this field.",
+            )
+        after = before.model_copy(
+            update={
+                "status": "discarded",
+                "next_play_at": None,
+                "revoked_reason": reason,
+                "updated_at": self._clock(),
+            }
+        )
+        audit = audit_record(
+            caller, "bulletin.discard", after, {"status": before.status}, {"status": "discarded", "reason": reason}
+        )
+        return self._store.save(before, after, with_request(audit, request_id))

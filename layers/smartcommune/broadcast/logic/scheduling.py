@@ -53,7 +53,11 @@ class Scheduler:
                 fired.skipped.append(play.bulletin_id)
                 continue
             after = bulletin.model_copy(
-                update={"plays": bulletin.plays + 1, "next_play_at": next_occurrence(bulletin.schedule, play.due_at)}
+                update={
+                    "plays": bulletin.plays + 1,
+                    "last_played_at": play.due_at,
+                    "next_play_at": next_occurrence(bulletin.schedule, play.due_at),
+                }
             )
             audit = audit_record(
                 None,

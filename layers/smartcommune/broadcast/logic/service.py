@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from smartcommune.broadcast.contracts import BULLETIN_ID, Bulletin
 from smartcommune.broadcast.logic.approval import Approvals
+from smartcommune.broadcast.logic.lifecycle import check_validity
 from smartcommune.broadcast.logic.publication import Publication
 from smartcommune.broadcast.logic.refusals import STALE, invalid
 from smartcommune.broadcast.logic.rules import AUDIO_TICKETS_PER_HOUR, DEFAULT_VOLUME, may_draft
@@ -174,6 +175,7 @@ class BulletinService:
         self._check_target(commune, new.target)
         now = self._clock()
         self._check_schedule(new.schedule, now)
+        check_validity(new.schedule, new.valid_hours, now)
         fields = new.model_dump()
         fields["volume"] = new.volume if new.volume is not None else DEFAULT_VOLUME[new.priority]
         fields["hamlets"] = target_hamlets(new.target, self._speakers.clusters(commune.id))
@@ -197,8 +199,8 @@ class BulletinService:
     def _changeable(self, bulletin: Bulletin, version: int) -> None:
         if bulletin.version != version:
             raise ConflictError(*STALE)
-        if bulletin.status in ("revoked", "cancelled"):
-            raise ConflictError("Bản tin đã bị thu hồi.", "The bulletin was revoked.")
+        if bulletin.status in ("revoked", "cancelled", "discarded"):
+            raise ConflictError("Bản tin đã bị thu hồi hoặc hủy.", "The bulletin was revoked or cancelled.")
         if bulletin.status == "approved" and bulletin.next_play_at is None and bulletin.plays > 0:
             raise ConflictError(
                 "Bản tin đã phát xong, không sửa được nữa; hãy soạn bản tin mới.",
@@ -235,6 +237,7 @@ class BulletinService:
             }
         )
         after = Bulletin.model_validate(after.model_dump())
+        check_validity(after.schedule, after.valid_hours, self._clock())
         if (after.headline, after.text) != (before.headline, before.text) and (
             before.audio is None or before.audio.source == "tts"
         ):
@@ -250,6 +253,7 @@ class BulletinService:
         self._changeable(before, version)
         self._check_editor(caller, before.category)
         self._check_schedule(schedule, self._clock())
+        check_validity(schedule, before.valid_hours, self._clock())
         after = before.model_copy(
             update={
                 "schedule": schedule,
@@ -337,6 +341,12 @@ class BulletinService:
     ) -> Bulletin:
         """Withdraw a bulletin before it plays (pending plays are dropped); a published one gets a CAP Cancel."""
         return self._approvals.revoke(caller, bulletin_id, version, reason, request_id)
+
+    def discard(
+        self, caller: Principal, bulletin_id: str, version: int, reason: str | None, request_id: str | None = None
+    ) -> Bulletin:
+        """Cancel a draft nobody has approved yet (``Approvals.discard``)."""
+        return self._approvals.discard(caller, bulletin_id, version, reason, request_id)
 
     def page(self, caller: Principal, status: str | None, cursor: str | None, limit: int) -> BulletinPage:
         return self._store.page(caller.commune_id, status, cursor, limit)

@@ -1,4 +1,4 @@
-"""Bulletins: drafting, the two-person approval, schedules, revoke/edit/reschedule, delivery, statistics;
+"""Bulletins: drafting, the two-person approval, schedules, revoke/edit/reschedule/cancel a draft, delivery, statistics;
 the portal's public alert feed and citizens' SMS alert subscription. ``docs/broadcast.md`` explains the rules."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from smartcommune.broadcast.contracts import (
     BulletinPage,
     BulletinQuery,
     BulletinView,
+    DraftDiscard,
     NewBulletin,
     PublicAlertPage,
     Rescheduling,
@@ -46,11 +47,12 @@ def _bulletins(request: ApiRequest) -> BulletinService:
 
 
 def _view(request: ApiRequest, bulletin: Bulletin) -> BulletinView:
+    from smartcommune.broadcast.logic.lifecycle import stage
     from smartcommune.broadcast.wiring import audio_store
 
     # Same-origin (/media/…): the page's Content-Security-Policy lets its player load nothing from elsewhere.
     url = request.services.get(audio_store).page_url(bulletin.audio.key, 900) if bulletin.audio else None
-    return BulletinView(**bulletin.model_dump(), audio_url=url)
+    return BulletinView(**bulletin.model_dump(), stage=stage(bulletin), audio_url=url)
 
 
 @router.route(
@@ -136,6 +138,23 @@ def approve_bulletin(request: ApiRequest) -> BulletinView:
 def revoke_bulletin(request: ApiRequest) -> BulletinView:
     body: Revocation = request.body
     bulletin = _bulletins(request).revoke(
+        request.caller, request.path_params["bulletin_id"], body.version, body.reason, request.raw.request_id
+    )
+    return _view(request, bulletin)
+
+
+@router.route(
+    "POST",
+    "/bulletins/{bulletin_id}/discard",
+    allow=EDITORS,
+    summary="Cancel a draft nobody has approved yet: it never airs nor is published (audited)",
+    body=DraftDiscard,
+    response=BulletinView,
+    tags=TAGS,
+)
+def discard_bulletin(request: ApiRequest) -> BulletinView:
+    body: DraftDiscard = request.body
+    bulletin = _bulletins(request).discard(
         request.caller, request.path_params["bulletin_id"], body.version, body.reason, request.raw.request_id
     )
     return _view(request, bulletin)

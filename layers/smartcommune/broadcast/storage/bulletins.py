@@ -37,6 +37,7 @@ from smartcommune.broadcast.contracts import (
     PublishedMessage,
     ScheduledPlay,
 )
+from smartcommune.broadcast.logic.lifecycle import stage
 from smartcommune.broadcast.logic.rules import PRIORITY_RANK
 from smartcommune.broadcast.logic.schedules import minute_bucket
 from smartcommune.core.table import MainTable, commune_pk, decode_cursor, encode_cursor
@@ -100,10 +101,14 @@ def _list_item(bulletin: Bulletin) -> BulletinListItem:
         headline=bulletin.headline,
         priority=bulletin.priority,
         status=bulletin.status,
+        stage=stage(bulletin),
         origin=bulletin.origin,
+        created_by=bulletin.created_by,
+        edited_by=bulletin.edited_by,
         created_by_name=bulletin.created_by_name,
         created_at=bulletin.created_at,
         approved_by=bulletin.approval.approver_name if bulletin.approval else None,
+        plays=bulletin.plays,
         next_play_at=bulletin.next_play_at,
         version=bulletin.version,
     )
