@@ -237,7 +237,9 @@ def test_full_workflow_to_publication_then_rating(api, services, settings, peopl
     ]
     assert all("name" not in t for t in mine["timeline"])
     sms = [m["text"] for m in status_sms(settings)]
-    assert len(sms) == 6 and "Đã công khai kết quả" in sms[-1]  # receipt + 5 changes (progress is not one)
+    assert len(sms) == 6 and "đã được công khai" in sms[-1]  # receipt + 5 changes (progress is not one)
+    # Each says what was done: the office gave it to a unit (not "transferred")
+    assert "đã được giao cho Xây dựng - Giao thông - Thủy lợi xử lý" in sms[1] and "chuyển" not in sms[1]
     # Every staff action is in the audit trail
     actions = [e.action for e in services.get(audit_repository).all_entries("giao-phong")]
     assert actions.count("feedback.assign") == 1 and actions.count("feedback.publish") == 1

@@ -58,8 +58,8 @@ class WorkflowMixin(FeedbackBase):
         self._store.update(
             before, after, counter_deltas(before, after), audit=audit, public=public, search=self._search(after)
         )
-        if after.status != before.status:
-            self._notify(self._commune(caller.commune_id), after)
+        if after.status != before.status or after.unit != before.unit:
+            self._notify(self._commune(caller.commune_id), after, request.action)
         return self.view(after, comments, staff=True)
 
     def _apply(  # noqa: PLR0912 - one branch per action

@@ -1,0 +1,86 @@
+"""Everyday use on small screens and slow links (issue 9), in Chromium against the running local stack: what the
+citizen reads by SMS after each step, the feedback form's errors, photo sizes, tracking codes and deadlines on a
+360-px phone, the admin header, pages that never scroll sideways, the audit log in plain words, the inbox order,
+and the citizen's SMS choices and sign-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_pages_feedback import (  # noqa: F401 - fixtures browser, contexts
+    _submit,
+    browser,
+    citizen_api_token,
+    contexts,
+    do_action,
+    new_citizen,
+    sign_in_citizen,
+    sign_in_staff,
+    word,
+)
+from tests.support.browser import DESKTOP_VIEWPORT, PHONE_VIEWPORT
+
+pytestmark = pytest.mark.e2e
+
+WAIT_MS = 20_000  # the machine running these is shared and slow
+
+
+def feedback_of_new_citizen(stack: Any, field_code: str = "roads") -> tuple[str, dict[str, Any]]:
+    """A new citizen's feedback item, sent through the API: (E.164 phone, the item)."""
+    _, e164, _ = new_citizen(stack)
+    body = {
+        "field_code": field_code,
+        "title": f"Cống tắc xóm Tây Sơn {word()}",
+        "description": "Cống thoát nước bị tắc, nước tràn ra đường khi trời mưa.",
+        "hamlet_id": "tay-son",
+        "upload_ids": [],
+        "anonymous_public": True,
+    }
+    return e164, _submit(stack, citizen_api_token(stack, e164), body)
+
+
+def texts_to(stack: Any, phone: str, after: int) -> list[str]:
+    return [m["text"] for m in stack.outbox()[after:] if m.get("phone") == phone]
+
+
+def wait_for_text(stack: Any, phone: str, after: int, needle: str, timeout_s: float = 20) -> list[str]:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        texts = texts_to(stack, phone, after)
+        if any(needle in t for t in texts):
+            return texts
+        time.sleep(0.2)
+    raise AssertionError(f"no SMS containing {needle!r}; got {texts_to(stack, phone, after)}")
+
+
+# ---------------------------------------------------------------- a. the SMS says what was done
+
+
+def test_the_citizen_is_told_assigned_when_staff_assign_and_transferred_when_they_transfer(
+    local_stack: Any, contexts: Any
+) -> None:
+    e164, item = feedback_of_new_citizen(local_stack)
+    # Given the office on a phone, on a newly received item
+    office, _ = contexts(PHONE_VIEWPORT)
+    sign_in_staff(local_stack, office, "gp.office", f"#/feedback/{item['id']}")
+    expect(office.locator("#fb-detail")).to_contain_text(item["tracking_code"], timeout=WAIT_MS)
+    before = len(local_stack.outbox())
+    # When they press "Giao xử lý"
+    do_action(office, "Giao xử lý")
+    # Then the citizen reads that it was given to the unit, not that it was transferred
+    texts = wait_for_text(local_stack, e164, before, "đã được giao cho")
+    assert item["tracking_code"] in texts[-1] and "Xây dựng - Giao thông - Thủy lợi" in texts[-1]
+    assert not any("chuyển" in t for t in texts)
+    # And when they transfer it to another unit, the citizen reads "chuyển sang" and the new unit
+    before = len(local_stack.outbox())
+    office.locator("#fb-actions").get_by_role("button", name="Chuyển đơn vị").click()
+    office.locator("#fb-action-form form select").select_option(label="Công an xã")
+    office.locator("#fb-action-form form").get_by_role("button", name="Xác nhận: Chuyển đơn vị").click()
+    expect(office.locator("#fb-action-alert")).to_contain_text("Đã cập nhật", timeout=WAIT_MS)
+    texts = wait_for_text(local_stack, e164, before, "đã được chuyển sang")
+    assert "Công an xã" in texts[-1]
