@@ -5,27 +5,51 @@ and the citizen's SMS choices and sign-in."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_pages_feedback import (  # noqa: F401 - fixtures browser, contexts
+from tests.e2e.test_pages_feedback import (
     _submit,
-    browser,
     citizen_api_token,
-    contexts,
     do_action,
     new_citizen,
     sign_in_citizen,
     sign_in_staff,
     word,
 )
-from tests.support.browser import DESKTOP_VIEWPORT, PHONE_VIEWPORT
+from tests.support.browser import PHONE_VIEWPORT, PageProblems, chromium
 
 pytestmark = pytest.mark.e2e
 
 WAIT_MS = 20_000  # the machine running these is shared and slow
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def contexts(browser: Any) -> Iterator[Any]:
+    """``open(viewport, **options) -> (page, problems)``; every context is closed and checked afterwards."""
+    opened: list[tuple[Any, PageProblems]] = []
+
+    def open_page(viewport: dict[str, int] = PHONE_VIEWPORT, **options: Any) -> tuple[Any, PageProblems]:
+        context = browser.new_context(viewport=viewport, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", **options)
+        problems = PageProblems()
+        opened.append((context, problems))
+        page = problems.watch(context.new_page())
+        page.set_default_timeout(WAIT_MS)
+        return page, problems
+
+    yield open_page
+    for context, problems in opened:
+        context.close()
+        problems.assert_none()
 
 
 def feedback_of_new_citizen(stack: Any, field_code: str = "roads") -> tuple[str, dict[str, Any]]:
@@ -84,3 +108,37 @@ def test_the_citizen_is_told_assigned_when_staff_assign_and_transferred_when_the
     expect(office.locator("#fb-action-alert")).to_contain_text("Đã cập nhật", timeout=WAIT_MS)
     texts = wait_for_text(local_stack, e164, before, "đã được chuyển sang")
     assert "Công an xã" in texts[-1]
+
+
+# ---------------------------------------------------------------- b, c. the feedback form on a phone
+
+
+def test_a_field_loses_its_error_as_soon_as_it_is_right_and_a_small_photo_reads_in_kb(
+    local_stack: Any, contexts: Any
+) -> None:
+    typed, e164, _ = new_citizen(local_stack)
+    phone, _ = contexts(PHONE_VIEWPORT)
+    phone.goto(f"{local_stack.web_url}/citizen/#/phan-anh/moi")
+    sign_in_citizen(local_stack, phone, typed, e164)
+    form = phone.locator("#fb-form")
+    expect(form).to_be_visible()
+    # Given a citizen who sends the form empty: four fields are marked wrong
+    phone.locator("#fb-submit").click()
+    expect(form.locator(".field-error")).to_have_count(4)
+    # When they type a long enough title, the title's error goes at once (the others stay)
+    form.get_by_label("Tiêu đề").fill("Ổ")
+    expect(phone.locator("#fb-form-title-error")).to_be_visible()
+    form.get_by_label("Tiêu đề").fill("Ổ gà trước nhà văn hóa")
+    expect(phone.locator("#fb-form-title-error")).to_have_count(0)
+    expect(form.get_by_label("Tiêu đề")).not_to_have_attribute("aria-invalid", "true")
+    expect(form.locator(".field-error")).to_have_count(3)
+    # And choosing a field and a hamlet clears theirs, without sending anything
+    form.get_by_label("Lĩnh vực").select_option(label="Đường giao thông")
+    form.get_by_label("Xóm", exact=True).select_option(label="Xóm Tây Sơn")
+    expect(form.locator(".field-error")).to_have_count(1)
+    expect(phone.locator("#fb-form-description-error")).to_be_visible()
+    # When they attach a 12.7 KB photo, its size reads in kilobytes, Vietnamese style
+    phone.get_by_label("Ảnh (không bắt buộc)").set_input_files(
+        {"name": "anh-nho.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * (13005 - 8)}
+    )
+    expect(phone.locator("#fb-photo-list .photo-name")).to_have_text("anh-nho.png · 12,7 KB")

@@ -193,7 +193,12 @@ const fieldName = (code) => {
 const hamletName = (ctx, id) => (ctx.commune.hamlets || []).find((hm) => hm.id === id)?.name || id || '';
 const score = (item) => item.rating?.stars ?? item.rating_stars ?? 0;
 const stars = (n) => `${'★'.repeat(n)}${'☆'.repeat(5 - n)}`;
-const megabytes = (bytes) => `${(bytes / 1048576).toFixed(1).replace('.', language() === 'en' ? '.' : ',')} MB`;
+// "12,7 KB" under 1 MB, "1,2 MB" above (Vietnamese decimal comma): a small photo never reads "0,0 MB".
+const fileSize = (bytes) => {
+  const mb = bytes >= 1048576;
+  const n = (bytes / (mb ? 1048576 : 1024)).toFixed(1);
+  return `${language() === 'en' ? n : n.replace('.', ',')} ${mb ? 'MB' : 'KB'}`;
+};
 
 function badge(status) {
   return h('span', { class: ['badge', `fb-${status}`], text: label('fb', status) });
@@ -299,6 +304,22 @@ function newFeedback(view, ctx) {
     h('div', { class: 'actions' }, submit),
   );
   fill(view, nav(), h('div', { class: 'card' }, h('h1', { text: s('new_title') }), box, form));
+  // Each field's rule; a field marked wrong loses its message as soon as it is right, not at the next submit.
+  const checks = {
+    field_code: (v) => !v.field_code && s('need_field'),
+    title: (v) => (v.title.length < 5 || v.title.length > 150) && s('need_title'),
+    description: (v) => (v.description.length < 10 || v.description.length > 4000) && s('need_description'),
+    hamlet_id: (v) => !v.hamlet_id && s('need_hamlet'),
+  };
+  const recheck = ({ target }) => {
+    const check = checks[target.name];
+    if (!check || target.getAttribute('aria-invalid') !== 'true' || check(formValues(form))) return;
+    target.removeAttribute('aria-invalid');
+    target.removeAttribute('aria-describedby');
+    document.getElementById(`${form.id}-${target.name}-error`)?.remove();
+  };
+  form.addEventListener('input', recheck);
+  form.addEventListener('change', recheck);
 
   function locate(event) {
     const button = event.currentTarget;
@@ -327,7 +348,7 @@ function newFeedback(view, ctx) {
           'li',
           {},
           h('img', { src: photo.preview, alt: '', width: 56, height: 56 }),
-          h('span', { class: 'photo-name', text: `${photo.file.name} · ${megabytes(photo.file.size)}` }),
+          h('span', { class: 'photo-name', text: `${photo.file.name} · ${fileSize(photo.file.size)}` }),
           photo.status,
           photo.bar,
           h('button', { type: 'button', class: 'btn btn-secondary btn-small', text: s('remove'), 'aria-label': `${s('remove')}: ${photo.file.name}`, disabled: state.sending, on: { click: () => removePhoto(photo) } }),
@@ -346,7 +367,7 @@ function newFeedback(view, ctx) {
     const problems = [];
     for (const file of photoInput.files) {
       if (!TYPES.includes(file.type)) problems.push(s('bad_type', { name: file.name }));
-      else if (file.size > MAX_BYTES) problems.push(s('too_big', { name: file.name, size: megabytes(file.size) }));
+      else if (file.size > MAX_BYTES) problems.push(s('too_big', { name: file.name, size: fileSize(file.size) }));
       else if (state.photos.length >= MAX_PHOTOS) problems.push(s('too_many'));
       else {
         state.photos.push({
@@ -385,12 +406,7 @@ function newFeedback(view, ctx) {
     if (state.sending) return; // a second tap while the first is on its way
     clearProblems(form, box);
     const v = formValues(form);
-    const problems = [
-      !v.field_code && ['field_code', s('need_field')],
-      (v.title.length < 5 || v.title.length > 150) && ['title', s('need_title')],
-      (v.description.length < 10 || v.description.length > 4000) && ['description', s('need_description')],
-      !v.hamlet_id && ['hamlet_id', s('need_hamlet')],
-    ].filter(Boolean);
+    const problems = Object.keys(checks).map((name) => [name, checks[name](v)]).filter(([, message]) => message);
     if (problems.length) {
       for (const [name, message] of problems) fieldProblem(form, name, message);
       $('[aria-invalid="true"]', form).focus();
