@@ -5,6 +5,7 @@ and the citizen's SMS choices and sign-in."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -142,3 +143,38 @@ def test_a_field_loses_its_error_as_soon_as_it_is_right_and_a_small_photo_reads_
         {"name": "anh-nho.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + b"\x00" * (13005 - 8)}
     )
     expect(phone.locator("#fb-photo-list .photo-name")).to_have_text("anh-nho.png · 12,7 KB")
+
+
+# ---------------------------------------------------------------- d. tracking code and deadline on a phone
+
+
+def test_on_a_phone_the_tracking_code_stays_on_one_line_and_the_deadline_says_what_it_is_for(
+    local_stack: Any, contexts: Any
+) -> None:
+    typed, e164, _ = new_citizen(local_stack)
+    phone, _ = contexts(PHONE_VIEWPORT)
+    phone.goto(f"{local_stack.web_url}/citizen/#/phan-anh/moi")
+    sign_in_citizen(local_stack, phone, typed, e164)
+    # Given a citizen who sends a roads item (7 days to answer) from a 360-px phone
+    form = phone.locator("#fb-form")
+    form.get_by_label("Lĩnh vực").select_option(label="Đường giao thông")
+    form.get_by_label("Tiêu đề").fill(f"Ổ gà đường liên xóm {word()}")
+    form.get_by_label("Nội dung").fill("Ổ gà sâu giữa đường liên xóm, xe máy đi qua rất nguy hiểm.")
+    form.get_by_label("Xóm", exact=True).select_option(label="Xóm Tây Sơn")
+    phone.locator("#fb-submit").click()
+    # Then the code in the confirmation and on the item is on one line (one line-height tall)
+    code = phone.locator("#fb-sent .mono")
+    expect(code).to_have_text(re.compile(r"^GP-\d{2}-\d{6}$"))
+    one_line = "el => el.getClientRects().length === 1"
+    assert code.evaluate(one_line)
+    phone.get_by_role("link", name="Xem phản ánh").click()
+    detail = phone.locator("#fb-detail")
+    expect(detail.locator(".fb-meta .mono")).to_have_count(1)
+    assert detail.locator(".fb-meta .mono").evaluate(one_line)
+    # And the time left names the deadline it counts down to, in whole days
+    expect(detail.locator(".fb-remaining")).to_have_text("Hạn trả lời: còn 7 ngày")
+    # And in the list of their feedback too
+    phone.get_by_role("link", name="Phản ánh của tôi").click()
+    item = phone.locator("#fb-mine li").first
+    expect(item.locator(".fb-remaining")).to_have_text("Hạn trả lời: còn 7 ngày")
+    assert item.locator(".mono").evaluate(one_line)

@@ -71,6 +71,7 @@ const S = {
     more: 'Xem thêm',
     loading: 'Đang tải…',
     code: 'Mã theo dõi: {code}',
+    due: 'Hạn trả lời: {text}',
     sent_on: 'Gửi ngày {date}',
     result: 'Kết quả xử lý',
     rejected: 'Lý do từ chối',
@@ -144,6 +145,7 @@ const S = {
     more: 'Show more',
     loading: 'Loading…',
     code: 'Tracking code: {code}',
+    due: 'Reply due: {text}',
     sent_on: 'Sent on {date}',
     result: 'Result',
     rejected: 'Reason for rejection',
@@ -199,6 +201,16 @@ const fileSize = (bytes) => {
   const n = (bytes / (mb ? 1048576 : 1024)).toFixed(1);
   return `${language() === 'en' ? n : n.replace('.', ',')} ${mb ? 'MB' : 'KB'}`;
 };
+
+// What the time left is for: "Hạn trả lời: còn 7 ngày", not a bare "Còn 7 ngày 0 giờ".
+function due(item) {
+  if (item.remaining_hours == null) return null;
+  const text = remainingText(item.remaining_hours, item.overdue);
+  return h('p', { class: ['fb-remaining', item.overdue && 'overdue'], text: s('due', { text: text[0].toLowerCase() + text.slice(1) }) });
+}
+
+// A text naming a tracking code, the code kept on one line ("GP-26-000037" never splits at its hyphens).
+const withCode = (text, code) => text.split(code).flatMap((part, i) => (i ? [h('span', { class: 'mono nowrap', text: code }), part] : [part]));
 
 function badge(status) {
   return h('span', { class: ['badge', `fb-${status}`], text: label('fb', status) });
@@ -445,7 +457,7 @@ function newFeedback(view, ctx) {
     notify(
       done,
       'success',
-      h('p', { id: 'fb-sent', text: s('sent', { code: created.tracking_code }) }),
+      h('p', { id: 'fb-sent' }, withCode(s('sent', { code: created.tracking_code }), created.tracking_code)),
       h(
         'p',
         { class: 'actions' },
@@ -470,12 +482,10 @@ function summary(item, href, ctx) {
       { class: 'fb-meta' },
       badge(item.status),
       ' ',
-      item.tracking_code ? h('span', { class: 'mono', text: item.tracking_code }) : null,
+      item.tracking_code ? h('span', { class: 'mono nowrap', text: item.tracking_code }) : null,
       ` · ${fieldName(item.field_code || item.field)} · ${hamletName(ctx, item.hamlet_id || item.hamlet)} · ${formatDate(item.created_at)}`,
     ),
-    open && item.remaining_hours !== undefined && item.remaining_hours !== null
-      ? h('p', { class: ['fb-remaining', item.overdue && 'overdue'], text: remainingText(item.remaining_hours, item.overdue) })
-      : null,
+    open ? due(item) : null,
     score(item) ? h('p', { class: 'stars', text: stars(score(item)), 'aria-label': s('star_n', { n: score(item) }) }) : null,
   );
 }
@@ -523,7 +533,7 @@ function facts(item, ctx) {
     { class: 'fb-meta' },
     badge(item.status),
     ' ',
-    item.tracking_code ? h('span', { class: 'mono', text: s('code', { code: item.tracking_code }) }) : null,
+    item.tracking_code ? h('span', {}, withCode(s('code', { code: item.tracking_code }), item.tracking_code)) : null,
     h('br'),
     `${fieldName(item.field_code || item.field)} · ${hamletName(ctx, item.hamlet_id || item.hamlet)} · ${s('sent_on', { date: formatDate(item.created_at) })}`,
   );
@@ -554,9 +564,7 @@ async function mine(view, ctx, id) {
       { class: 'card', id: 'fb-detail' },
       h('h1', { text: item.title }),
       facts(item, ctx),
-      open && item.remaining_hours !== undefined && item.remaining_hours !== null
-        ? h('p', { class: ['fb-remaining', item.overdue && 'overdue'], text: remainingText(item.remaining_hours, item.overdue) })
-        : null,
+      open ? due(item) : null,
       h('p', { class: 'fb-text', text: item.description }),
       item.location ? h('p', { class: 'muted', text: `${s('location')}: ${item.location.lat}, ${item.location.lon}` }) : null,
       photos(item),
