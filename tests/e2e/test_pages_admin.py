@@ -176,7 +176,7 @@ def test_a_culture_officer_sees_no_citizen_section_and_the_api_refuses_them(
     # Given the culture officer signed in
     sign_in(page, local_stack.web_url, "gp.culture")
     # Then neither the citizens nor the audit section is offered
-    expect(page.locator("#user-role")).to_have_text("Văn hóa - Thông tin")
+    expect(page.locator("#user-box")).to_contain_text("Văn hóa - Thông tin")
     expect(nav(page, "Công dân")).to_be_hidden()
     expect(nav(page, "Nhật ký hệ thống")).to_be_hidden()
     expect(page.locator("#home-sections")).not_to_contain_text("Công dân")

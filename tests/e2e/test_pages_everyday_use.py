@@ -23,6 +23,8 @@ from tests.e2e.test_pages_feedback import (
 )
 from tests.support.browser import PHONE_VIEWPORT, PageProblems, chromium
 
+DESKTOP_VIEWPORT = {"width": 1366, "height": 768}
+
 pytestmark = pytest.mark.e2e
 
 WAIT_MS = 20_000  # the machine running these is shared and slow
@@ -178,3 +180,17 @@ def test_on_a_phone_the_tracking_code_stays_on_one_line_and_the_deadline_says_wh
     item = phone.locator("#fb-mine li").first
     expect(item.locator(".fb-remaining")).to_have_text("Hạn trả lời: còn 7 ngày")
     assert item.locator(".mono").evaluate(one_line)
+
+
+# ---------------------------------------------------------------- e. the admin header names the role once
+
+
+@pytest.mark.parametrize("viewport", [PHONE_VIEWPORT, DESKTOP_VIEWPORT], ids=["360", "1366"])
+def test_the_admin_home_names_the_officials_role_once(local_stack: Any, contexts: Any, viewport: Any) -> None:
+    # Given the office clerk, whose name as the commune wrote it already says her role
+    page, _ = contexts(viewport)
+    sign_in_staff(local_stack, page, "gp.office", "#/")
+    expect(page.locator("#home-title")).to_have_text("Xin chào, Vũ Thị Hương")
+    # Then the whole page says "Văn phòng - Thống kê" once (in the header, beside her name)
+    assert page.locator("body").inner_text().count("Văn phòng - Thống kê") == 1
+    expect(page.locator("#user-box")).to_contain_text("Vũ Thị Hương (Văn phòng - Thống kê)")

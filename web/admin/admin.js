@@ -137,8 +137,11 @@ async function enter() {
   }
   fill($('#commune-name'), shortCommuneName(commune.name));
   document.title = `Quản trị ${commune.name} — SmartCommune`;
-  fill($('#user-name'), me.display_name || me.username);
-  fill($('#user-role'), me.roles.map((role) => label('role', role)).join(', '));
+  // The role once: demo names already say it ("Vũ Thị Hương (Văn phòng - Thống kê)"); the others follow the name.
+  const name = me.display_name || me.username;
+  const roles = me.roles.map((role) => label('role', role)).filter((role) => !name.includes(role));
+  fill($('#user-name'), name);
+  fill($('#user-role'), roles.length ? ` · ${roles.join(', ')}` : '');
   show($('#user-box'), true);
   show($('#signin'), false);
   show($('#nav'), true);
@@ -149,8 +152,7 @@ async function enter() {
 }
 
 function renderHome() {
-  fill($('#home-title'), t('hello', { name: me.display_name || me.username }));
-  fill($('#home-roles'), `Vai trò: ${me.roles.map((role) => label('role', role)).join(', ')}`);
+  fill($('#home-title'), t('hello', { name: (me.display_name || me.username).replace(/ \(.*\)$/, '') }));
   const allowed = SECTIONS.filter((section) => can(section.view));
   fill(
     $('#home-sections'),
