@@ -158,10 +158,11 @@ def test_an_admin_finds_a_citizen_locks_another_and_the_audit_trail_shows_it(
 
     # And the audit trail records the lock, and its chain verifies
     nav(page, "Nhật ký hệ thống").click()
-    entry = page.locator("#audit-table tbody tr", has_text="citizen.lock").filter(has_text=f"citizen/{citizen_id}")
+    entry = page.locator("#audit-table tbody tr", has=page.locator(f'a[href="#/citizens/{citizen_id}"]')).filter(
+        has_text="khóa tài khoản công dân"
+    )
     expect(entry).to_have_count(1)
-    expect(entry).to_contain_text("Khóa tài khoản")
-    expect(entry).to_contain_text("Kiểm thử: số điện thoại bị báo mất")
+    expect(entry).to_contain_text("khóa tài khoản công dân: «Kiểm thử: số điện thoại bị báo mất»")
     expect(entry.locator("td").nth(1)).to_have_text(re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$"))
     page.get_by_role("button", name="Kiểm tra toàn vẹn").click()
     expect(page.locator("#verify-result")).to_contain_text("Chuỗi nhật ký toàn vẹn")

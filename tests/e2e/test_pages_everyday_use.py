@@ -194,3 +194,37 @@ def test_the_admin_home_names_the_officials_role_once(local_stack: Any, contexts
     # Then the whole page says "Văn phòng - Thống kê" once (in the header, beside her name)
     assert page.locator("body").inner_text().count("Văn phòng - Thống kê") == 1
     expect(page.locator("#user-box")).to_contain_text("Vũ Thị Hương (Văn phòng - Thống kê)")
+
+
+# ---------------------------------------------------------------- g. the audit log in plain words
+
+
+@pytest.mark.parametrize("viewport", [PHONE_VIEWPORT, DESKTOP_VIEWPORT], ids=["360", "1366"])
+def test_the_audit_log_says_in_plain_vietnamese_who_did_what_with_the_raw_record_one_click_away(
+    local_stack: Any, contexts: Any, viewport: Any
+) -> None:
+    # Given an item the office assigned to the infrastructure unit
+    _, item = feedback_of_new_citizen(local_stack)
+    office, _ = contexts(DESKTOP_VIEWPORT)
+    sign_in_staff(local_stack, office, "gp.office", f"#/feedback/{item['id']}")
+    do_action(office, "Giao xử lý")
+    # When the chairman opens the audit log
+    page, _ = contexts(viewport)
+    sign_in_staff(local_stack, page, "gp.admin", "#/audit")
+    entry = page.locator("#audit-table tbody tr", has=page.get_by_role("link", name=item["tracking_code"])).first
+    # Then the entry names the person and says what happened, linking to the item by its code
+    expect(entry).to_contain_text("Vũ Thị Hương")
+    expect(entry.locator(".said")).to_have_text(
+        f"giao phản ánh cho Xây dựng - Giao thông - Thủy lợi xử lý — {item['tracking_code']}"
+    )
+    # And no raw action code or id shows until the raw record is opened
+    visible = entry.inner_text()
+    assert "feedback.assign" not in visible and item["id"] not in visible
+    entry.get_by_text("Bản ghi gốc").click()
+    expect(entry.locator("details dd").first).to_have_text("feedback.assign")
+    expect(entry.locator("details")).to_contain_text(item["id"])
+    # And every entry on the page is told in words (no "thực hiện «code»" fallback)
+    expect(page.locator("#audit-table tbody tr").first).to_be_visible()
+    saids = page.locator("#audit-table .said").all_inner_texts()
+    assert saids and not [s for s in saids if "thực hiện «" in s]
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")

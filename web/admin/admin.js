@@ -1,5 +1,5 @@
 // Staff admin site: sign in, then the sections the account's roles allow (feedback, statistics, citizens, audit).
-// Feedback, statistics, broadcast, loudspeaker, staff and CCCD views are modules loaded on demand (LAZY) to keep the first load small.
+// Feedback, statistics, broadcast, loudspeaker, staff, CCCD and audit views are modules loaded on demand (LAZY) to keep the first load small.
 import { label, t } from '/shared/i18n.js';
 import {
   $,
@@ -9,8 +9,6 @@ import {
   clearProblems,
   fieldProblem,
   fill,
-  formatDate,
-  formatDateTime,
   formValues,
   h,
   notify,
@@ -53,8 +51,9 @@ const LAZY = {
   devices: () => import('/admin/devices.js'),
   staff: () => import('/admin/staff.js'),
   cccd: () => import('/admin/cccd.js'),
+  audit: () => import('/admin/audit.js'),
 };
-const VIEWS = ['citizens', 'audit', ...Object.keys(LAZY)];
+const VIEWS = ['citizens', ...Object.keys(LAZY)];
 const PAGE_SIZE = 20;
 
 // The token lives in sessionStorage: closing the browser on a shared office computer signs the staff out.
@@ -68,8 +67,6 @@ let me = null;
 let commune = null;
 const hamletNames = new Map();
 const citizenState = { cursor: null, loaded: false };
-const auditState = { before: null, loaded: false };
-const staffNames = new Map(); // actor id → "display name (username)", for the audit trail
 
 const can = (what) => Boolean(me && me.roles.some((role) => ACCESS[what].includes(role)));
 
@@ -78,13 +75,11 @@ const can = (what) => Boolean(me && me.roles.some((role) => ACCESS[what].include
 function showSignIn(message) {
   me = null;
   citizenState.loaded = false;
-  auditState.loaded = false;
   for (const id of ['home', ...VIEWS, 'nav', 'user-box']) show($(`#${id}`), false);
   for (const id of Object.keys(LAZY)) $(`#${id}`).replaceChildren();
   // A shared office computer must not keep the previous user's data on the page.
-  for (const table of ['#citizens-table', '#audit-table']) $(`${table} tbody`).replaceChildren();
-  for (const box of ['#citizens-alert', '#audit-alert', '#verify-result', '#page-alert']) clearProblems(null, $(box));
-  staffNames.clear();
+  $('#citizens-table tbody').replaceChildren();
+  for (const box of ['#citizens-alert', '#page-alert']) clearProblems(null, $(box));
   show($('#signin'), true);
   const form = $('#signin-form');
   clearProblems(form, $('#signin-alert'));
@@ -175,7 +170,6 @@ function route() {
     else link.removeAttribute('aria-current');
   }
   if (allowed === 'citizens' && !citizenState.loaded) loadCitizens(true);
-  if (allowed === 'audit' && !auditState.loaded) loadAudit(true);
   if (LAZY[allowed]) lazyView(allowed, rest.join('/'));
 }
 
@@ -322,113 +316,6 @@ async function createCitizen() {
   }
 }
 
-// ---------------------------------------------------------------- audit trail
-
-function showValue(value) {
-  if (value === null || value === undefined) return '∅';
-  if (typeof value === 'string') return /^\d{4}-\d{2}-\d{2}$/.test(value) ? formatDate(value) : value;
-  return JSON.stringify(value);
-}
-
-const isBlank = (value) => value === null || value === undefined || value === '';
-
-function changeList(before, after) {
-  // Fields empty on both sides say nothing; leave them out.
-  const keys = [...new Set([...Object.keys(before || {}), ...Object.keys(after || {})])].filter(
-    (key) => !(isBlank(before?.[key]) && isBlank(after?.[key])),
-  );
-  if (!keys.length) return h('span', { class: 'muted', text: '—' });
-  return h(
-    'ul',
-    { class: 'changes' },
-    keys.map((key) => {
-      const had = before && key in before;
-      const has = after && key in after;
-      return h(
-        'li',
-        {},
-        h('span', { class: 'change-key', text: `${key}: ` }),
-        had ? h('span', { class: 'before', text: showValue(before[key]) }) : null,
-        had && has ? ' → ' : null,
-        has ? h('span', { class: 'after', text: showValue(after[key]) }) : null,
-      );
-    }),
-  );
-}
-
-function actorCell(actorId) {
-  const name = staffNames.get(actorId) || (actorId === 'system' ? 'Hệ thống' : null);
-  return name ? h('span', { title: actorId, text: name }) : h('span', { class: 'mono', text: actorId });
-}
-
-async function loadStaffNames() {
-  try {
-    const list = await api.call('GET', '/staff');
-    for (const staff of list.items || []) staffNames.set(staff.id, `${staff.display_name} (${staff.username})`);
-  } catch {
-    // Names are a convenience; the audit trail still shows the actor ids.
-  }
-}
-
-function auditRow(entry) {
-  return h(
-    'tr',
-    { dataset: { seq: entry.seq } },
-    h('td', { class: 'nowrap', text: entry.seq }),
-    h('td', { class: 'nowrap', text: formatDateTime(entry.at) }),
-    h('td', {}, actorCell(entry.actor_id)),
-    h('td', { text: label('role', entry.actor_role) }),
-    h(
-      'td',
-      {},
-      label('action', entry.action),
-      label('action', entry.action) === entry.action ? null : h('span', { class: 'hint mono', text: entry.action }),
-    ),
-    h('td', { class: 'mono', text: entry.target }),
-    h('td', {}, changeList(entry.before, entry.after)),
-  );
-}
-
-async function loadAudit(reset) {
-  const box = $('#audit-alert');
-  const tbody = $('#audit-table tbody');
-  if (reset) auditState.before = null;
-  if (!staffNames.size) await loadStaffNames();
-  try {
-    const run = () => api.call('GET', '/audit', { query: { before_seq: auditState.before, limit: 50 } });
-    const page = reset ? await run() : await busy($('#audit-more'), t('loading'), run);
-    if (reset) tbody.replaceChildren();
-    clearProblems(null, box);
-    for (const entry of page.entries || []) tbody.append(auditRow(entry));
-    auditState.before = page.next_before_seq || null;
-    auditState.loaded = true;
-    show($('#audit-more'), Boolean(auditState.before));
-    show($('#audit-empty'), tbody.rows.length === 0);
-  } catch (error) {
-    if (error.status !== 401) showError(box, null, error);
-  }
-}
-
-async function verifyChain() {
-  const box = $('#verify-result');
-  try {
-    const report = await busy($('#verify-button'), t('loading'), () => api.call('GET', '/audit/verify'));
-    if (report.ok) {
-      notify(box, 'success', t('verify_ok', { n: report.entries, head: report.head_seq }));
-    } else {
-      notify(
-        box,
-        'error',
-        h('span', { text: t('verify_bad', { n: report.entries }) }),
-        h('ul', {}, (report.problems || []).map((problem) => h('li', { text: problem }))),
-      );
-    }
-    await loadAudit(true);
-  } catch (error) {
-    if (error.status !== 401) showError(box, null, error);
-  }
-}
-
 // ---------------------------------------------------------------- start
 
 function wire() {
@@ -450,8 +337,6 @@ function wire() {
     createCitizen();
   });
   $('#lock-cancel').addEventListener('click', () => $('#lock-dialog').close());
-  $('#verify-button').addEventListener('click', verifyChain);
-  $('#audit-more').addEventListener('click', () => loadAudit(false));
   window.addEventListener('hashchange', route);
 }
 

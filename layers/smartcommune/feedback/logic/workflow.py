@@ -51,6 +51,7 @@ class WorkflowMixin(FeedbackBase):
                 "unit": after.unit.value,
                 "version": after.version,
                 "note": request.note or request.result or request.reason or request.duplicate_of,
+                "tracking_code": after.tracking_code,  # what the audit log shows staff, not the raw id
             },
             request_id=request_id,
         )
