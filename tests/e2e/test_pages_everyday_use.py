@@ -228,3 +228,85 @@ def test_the_audit_log_says_in_plain_vietnamese_who_did_what_with_the_raw_record
     saids = page.locator("#audit-table .said").all_inner_texts()
     assert saids and not [s for s in saids if "thực hiện «" in s]
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+
+
+# ---------------------------------------------------------------- f. no page scrolls sideways on a 360-px phone
+
+FITS = "document.documentElement.scrollWidth <= innerWidth"
+ADMIN_VIEWS = ["#/", "#/feedback", "#/stats", "#/citizens", "#/cccd", "#/audit", "#/broadcast", "#/devices", "#/staff"]
+
+
+def settle(page: Any) -> None:
+    """Wait until the view has drawn (its 'Đang tải…' placeholder is gone)."""
+    page.wait_for_function(
+        "() => ![...document.querySelectorAll('main p.muted')]"
+        ".some(p => p.offsetParent && p.textContent === 'Đang tải…')"
+    )
+    page.wait_for_timeout(300)
+
+
+def overflowing(page: Any) -> str:
+    """The widest elements beyond the viewport, for the failure message."""
+    return str(
+        page.evaluate(
+            "() => [...document.querySelectorAll('main *')]"
+            ".filter(e => e.getBoundingClientRect().right > innerWidth + 1 && e.offsetParent)"
+            ".slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className + ' '"
+            " + Math.round(e.getBoundingClientRect().right))"
+        )
+    )
+
+
+def test_no_admin_view_scrolls_sideways_on_a_360_px_phone(local_stack: Any, contexts: Any) -> None:
+    # Given the chairman (every section) on a 360-px phone, and an item to open
+    _, item = feedback_of_new_citizen(local_stack)
+    page, _ = contexts(PHONE_VIEWPORT)
+    sign_in_staff(local_stack, page, "gp.admin", "#/")
+    staff_id = page.evaluate(
+        "fetch('/api/me', {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('sc.admin.token')}})"
+        ".then(r => r.json()).then(m => m.id || m.subject_id)"
+    )
+    views = [*ADMIN_VIEWS, f"#/feedback/{item['id']}", "#/broadcast/moi", f"#/staff/{staff_id}"]
+    wide = {}
+    for view in views:
+        # When each view is opened
+        page.goto(f"{local_stack.web_url}/admin/{view}")
+        expect(page.locator("#user-box")).to_be_visible()
+        settle(page)
+        # Then the page is no wider than the phone
+        if not page.evaluate(FITS):
+            wide[view] = overflowing(page)
+    assert wide == {}
+
+
+def test_no_citizen_view_scrolls_sideways_on_a_360_px_phone(local_stack: Any, contexts: Any) -> None:
+    typed, e164, _ = new_citizen(local_stack)
+    _, item = feedback_of_new_citizen(local_stack)
+    page, _ = contexts(PHONE_VIEWPORT)
+    page.goto(f"{local_stack.web_url}/citizen/")
+    expect(page.get_by_label("Số điện thoại")).to_be_visible()
+    assert page.evaluate(FITS), overflowing(page)  # signed out: the sign-in form
+    sign_in_citizen(local_stack, page, typed, e164)
+    expect(page.get_by_role("heading", name="Hồ sơ của tôi")).to_be_visible()
+    token = citizen_api_token(local_stack, e164)
+    mine = _submit(
+        local_stack,
+        token,
+        {
+            "field_code": "roads",
+            "title": f"Đường sạt lở {word()}",
+            "description": "Mép đường bê tông bị sạt lở dài khoảng ba mét.",
+            "hamlet_id": "tay-son",
+            "upload_ids": [],
+            "anonymous_public": False,
+        },
+    )
+    views = ["#/", "#/phan-anh", "#/phan-anh/moi", f"#/phan-anh/{mine['id']}", "#/cong-dong", "#/thong-bao"]
+    views.append(f"#/cong-dong/{item['id']}")
+    wide = {}
+    for view in views:
+        page.goto(f"{local_stack.web_url}/citizen/{view}")
+        settle(page)
+        if not page.evaluate(FITS):
+            wide[view] = overflowing(page)
+    assert wide == {}
