@@ -310,3 +310,36 @@ def test_no_citizen_view_scrolls_sideways_on_a_360_px_phone(local_stack: Any, co
         if not page.evaluate(FITS):
             wide[view] = overflowing(page)
     assert wide == {}
+
+
+# ---------------------------------------------------------------- i. admin on a phone: a compact menu, tables as cards
+
+
+def test_on_a_phone_the_admin_menu_is_one_scrolling_row_and_the_inbox_is_a_list_of_cards(
+    local_stack: Any, contexts: Any
+) -> None:
+    feedback_of_new_citizen(local_stack)
+    # Given the chairman on a 360x740 phone, in the feedback inbox
+    page, _ = contexts(PHONE_VIEWPORT)
+    sign_in_staff(local_stack, page, "gp.admin", "#/feedback")
+    first = page.locator("#fb-table tbody tr").first
+    expect(first).to_be_visible()
+    # Then the header and the menu leave most of the screen to the content
+    nav = page.locator("#nav")
+    assert nav.bounding_box()["height"] < 56
+    assert page.locator("main").bounding_box()["y"] < 150
+    # And the menu is one row scrolled sideways, every section still reachable in it
+    assert nav.locator(".wrap").evaluate("el => el.scrollWidth > el.clientWidth")
+    page.locator("#nav a", has_text="Cán bộ").scroll_into_view_if_needed()
+    expect(page.locator("#nav a", has_text="Cán bộ")).to_be_in_viewport()
+    assert page.evaluate(FITS)
+    # And each inbox row is a card whose cells say what they are
+    expect(page.locator("#fb-table thead")).not_to_be_in_viewport()
+    assert first.evaluate("el => getComputedStyle(el).display") == "block"
+    labels = first.locator("td").evaluate_all("cells => cells.map(c => getComputedStyle(c, '::before').content)")
+    assert labels[:2] == ['"Mã: "', '"Tiêu đề: "']
+    # While on a 1366-px screen it stays a table with its header row
+    wide, _ = contexts(DESKTOP_VIEWPORT)
+    sign_in_staff(local_stack, wide, "gp.admin", "#/feedback")
+    expect(wide.locator("#fb-table thead th").first).to_be_visible()
+    assert wide.locator("#fb-table tbody tr").first.evaluate("el => getComputedStyle(el).display") == "table-row"

@@ -93,7 +93,7 @@ async function inbox(section, ctx) {
     filter,
     counts,
     box,
-    h('div', { class: 'table-wrap' }, h('table', { id: 'fb-table' }, h('thead', {}, h('tr', {}, head.map((text) => h('th', { scope: 'col', text })))), tbody)),
+    h('div', { class: 'table-wrap' }, h('table', { id: 'fb-table', class: 'cards' }, h('thead', {}, h('tr', {}, head.map((text) => h('th', { scope: 'col', text })))), tbody)),
     empty,
     h('div', { class: 'actions more' }, more),
   );
@@ -138,13 +138,13 @@ function row(item, ctx) {
   return h(
     'tr',
     { dataset: { id: item.id }, class: item.overdue && OPEN.includes(item.status) ? 'is-overdue' : null },
-    h('td', { class: 'mono nowrap', text: item.tracking_code || '' }),
-    h('td', {}, h('a', { href: `#/feedback/${encodeURIComponent(item.id)}`, text: item.title })),
-    h('td', { text: fieldName(item.field_code) }),
-    h('td', { class: 'nowrap', text: ctx.hamletNames.get(item.hamlet_id) || item.hamlet_id || '' }),
-    h('td', { text: item.unit ? label('role', item.unit) : '' }),
-    h('td', {}, badge(item.status)),
-    h('td', {}, deadlineCell(item)),
+    h('td', { class: 'mono nowrap', 'data-label': 'Mã', text: item.tracking_code || '' }),
+    h('td', { 'data-label': 'Tiêu đề' }, h('a', { href: `#/feedback/${encodeURIComponent(item.id)}`, text: item.title })),
+    h('td', { 'data-label': 'Lĩnh vực', text: fieldName(item.field_code) }),
+    h('td', { class: 'nowrap', 'data-label': 'Xóm', text: ctx.hamletNames.get(item.hamlet_id) || item.hamlet_id || '' }),
+    h('td', { 'data-label': 'Đơn vị', text: item.unit ? label('role', item.unit) : '' }),
+    h('td', { 'data-label': 'Trạng thái' }, badge(item.status)),
+    h('td', { 'data-label': 'Hạn xử lý' }, deadlineCell(item)),
   );
 }
 
