@@ -343,3 +343,17 @@ def test_on_a_phone_the_admin_menu_is_one_scrolling_row_and_the_inbox_is_a_list_
     sign_in_staff(local_stack, wide, "gp.admin", "#/feedback")
     expect(wide.locator("#fb-table thead th").first).to_be_visible()
     assert wide.locator("#fb-table tbody tr").first.evaluate("el => getComputedStyle(el).display") == "table-row"
+
+
+# ---------------------------------------------------------------- j. the inbox
+
+
+def test_an_item_waiting_on_another_unit_says_who_acts_next(local_stack: Any, contexts: Any) -> None:
+    # Given an item the office gave to the infrastructure unit
+    _, item = feedback_of_new_citizen(local_stack)
+    office, _ = contexts(PHONE_VIEWPORT)
+    sign_in_staff(local_stack, office, "gp.office", f"#/feedback/{item['id']}")
+    do_action(office, "Giao xử lý")
+    # Then the office, which has nothing to do now, reads who does and what
+    expect(office.locator("#fb-next")).to_have_text("Đang chờ Xây dựng - Giao thông - Thủy lợi bắt đầu xử lý.")
+    expect(office.locator("body")).not_to_contain_text("Vai trò của bạn không có thao tác nào")

@@ -150,6 +150,24 @@ function row(item, ctx) {
 
 // ---------------------------------------------------------------- one item
 
+// The step an item waits for, and who takes it, for a person who cannot take it themselves.
+const NEXT = { received: 'assign', assigned: 'start', in_progress: 'resolve', resolved: 'approve', approved: 'publish' };
+const NEXT_TEXT = {
+  assign: 'giao cho đơn vị xử lý',
+  start: 'bắt đầu xử lý',
+  resolve: 'ghi kết quả xử lý',
+  approve: 'duyệt kết quả (một người khác với người đã xử lý)',
+  publish: 'công khai kết quả',
+};
+
+function waitingOn(item) {
+  const next = NEXT[item.status];
+  if (!next) return 'Phản ánh đã kết thúc: không còn bước xử lý nào.';
+  const who = ACTIONS[next][1].filter((role) => role !== 'admin'); // the chairman may always step in; not news
+  const names = [...new Set(who.map((role) => label('role', role === 'unit' ? item.unit : role)))];
+  return `Đang chờ ${names.join(' hoặc ')} ${NEXT_TEXT[next]}.`;
+}
+
 function owns(who, item, roles) {
   return who.some((role) => (role === 'unit' ? roles.includes(item.unit) : roles.includes(role)));
 }
@@ -193,9 +211,10 @@ async function detail(section, ctx, id, message) {
       { class: 'card', 'aria-labelledby': 'fb-actions-title' },
       h('h2', { id: 'fb-actions-title', text: 'Xử lý' }),
       box,
+      available.some(([action]) => action === NEXT[item.status]) ? null : h('p', { class: 'muted', id: 'fb-next', text: waitingOn(item) }),
       available.length
         ? h('div', { class: 'actions', id: 'fb-actions' }, available.map(([action, spec]) => h('button', { type: 'button', class: ['btn', (action === 'reject' || action === 'duplicate') && 'btn-danger'], text: spec[3], dataset: { action }, on: { click: () => actionForm(panel, box, ctx, item, action, again) } })))
-        : h('p', { class: 'muted', text: 'Vai trò của bạn không có thao tác nào ở trạng thái này.' }),
+        : null,
       panel,
     ),
     h(
