@@ -357,3 +357,27 @@ def test_an_item_waiting_on_another_unit_says_who_acts_next(local_stack: Any, co
     # Then the office, which has nothing to do now, reads who does and what
     expect(office.locator("#fb-next")).to_have_text("Đang chờ Xây dựng - Giao thông - Thủy lợi bắt đầu xử lý.")
     expect(office.locator("body")).not_to_contain_text("Vai trò của bạn không có thao tác nào")
+
+
+def test_citizen_rows_have_no_lock_button_and_locking_on_the_citizens_page_asks_first(
+    local_stack: Any, contexts: Any
+) -> None:
+    # Given the office on a phone, in the citizens list
+    page, _ = contexts(PHONE_VIEWPORT)
+    sign_in_staff(local_stack, page, "gp.office", "#/citizens")
+    rows = page.locator("#citizens-table tbody tr")
+    expect(rows.first).to_be_visible()
+    # Then no row carries a red lock button; each name opens the citizen's page
+    expect(page.locator("#citizens-table button")).to_have_count(0)
+    name = rows.first.locator("td").first.inner_text()
+    rows.first.get_by_role("link").click()
+    card = page.locator("#citizen-card")
+    expect(card.locator("h1")).to_have_text(name)
+    assert page.evaluate(FITS), overflowing(page)
+    # When they press lock and change their mind, nothing happens
+    page.locator("#citizen-lock").click()
+    dialog = page.locator("#lock-dialog")
+    expect(dialog).to_contain_text("không đăng nhập được")
+    dialog.get_by_role("button", name="Hủy").click()
+    expect(dialog).to_have_count(0)
+    expect(card.locator(".badge")).to_have_text("Đang hoạt động")

@@ -25,6 +25,7 @@ const ACCESS = {
   feedback: ALL_STAFF,
   stats: ALL_STAFF,
   citizens: ['admin', 'office', 'police'],
+  citizen: ['admin', 'office', 'police'],
   createCitizen: ['admin', 'office'],
   lockCitizen: ['admin', 'office'],
   audit: ['admin'],
@@ -52,6 +53,7 @@ const LAZY = {
   staff: () => import('/admin/staff.js'),
   cccd: () => import('/admin/cccd.js'),
   audit: () => import('/admin/audit.js'),
+  citizen: () => import('/admin/citizen.js'),
 };
 const VIEWS = ['citizens', ...Object.keys(LAZY)];
 const PAGE_SIZE = 20;
@@ -140,7 +142,7 @@ async function enter() {
   show($('#user-box'), true);
   show($('#signin'), false);
   show($('#nav'), true);
-  for (const view of VIEWS) show($(`a[data-view="${view}"]`), can(view));
+  for (const link of $$('a[data-view]')) show(link, link.dataset.view === 'home' || can(link.dataset.view));
   show($('#new-citizen-toggle'), can('createCitizen'));
   renderHome();
   route();
@@ -161,12 +163,13 @@ function renderHome() {
 
 function route() {
   if (!me) return;
-  const [wanted, ...rest] = (window.location.hash.replace(/^#\/?/, '') || 'home').split('/');
+  const [asked, ...rest] = (window.location.hash.replace(/^#\/?/, '') || 'home').split('/');
+  const wanted = asked === 'citizens' && rest.length ? 'citizen' : asked; // #/citizens/<id>: one citizen's page
   const view = VIEWS.includes(wanted) ? wanted : 'home';
   const allowed = view === 'home' || can(view) ? view : 'home';
   for (const id of ['home', ...VIEWS]) show($(`#${id}`), id === allowed);
   for (const link of $$('#nav a')) {
-    if (link.dataset.view === allowed) link.setAttribute('aria-current', 'page');
+    if (link.dataset.view === (allowed === 'citizen' ? 'citizens' : allowed)) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   if (allowed === 'citizens' && !citizenState.loaded) loadCitizens(true);
@@ -192,37 +195,22 @@ function statusBadge(status) {
 }
 
 function citizenRow(citizen) {
-  const locked = citizen.status === 'locked';
-  const action = locked ? 'unlock' : 'lock';
-  const row = h(
+  // Locking lives on the citizen's page, behind a confirmation: no red button on every row.
+  return h(
     'tr',
     { dataset: { id: citizen.id } },
-    h('td', {}, h('strong', { text: citizen.full_name || '—' })),
-    h('td', { class: 'mono nowrap', text: citizen.phone_masked || '' }),
+    h('td', { 'data-label': 'Họ và tên' }, h('a', { href: `#/citizens/${encodeURIComponent(citizen.id)}` }, h('strong', { text: citizen.full_name || '—' }))),
+    h('td', { class: 'mono nowrap', 'data-label': 'Điện thoại', text: citizen.phone_masked || '' }),
     h(
       'td',
-      { class: 'mono nowrap' },
+      { class: 'mono nowrap', 'data-label': 'CCCD' },
       citizen.cccd_masked || '',
       citizen.cccd_pending ? h('a', { class: 'badge', href: `#/cccd/${citizen.id}`, text: 'Chờ xác minh' }) : null,
     ),
-    h('td', { class: 'nowrap', text: hamletNames.get(citizen.hamlet_id) || citizen.hamlet_id || '' }),
-    h('td', { text: citizen.address || '' }),
-    h('td', {}, statusBadge(citizen.status)),
-    h(
-      'td',
-      {},
-      can('lockCitizen')
-        ? h('button', {
-            type: 'button',
-            class: ['btn', 'btn-small', locked ? 'btn-secondary' : 'btn-danger'],
-            text: t(action),
-            'aria-label': `${t(action)}: ${citizen.full_name}`,
-            on: { click: () => openLockDialog(citizen, action, row) },
-          })
-        : null,
-    ),
+    h('td', { class: 'nowrap', 'data-label': 'Xóm', text: hamletNames.get(citizen.hamlet_id) || citizen.hamlet_id || '' }),
+    h('td', { 'data-label': 'Địa chỉ', text: citizen.address || '' }),
+    h('td', { 'data-label': 'Trạng thái' }, statusBadge(citizen.status)),
   );
-  return row;
 }
 
 async function loadCitizens(reset) {
@@ -246,41 +234,6 @@ async function loadCitizens(reset) {
   } catch (error) {
     if (error.status !== 401) showError(box, form, error);
   }
-}
-
-function openLockDialog(citizen, action, row) {
-  const dialog = $('#lock-dialog');
-  const form = $('#lock-form');
-  form.reset();
-  clearProblems(form, $('#lock-alert'));
-  fill($('#lock-title'), t(`${action}_title`, { name: citizen.full_name }));
-  fill($('#lock-confirm'), t(action));
-  $('#lock-confirm').className = action === 'lock' ? 'btn btn-danger' : 'btn';
-  form.dataset.action = action;
-  form.dataset.id = citizen.id;
-  form.onsubmit = async (event) => {
-    event.preventDefault();
-    clearProblems(form, $('#lock-alert'));
-    const { reason } = formValues(form);
-    if (!reason) {
-      fieldProblem(form, 'reason', t('reason_required'));
-      return;
-    }
-    try {
-      const updated = await busy($('#lock-confirm'), t('saving'), () =>
-        api.call('POST', `/citizens/${encodeURIComponent(citizen.id)}/${action}`, { body: { reason } }),
-      );
-      const next = updated && updated.id ? updated : { ...citizen, status: action === 'lock' ? 'locked' : 'active' };
-      row.replaceWith(citizenRow(next));
-      dialog.close();
-      notify($('#citizens-alert'), 'success', t(action === 'lock' ? 'locked_done' : 'unlocked_done', { name: next.full_name }));
-    } catch (error) {
-      if (error.status !== 401) showError($('#lock-alert'), form, error);
-      else dialog.close();
-    }
-  };
-  dialog.showModal();
-  $('#lock-reason').focus();
 }
 
 function toggleNewCitizen(open) {
@@ -336,7 +289,6 @@ function wire() {
     event.preventDefault();
     createCitizen();
   });
-  $('#lock-cancel').addEventListener('click', () => $('#lock-dialog').close());
   window.addEventListener('hashchange', route);
 }
 
