@@ -381,3 +381,27 @@ def test_citizen_rows_have_no_lock_button_and_locking_on_the_citizens_page_asks_
     dialog.get_by_role("button", name="Hủy").click()
     expect(dialog).to_have_count(0)
     expect(card.locator(".badge")).to_have_text("Đang hoạt động")
+
+
+def test_the_inbox_opens_nearest_deadline_first_and_the_sort_can_be_changed(local_stack: Any, contexts: Any) -> None:
+    _, newest = feedback_of_new_citizen(local_stack, field_code="other")
+    # Given the office opening the inbox on a phone
+    page, _ = contexts(PHONE_VIEWPORT)
+    with page.expect_request(lambda r: "/api/staff/feedback?" in r.url and "sort=deadline" in r.url):
+        sign_in_staff(local_stack, page, "gp.office", "#/feedback")
+    rows = page.locator("#fb-table tbody tr")
+    expect(rows.first).to_be_visible()
+    expect(page.get_by_label("Sắp xếp")).to_have_value("deadline")
+    # Then the overdue lead, and the deadlines never go backwards down the list
+    deadlines = rows.evaluate_all(
+        "rows => rows.map(r => r.querySelector('[data-label=\"Hạn xử lý\"]')"
+        ".textContent.match(/\\d{2}\\/\\d{2}\\/\\d{4}/))"
+    )
+    days = [d[0] if d else None for d in deadlines]
+    overdue = rows.evaluate_all("rows => rows.map(r => r.classList.contains('is-overdue'))")
+    assert overdue == sorted(overdue, reverse=True)
+    in_time = [d.split("/")[::-1] for d, late in zip(days, overdue, strict=True) if d and not late]
+    assert in_time == sorted(in_time)
+    # When they choose newest first, the item just sent leads
+    page.get_by_label("Sắp xếp").select_option(label="Mới nhất trước (tất cả)")
+    expect(rows.first).to_contain_text(newest["tracking_code"])

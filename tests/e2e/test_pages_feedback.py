@@ -183,6 +183,7 @@ def test_a_citizen_sends_feedback_with_a_photo_staff_publish_it_and_the_citizen_
     # When the office assigns it, the infrastructure unit works on it and records the result
     office, _ = contexts(DESKTOP_VIEWPORT)
     sign_in_staff(local_stack, office, "gp.office", "#/feedback")
+    office.get_by_label("Sắp xếp").select_option(label="Mới nhất trước (tất cả)")  # the inbox opens by deadline
     row = office.locator("#fb-table tbody tr", has_text=tracking)
     expect(row).to_have_count(1)
     row.get_by_role("link").click()

@@ -75,6 +75,8 @@ async function inbox(section, ctx) {
   const filter = h(
     'form',
     { id: 'fb-filter', class: 'card filter fb-filter', role: 'search', novalidate: true },
+    // Nearest deadline first by default (the late ones lead): what a unit must answer next.
+    sel('fbf-sort', 'Sắp xếp', 'sort', [h('option', { value: 'deadline', text: 'Hạn gần nhất trước (đang mở)' }), h('option', { value: 'newest', text: 'Mới nhất trước (tất cả)' })]),
     sel('fbf-status', 'Trạng thái', 'status', opts('Tất cả', STATUSES.map((st) => [st, label('fb', st)]))),
     sel('fbf-field', 'Lĩnh vực', 'field', opts('Tất cả', fields.map((f) => [f.code, f.name]))),
     sel('fbf-hamlet', 'Xóm', 'hamlet', opts('Tất cả các xóm', hamlets)),
