@@ -127,17 +127,25 @@ def test_an_admin_finds_a_citizen_locks_another_and_the_audit_trail_shows_it(
     expect(row).not_to_contain_text(cccd)
     expect(row).not_to_contain_text(typed_phone)
     citizen_id = row.get_attribute("data-id")
-    row.get_by_role("button", name="Khóa").click()
+    # (no lock button on the list's rows: locking lives on the citizen's own page)
+    expect(page.locator("#citizens-table").get_by_role("button")).to_have_count(0)
+    row.get_by_role("link", name=name).click()
+    page.get_by_role("button", name="Khóa tài khoản").click()
     dialog = page.locator("#lock-dialog")
     expect(dialog).to_be_visible()
-    dialog.get_by_role("button", name="Khóa").click()
+    dialog.get_by_role("button", name="Khóa", exact=True).click()
     expect(dialog.locator(".field-error")).to_have_text("Vui lòng nhập lý do.")
     dialog.get_by_label("Lý do").fill("Kiểm thử: số điện thoại bị báo mất")
-    dialog.get_by_role("button", name="Khóa").click()
-    # Then the row says locked
-    expect(dialog).to_be_hidden()
+    dialog.get_by_role("button", name="Khóa", exact=True).click()
+    # Then their page says locked, and why
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#citizen-card .badge")).to_have_text("Đã khóa")
+    expect(page.locator("#citizen-alert")).to_contain_text(f"Đã khóa tài khoản của {name}")
+    expect(page.locator("#citizen-card")).to_contain_text("Kiểm thử: số điện thoại bị báo mất")
+    # And so does the list
+    nav(page, "Công dân").click()
+    search(page, name)
     expect(page.locator(f'#citizens-table tr[data-id="{citizen_id}"] .badge')).to_have_text("Đã khóa")
-    expect(page.locator("#citizens-alert")).to_contain_text(f"Đã khóa tài khoản của {name}")
     screenshot(page, "admin-citizens-locked")
 
     # And that citizen can no longer sign in on their phone: the API's message is shown
@@ -158,10 +166,11 @@ def test_an_admin_finds_a_citizen_locks_another_and_the_audit_trail_shows_it(
 
     # And the audit trail records the lock, and its chain verifies
     nav(page, "Nhật ký hệ thống").click()
-    entry = page.locator("#audit-table tbody tr", has_text="citizen.lock").filter(has_text=f"citizen/{citizen_id}")
+    entry = page.locator("#audit-table tbody tr", has=page.locator(f'a[href="#/citizens/{citizen_id}"]')).filter(
+        has_text="khóa tài khoản công dân"
+    )
     expect(entry).to_have_count(1)
-    expect(entry).to_contain_text("Khóa tài khoản")
-    expect(entry).to_contain_text("Kiểm thử: số điện thoại bị báo mất")
+    expect(entry).to_contain_text("khóa tài khoản công dân: «Kiểm thử: số điện thoại bị báo mất»")
     expect(entry.locator("td").nth(1)).to_have_text(re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$"))
     page.get_by_role("button", name="Kiểm tra toàn vẹn").click()
     expect(page.locator("#verify-result")).to_contain_text("Chuỗi nhật ký toàn vẹn")
@@ -176,7 +185,7 @@ def test_a_culture_officer_sees_no_citizen_section_and_the_api_refuses_them(
     # Given the culture officer signed in
     sign_in(page, local_stack.web_url, "gp.culture")
     # Then neither the citizens nor the audit section is offered
-    expect(page.locator("#user-role")).to_have_text("Văn hóa - Thông tin")
+    expect(page.locator("#user-box")).to_contain_text("Văn hóa - Thông tin")
     expect(nav(page, "Công dân")).to_be_hidden()
     expect(nav(page, "Nhật ký hệ thống")).to_be_hidden()
     expect(page.locator("#home-sections")).not_to_contain_text("Công dân")

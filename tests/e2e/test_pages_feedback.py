@@ -173,7 +173,7 @@ def test_a_citizen_sends_feedback_with_a_photo_staff_publish_it_and_the_citizen_
     detail = phone.locator("#fb-detail")
     expect(detail).to_contain_text(tracking)
     expect(detail.locator(".badge")).to_have_text("Đã tiếp nhận")
-    expect(detail).to_contain_text("Còn ")
+    expect(detail).to_contain_text("Hạn trả lời: còn ")
     expect(detail.locator(".photos img")).to_have_count(1)
     # (the photo is really served, through the edge's /media/ and a presigned GET)
     phone.wait_for_function("() => document.querySelector('.photos img')?.naturalWidth > 0", timeout=10000)
@@ -183,6 +183,7 @@ def test_a_citizen_sends_feedback_with_a_photo_staff_publish_it_and_the_citizen_
     # When the office assigns it, the infrastructure unit works on it and records the result
     office, _ = contexts(DESKTOP_VIEWPORT)
     sign_in_staff(local_stack, office, "gp.office", "#/feedback")
+    office.get_by_label("Sắp xếp").select_option(label="Mới nhất trước (tất cả)")  # the inbox opens by deadline
     row = office.locator("#fb-table tbody tr", has_text=tracking)
     expect(row).to_have_count(1)
     row.get_by_role("link").click()

@@ -1,5 +1,5 @@
 // Staff admin site: sign in, then the sections the account's roles allow (feedback, statistics, citizens, audit).
-// Feedback, statistics, broadcast, loudspeaker, staff and CCCD views are modules loaded on demand (LAZY) to keep the first load small.
+// Feedback, statistics, broadcast, loudspeaker, staff, CCCD and audit views are modules loaded on demand (LAZY) to keep the first load small.
 import { label, t } from '/shared/i18n.js';
 import {
   $,
@@ -9,8 +9,6 @@ import {
   clearProblems,
   fieldProblem,
   fill,
-  formatDate,
-  formatDateTime,
   formValues,
   h,
   notify,
@@ -27,6 +25,7 @@ const ACCESS = {
   feedback: ALL_STAFF,
   stats: ALL_STAFF,
   citizens: ['admin', 'office', 'police'],
+  citizen: ['admin', 'office', 'police'],
   createCitizen: ['admin', 'office'],
   lockCitizen: ['admin', 'office'],
   audit: ['admin'],
@@ -53,8 +52,10 @@ const LAZY = {
   devices: () => import('/admin/devices.js'),
   staff: () => import('/admin/staff.js'),
   cccd: () => import('/admin/cccd.js'),
+  audit: () => import('/admin/audit.js'),
+  citizen: () => import('/admin/citizen.js'),
 };
-const VIEWS = ['citizens', 'audit', ...Object.keys(LAZY)];
+const VIEWS = ['citizens', ...Object.keys(LAZY)];
 const PAGE_SIZE = 20;
 
 // The token lives in sessionStorage: closing the browser on a shared office computer signs the staff out.
@@ -68,8 +69,6 @@ let me = null;
 let commune = null;
 const hamletNames = new Map();
 const citizenState = { cursor: null, loaded: false };
-const auditState = { before: null, loaded: false };
-const staffNames = new Map(); // actor id → "display name (username)", for the audit trail
 
 const can = (what) => Boolean(me && me.roles.some((role) => ACCESS[what].includes(role)));
 
@@ -78,13 +77,11 @@ const can = (what) => Boolean(me && me.roles.some((role) => ACCESS[what].include
 function showSignIn(message) {
   me = null;
   citizenState.loaded = false;
-  auditState.loaded = false;
   for (const id of ['home', ...VIEWS, 'nav', 'user-box']) show($(`#${id}`), false);
   for (const id of Object.keys(LAZY)) $(`#${id}`).replaceChildren();
   // A shared office computer must not keep the previous user's data on the page.
-  for (const table of ['#citizens-table', '#audit-table']) $(`${table} tbody`).replaceChildren();
-  for (const box of ['#citizens-alert', '#audit-alert', '#verify-result', '#page-alert']) clearProblems(null, $(box));
-  staffNames.clear();
+  $('#citizens-table tbody').replaceChildren();
+  for (const box of ['#citizens-alert', '#page-alert']) clearProblems(null, $(box));
   show($('#signin'), true);
   const form = $('#signin-form');
   clearProblems(form, $('#signin-alert'));
@@ -137,20 +134,22 @@ async function enter() {
   }
   fill($('#commune-name'), shortCommuneName(commune.name));
   document.title = `Quản trị ${commune.name} — SmartCommune`;
-  fill($('#user-name'), me.display_name || me.username);
-  fill($('#user-role'), me.roles.map((role) => label('role', role)).join(', '));
+  // The role once: demo names already say it ("Vũ Thị Hương (Văn phòng - Thống kê)"); the others follow the name.
+  const name = me.display_name || me.username;
+  const roles = me.roles.map((role) => label('role', role)).filter((role) => !name.includes(role));
+  fill($('#user-name'), name);
+  fill($('#user-role'), roles.length ? ` · ${roles.join(', ')}` : '');
   show($('#user-box'), true);
   show($('#signin'), false);
   show($('#nav'), true);
-  for (const view of VIEWS) show($(`a[data-view="${view}"]`), can(view));
+  for (const link of $$('a[data-view]')) show(link, link.dataset.view === 'home' || can(link.dataset.view));
   show($('#new-citizen-toggle'), can('createCitizen'));
   renderHome();
   route();
 }
 
 function renderHome() {
-  fill($('#home-title'), t('hello', { name: me.display_name || me.username }));
-  fill($('#home-roles'), `Vai trò: ${me.roles.map((role) => label('role', role)).join(', ')}`);
+  fill($('#home-title'), t('hello', { name: (me.display_name || me.username).replace(/ \(.*\)$/, '') }));
   const allowed = SECTIONS.filter((section) => can(section.view));
   fill(
     $('#home-sections'),
@@ -164,16 +163,16 @@ function renderHome() {
 
 function route() {
   if (!me) return;
-  const [wanted, ...rest] = (window.location.hash.replace(/^#\/?/, '') || 'home').split('/');
+  const [asked, ...rest] = (window.location.hash.replace(/^#\/?/, '') || 'home').split('/');
+  const wanted = asked === 'citizens' && rest.length ? 'citizen' : asked; // #/citizens/<id>: one citizen's page
   const view = VIEWS.includes(wanted) ? wanted : 'home';
   const allowed = view === 'home' || can(view) ? view : 'home';
   for (const id of ['home', ...VIEWS]) show($(`#${id}`), id === allowed);
   for (const link of $$('#nav a')) {
-    if (link.dataset.view === allowed) link.setAttribute('aria-current', 'page');
+    if (link.dataset.view === (allowed === 'citizen' ? 'citizens' : allowed)) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   if (allowed === 'citizens' && !citizenState.loaded) loadCitizens(true);
-  if (allowed === 'audit' && !auditState.loaded) loadAudit(true);
   if (LAZY[allowed]) lazyView(allowed, rest.join('/'));
   if (allowed === 'home' && can('approveBulletin')) LAZY.broadcast().then((m) => m.pending(api, me));
 }
@@ -197,37 +196,22 @@ function statusBadge(status) {
 }
 
 function citizenRow(citizen) {
-  const locked = citizen.status === 'locked';
-  const action = locked ? 'unlock' : 'lock';
-  const row = h(
+  // Locking lives on the citizen's page, behind a confirmation: no red button on every row.
+  return h(
     'tr',
     { dataset: { id: citizen.id } },
-    h('td', {}, h('strong', { text: citizen.full_name || '—' })),
-    h('td', { class: 'mono nowrap', text: citizen.phone_masked || '' }),
+    h('td', { 'data-label': 'Họ và tên' }, h('a', { href: `#/citizens/${encodeURIComponent(citizen.id)}` }, h('strong', { text: citizen.full_name || '—' }))),
+    h('td', { class: 'mono nowrap', 'data-label': 'Điện thoại', text: citizen.phone_masked || '' }),
     h(
       'td',
-      { class: 'mono nowrap' },
+      { class: 'mono nowrap', 'data-label': 'CCCD' },
       citizen.cccd_masked || '',
       citizen.cccd_pending ? h('a', { class: 'badge', href: `#/cccd/${citizen.id}`, text: 'Chờ xác minh' }) : null,
     ),
-    h('td', { class: 'nowrap', text: hamletNames.get(citizen.hamlet_id) || citizen.hamlet_id || '' }),
-    h('td', { text: citizen.address || '' }),
-    h('td', {}, statusBadge(citizen.status)),
-    h(
-      'td',
-      {},
-      can('lockCitizen')
-        ? h('button', {
-            type: 'button',
-            class: ['btn', 'btn-small', locked ? 'btn-secondary' : 'btn-danger'],
-            text: t(action),
-            'aria-label': `${t(action)}: ${citizen.full_name}`,
-            on: { click: () => openLockDialog(citizen, action, row) },
-          })
-        : null,
-    ),
+    h('td', { class: 'nowrap', 'data-label': 'Xóm', text: hamletNames.get(citizen.hamlet_id) || citizen.hamlet_id || '' }),
+    h('td', { 'data-label': 'Địa chỉ', text: citizen.address || '' }),
+    h('td', { 'data-label': 'Trạng thái' }, statusBadge(citizen.status)),
   );
-  return row;
 }
 
 async function loadCitizens(reset) {
@@ -251,41 +235,6 @@ async function loadCitizens(reset) {
   } catch (error) {
     if (error.status !== 401) showError(box, form, error);
   }
-}
-
-function openLockDialog(citizen, action, row) {
-  const dialog = $('#lock-dialog');
-  const form = $('#lock-form');
-  form.reset();
-  clearProblems(form, $('#lock-alert'));
-  fill($('#lock-title'), t(`${action}_title`, { name: citizen.full_name }));
-  fill($('#lock-confirm'), t(action));
-  $('#lock-confirm').className = action === 'lock' ? 'btn btn-danger' : 'btn';
-  form.dataset.action = action;
-  form.dataset.id = citizen.id;
-  form.onsubmit = async (event) => {
-    event.preventDefault();
-    clearProblems(form, $('#lock-alert'));
-    const { reason } = formValues(form);
-    if (!reason) {
-      fieldProblem(form, 'reason', t('reason_required'));
-      return;
-    }
-    try {
-      const updated = await busy($('#lock-confirm'), t('saving'), () =>
-        api.call('POST', `/citizens/${encodeURIComponent(citizen.id)}/${action}`, { body: { reason } }),
-      );
-      const next = updated && updated.id ? updated : { ...citizen, status: action === 'lock' ? 'locked' : 'active' };
-      row.replaceWith(citizenRow(next));
-      dialog.close();
-      notify($('#citizens-alert'), 'success', t(action === 'lock' ? 'locked_done' : 'unlocked_done', { name: next.full_name }));
-    } catch (error) {
-      if (error.status !== 401) showError($('#lock-alert'), form, error);
-      else dialog.close();
-    }
-  };
-  dialog.showModal();
-  $('#lock-reason').focus();
 }
 
 function toggleNewCitizen(open) {
@@ -321,113 +270,6 @@ async function createCitizen() {
   }
 }
 
-// ---------------------------------------------------------------- audit trail
-
-function showValue(value) {
-  if (value === null || value === undefined) return '∅';
-  if (typeof value === 'string') return /^\d{4}-\d{2}-\d{2}$/.test(value) ? formatDate(value) : value;
-  return JSON.stringify(value);
-}
-
-const isBlank = (value) => value === null || value === undefined || value === '';
-
-function changeList(before, after) {
-  // Fields empty on both sides say nothing; leave them out.
-  const keys = [...new Set([...Object.keys(before || {}), ...Object.keys(after || {})])].filter(
-    (key) => !(isBlank(before?.[key]) && isBlank(after?.[key])),
-  );
-  if (!keys.length) return h('span', { class: 'muted', text: '—' });
-  return h(
-    'ul',
-    { class: 'changes' },
-    keys.map((key) => {
-      const had = before && key in before;
-      const has = after && key in after;
-      return h(
-        'li',
-        {},
-        h('span', { class: 'change-key', text: `${key}: ` }),
-        had ? h('span', { class: 'before', text: showValue(before[key]) }) : null,
-        had && has ? ' → ' : null,
-        has ? h('span', { class: 'after', text: showValue(after[key]) }) : null,
-      );
-    }),
-  );
-}
-
-function actorCell(actorId) {
-  const name = staffNames.get(actorId) || (actorId === 'system' ? 'Hệ thống' : null);
-  return name ? h('span', { title: actorId, text: name }) : h('span', { class: 'mono', text: actorId });
-}
-
-async function loadStaffNames() {
-  try {
-    const list = await api.call('GET', '/staff');
-    for (const staff of list.items || []) staffNames.set(staff.id, `${staff.display_name} (${staff.username})`);
-  } catch {
-    // Names are a convenience; the audit trail still shows the actor ids.
-  }
-}
-
-function auditRow(entry) {
-  return h(
-    'tr',
-    { dataset: { seq: entry.seq } },
-    h('td', { class: 'nowrap', text: entry.seq }),
-    h('td', { class: 'nowrap', text: formatDateTime(entry.at) }),
-    h('td', {}, actorCell(entry.actor_id)),
-    h('td', { text: label('role', entry.actor_role) }),
-    h(
-      'td',
-      {},
-      label('action', entry.action),
-      label('action', entry.action) === entry.action ? null : h('span', { class: 'hint mono', text: entry.action }),
-    ),
-    h('td', { class: 'mono', text: entry.target }),
-    h('td', {}, changeList(entry.before, entry.after)),
-  );
-}
-
-async function loadAudit(reset) {
-  const box = $('#audit-alert');
-  const tbody = $('#audit-table tbody');
-  if (reset) auditState.before = null;
-  if (!staffNames.size) await loadStaffNames();
-  try {
-    const run = () => api.call('GET', '/audit', { query: { before_seq: auditState.before, limit: 50 } });
-    const page = reset ? await run() : await busy($('#audit-more'), t('loading'), run);
-    if (reset) tbody.replaceChildren();
-    clearProblems(null, box);
-    for (const entry of page.entries || []) tbody.append(auditRow(entry));
-    auditState.before = page.next_before_seq || null;
-    auditState.loaded = true;
-    show($('#audit-more'), Boolean(auditState.before));
-    show($('#audit-empty'), tbody.rows.length === 0);
-  } catch (error) {
-    if (error.status !== 401) showError(box, null, error);
-  }
-}
-
-async function verifyChain() {
-  const box = $('#verify-result');
-  try {
-    const report = await busy($('#verify-button'), t('loading'), () => api.call('GET', '/audit/verify'));
-    if (report.ok) {
-      notify(box, 'success', t('verify_ok', { n: report.entries, head: report.head_seq }));
-    } else {
-      notify(
-        box,
-        'error',
-        h('span', { text: t('verify_bad', { n: report.entries }) }),
-        h('ul', {}, (report.problems || []).map((problem) => h('li', { text: problem }))),
-      );
-    }
-    await loadAudit(true);
-  } catch (error) {
-    if (error.status !== 401) showError(box, null, error);
-  }
-}
-
 // ---------------------------------------------------------------- start
 
 function wire() {
@@ -448,9 +290,6 @@ function wire() {
     event.preventDefault();
     createCitizen();
   });
-  $('#lock-cancel').addEventListener('click', () => $('#lock-dialog').close());
-  $('#verify-button').addEventListener('click', verifyChain);
-  $('#audit-more').addEventListener('click', () => loadAudit(false));
   window.addEventListener('hashchange', route);
 }
 

@@ -75,6 +75,8 @@ async function inbox(section, ctx) {
   const filter = h(
     'form',
     { id: 'fb-filter', class: 'card filter fb-filter', role: 'search', novalidate: true },
+    // Nearest deadline first by default (the late ones lead): what a unit must answer next.
+    sel('fbf-sort', 'Sắp xếp', 'sort', [h('option', { value: 'deadline', text: 'Hạn gần nhất trước (đang mở)' }), h('option', { value: 'newest', text: 'Mới nhất trước (tất cả)' })]),
     sel('fbf-status', 'Trạng thái', 'status', opts('Tất cả', STATUSES.map((st) => [st, label('fb', st)]))),
     sel('fbf-field', 'Lĩnh vực', 'field', opts('Tất cả', fields.map((f) => [f.code, f.name]))),
     sel('fbf-hamlet', 'Xóm', 'hamlet', opts('Tất cả các xóm', hamlets)),
@@ -93,7 +95,7 @@ async function inbox(section, ctx) {
     filter,
     counts,
     box,
-    h('div', { class: 'table-wrap' }, h('table', { id: 'fb-table' }, h('thead', {}, h('tr', {}, head.map((text) => h('th', { scope: 'col', text })))), tbody)),
+    h('div', { class: 'table-wrap' }, h('table', { id: 'fb-table', class: 'cards' }, h('thead', {}, h('tr', {}, head.map((text) => h('th', { scope: 'col', text })))), tbody)),
     empty,
     h('div', { class: 'actions more' }, more),
   );
@@ -138,17 +140,35 @@ function row(item, ctx) {
   return h(
     'tr',
     { dataset: { id: item.id }, class: item.overdue && OPEN.includes(item.status) ? 'is-overdue' : null },
-    h('td', { class: 'mono nowrap', text: item.tracking_code || '' }),
-    h('td', {}, h('a', { href: `#/feedback/${encodeURIComponent(item.id)}`, text: item.title })),
-    h('td', { text: fieldName(item.field_code) }),
-    h('td', { class: 'nowrap', text: ctx.hamletNames.get(item.hamlet_id) || item.hamlet_id || '' }),
-    h('td', { text: item.unit ? label('role', item.unit) : '' }),
-    h('td', {}, badge(item.status)),
-    h('td', {}, deadlineCell(item)),
+    h('td', { class: 'mono nowrap', 'data-label': 'Mã', text: item.tracking_code || '' }),
+    h('td', { 'data-label': 'Tiêu đề' }, h('a', { href: `#/feedback/${encodeURIComponent(item.id)}`, text: item.title })),
+    h('td', { 'data-label': 'Lĩnh vực', text: fieldName(item.field_code) }),
+    h('td', { class: 'nowrap', 'data-label': 'Xóm', text: ctx.hamletNames.get(item.hamlet_id) || item.hamlet_id || '' }),
+    h('td', { 'data-label': 'Đơn vị', text: item.unit ? label('role', item.unit) : '' }),
+    h('td', { 'data-label': 'Trạng thái' }, badge(item.status)),
+    h('td', { 'data-label': 'Hạn xử lý' }, deadlineCell(item)),
   );
 }
 
 // ---------------------------------------------------------------- one item
+
+// The step an item waits for, and who takes it, for a person who cannot take it themselves.
+const NEXT = { received: 'assign', assigned: 'start', in_progress: 'resolve', resolved: 'approve', approved: 'publish' };
+const NEXT_TEXT = {
+  assign: 'giao cho đơn vị xử lý',
+  start: 'bắt đầu xử lý',
+  resolve: 'ghi kết quả xử lý',
+  approve: 'duyệt kết quả (một người khác với người đã xử lý)',
+  publish: 'công khai kết quả',
+};
+
+function waitingOn(item) {
+  const next = NEXT[item.status];
+  if (!next) return 'Phản ánh đã kết thúc: không còn bước xử lý nào.';
+  const who = ACTIONS[next][1].filter((role) => role !== 'admin'); // the chairman may always step in; not news
+  const names = [...new Set(who.map((role) => label('role', role === 'unit' ? item.unit : role)))];
+  return `Đang chờ ${names.join(' hoặc ')} ${NEXT_TEXT[next]}.`;
+}
 
 function owns(who, item, roles) {
   return who.some((role) => (role === 'unit' ? roles.includes(item.unit) : roles.includes(role)));
@@ -193,9 +213,10 @@ async function detail(section, ctx, id, message) {
       { class: 'card', 'aria-labelledby': 'fb-actions-title' },
       h('h2', { id: 'fb-actions-title', text: 'Xử lý' }),
       box,
+      available.some(([action]) => action === NEXT[item.status]) ? null : h('p', { class: 'muted', id: 'fb-next', text: waitingOn(item) }),
       available.length
         ? h('div', { class: 'actions', id: 'fb-actions' }, available.map(([action, spec]) => h('button', { type: 'button', class: ['btn', (action === 'reject' || action === 'duplicate') && 'btn-danger'], text: spec[3], dataset: { action }, on: { click: () => actionForm(panel, box, ctx, item, action, again) } })))
-        : h('p', { class: 'muted', text: 'Vai trò của bạn không có thao tác nào ở trạng thái này.' }),
+        : null,
       panel,
     ),
     h(

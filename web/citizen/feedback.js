@@ -71,6 +71,7 @@ const S = {
     more: 'Xem thêm',
     loading: 'Đang tải…',
     code: 'Mã theo dõi: {code}',
+    due: 'Hạn trả lời: {text}',
     sent_on: 'Gửi ngày {date}',
     result: 'Kết quả xử lý',
     rejected: 'Lý do từ chối',
@@ -144,6 +145,7 @@ const S = {
     more: 'Show more',
     loading: 'Loading…',
     code: 'Tracking code: {code}',
+    due: 'Reply due: {text}',
     sent_on: 'Sent on {date}',
     result: 'Result',
     rejected: 'Reason for rejection',
@@ -193,7 +195,22 @@ const fieldName = (code) => {
 const hamletName = (ctx, id) => (ctx.commune.hamlets || []).find((hm) => hm.id === id)?.name || id || '';
 const score = (item) => item.rating?.stars ?? item.rating_stars ?? 0;
 const stars = (n) => `${'★'.repeat(n)}${'☆'.repeat(5 - n)}`;
-const megabytes = (bytes) => `${(bytes / 1048576).toFixed(1).replace('.', language() === 'en' ? '.' : ',')} MB`;
+// "12,7 KB" under 1 MB, "1,2 MB" above (Vietnamese decimal comma): a small photo never reads "0,0 MB".
+const fileSize = (bytes) => {
+  const mb = bytes >= 1048576;
+  const n = (bytes / (mb ? 1048576 : 1024)).toFixed(1);
+  return `${language() === 'en' ? n : n.replace('.', ',')} ${mb ? 'MB' : 'KB'}`;
+};
+
+// What the time left is for: "Hạn trả lời: còn 7 ngày", not a bare "Còn 7 ngày 0 giờ".
+function due(item) {
+  if (item.remaining_hours == null) return null;
+  const text = remainingText(item.remaining_hours, item.overdue);
+  return h('p', { class: ['fb-remaining', item.overdue && 'overdue'], text: s('due', { text: text[0].toLowerCase() + text.slice(1) }) });
+}
+
+// A text naming a tracking code, the code kept on one line ("GP-26-000037" never splits at its hyphens).
+const withCode = (text, code) => text.split(code).flatMap((part, i) => (i ? [h('span', { class: 'mono nowrap', text: code }), part] : [part]));
 
 function badge(status) {
   return h('span', { class: ['badge', `fb-${status}`], text: label('fb', status) });
@@ -299,6 +316,22 @@ function newFeedback(view, ctx) {
     h('div', { class: 'actions' }, submit),
   );
   fill(view, nav(), h('div', { class: 'card' }, h('h1', { text: s('new_title') }), box, form));
+  // Each field's rule; a field marked wrong loses its message as soon as it is right, not at the next submit.
+  const checks = {
+    field_code: (v) => !v.field_code && s('need_field'),
+    title: (v) => (v.title.length < 5 || v.title.length > 150) && s('need_title'),
+    description: (v) => (v.description.length < 10 || v.description.length > 4000) && s('need_description'),
+    hamlet_id: (v) => !v.hamlet_id && s('need_hamlet'),
+  };
+  const recheck = ({ target }) => {
+    const check = checks[target.name];
+    if (!check || target.getAttribute('aria-invalid') !== 'true' || check(formValues(form))) return;
+    target.removeAttribute('aria-invalid');
+    target.removeAttribute('aria-describedby');
+    document.getElementById(`${form.id}-${target.name}-error`)?.remove();
+  };
+  form.addEventListener('input', recheck);
+  form.addEventListener('change', recheck);
 
   function locate(event) {
     const button = event.currentTarget;
@@ -327,7 +360,7 @@ function newFeedback(view, ctx) {
           'li',
           {},
           h('img', { src: photo.preview, alt: '', width: 56, height: 56 }),
-          h('span', { class: 'photo-name', text: `${photo.file.name} · ${megabytes(photo.file.size)}` }),
+          h('span', { class: 'photo-name', text: `${photo.file.name} · ${fileSize(photo.file.size)}` }),
           photo.status,
           photo.bar,
           h('button', { type: 'button', class: 'btn btn-secondary btn-small', text: s('remove'), 'aria-label': `${s('remove')}: ${photo.file.name}`, disabled: state.sending, on: { click: () => removePhoto(photo) } }),
@@ -346,7 +379,7 @@ function newFeedback(view, ctx) {
     const problems = [];
     for (const file of photoInput.files) {
       if (!TYPES.includes(file.type)) problems.push(s('bad_type', { name: file.name }));
-      else if (file.size > MAX_BYTES) problems.push(s('too_big', { name: file.name, size: megabytes(file.size) }));
+      else if (file.size > MAX_BYTES) problems.push(s('too_big', { name: file.name, size: fileSize(file.size) }));
       else if (state.photos.length >= MAX_PHOTOS) problems.push(s('too_many'));
       else {
         state.photos.push({
@@ -385,12 +418,7 @@ function newFeedback(view, ctx) {
     if (state.sending) return; // a second tap while the first is on its way
     clearProblems(form, box);
     const v = formValues(form);
-    const problems = [
-      !v.field_code && ['field_code', s('need_field')],
-      (v.title.length < 5 || v.title.length > 150) && ['title', s('need_title')],
-      (v.description.length < 10 || v.description.length > 4000) && ['description', s('need_description')],
-      !v.hamlet_id && ['hamlet_id', s('need_hamlet')],
-    ].filter(Boolean);
+    const problems = Object.keys(checks).map((name) => [name, checks[name](v)]).filter(([, message]) => message);
     if (problems.length) {
       for (const [name, message] of problems) fieldProblem(form, name, message);
       $('[aria-invalid="true"]', form).focus();
@@ -429,7 +457,7 @@ function newFeedback(view, ctx) {
     notify(
       done,
       'success',
-      h('p', { id: 'fb-sent', text: s('sent', { code: created.tracking_code }) }),
+      h('p', { id: 'fb-sent' }, withCode(s('sent', { code: created.tracking_code }), created.tracking_code)),
       h(
         'p',
         { class: 'actions' },
@@ -454,12 +482,10 @@ function summary(item, href, ctx) {
       { class: 'fb-meta' },
       badge(item.status),
       ' ',
-      item.tracking_code ? h('span', { class: 'mono', text: item.tracking_code }) : null,
+      item.tracking_code ? h('span', { class: 'mono nowrap', text: item.tracking_code }) : null,
       ` · ${fieldName(item.field_code || item.field)} · ${hamletName(ctx, item.hamlet_id || item.hamlet)} · ${formatDate(item.created_at)}`,
     ),
-    open && item.remaining_hours !== undefined && item.remaining_hours !== null
-      ? h('p', { class: ['fb-remaining', item.overdue && 'overdue'], text: remainingText(item.remaining_hours, item.overdue) })
-      : null,
+    open ? due(item) : null,
     score(item) ? h('p', { class: 'stars', text: stars(score(item)), 'aria-label': s('star_n', { n: score(item) }) }) : null,
   );
 }
@@ -507,7 +533,7 @@ function facts(item, ctx) {
     { class: 'fb-meta' },
     badge(item.status),
     ' ',
-    item.tracking_code ? h('span', { class: 'mono', text: s('code', { code: item.tracking_code }) }) : null,
+    item.tracking_code ? h('span', {}, withCode(s('code', { code: item.tracking_code }), item.tracking_code)) : null,
     h('br'),
     `${fieldName(item.field_code || item.field)} · ${hamletName(ctx, item.hamlet_id || item.hamlet)} · ${s('sent_on', { date: formatDate(item.created_at) })}`,
   );
@@ -538,9 +564,7 @@ async function mine(view, ctx, id) {
       { class: 'card', id: 'fb-detail' },
       h('h1', { text: item.title }),
       facts(item, ctx),
-      open && item.remaining_hours !== undefined && item.remaining_hours !== null
-        ? h('p', { class: ['fb-remaining', item.overdue && 'overdue'], text: remainingText(item.remaining_hours, item.overdue) })
-        : null,
+      open ? due(item) : null,
       h('p', { class: 'fb-text', text: item.description }),
       item.location ? h('p', { class: 'muted', text: `${s('location')}: ${item.location.lat}, ${item.location.lon}` }) : null,
       photos(item),

@@ -272,9 +272,9 @@ export function randomId() {
 
 /** "còn 2 ngày 3 giờ" / "quá hạn 5 giờ" from a number of hours (negative = overdue), in the current language. */
 export function remainingText(hours, overdue) {
-  const value = Math.abs(Number(hours) || 0);
+  const value = Math.round(Math.abs(Number(hours) || 0)); // 167.9 h is 7 days, not "6 days 24 h"
   const days = Math.floor(value / 24);
-  const rest = Math.round(value - days * 24);
-  const span = days ? t('days_hours', { d: days, h: rest }) : t('hours', { h: rest });
+  const rest = value % 24;
+  const span = days ? t(rest ? 'days_hours' : 'days', { d: days, h: rest }) : t('hours', { h: rest });
   return t(overdue || Number(hours) < 0 ? 'overdue_by' : 'remaining', { span });
 }

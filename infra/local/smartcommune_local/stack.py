@@ -109,6 +109,9 @@ class LocalStack:
                 )
         config.data_dir.mkdir(parents=True, exist_ok=True)
         config.outbox_path.parent.mkdir(parents=True, exist_ok=True)
+        from smartcommune_local.function_logs import install as label_function_logs
+
+        label_function_logs()  # one process plays every function: each line names its own (function_logs)
         self._step("moto", self._start_moto)
         self._step("resources", self._create_resources)
         self._step("restore", self._restore)

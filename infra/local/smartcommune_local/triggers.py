@@ -21,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from smartcommune_local.function_logs import running
 from smartcommune_local.schedules import Schedule
 from smartcommune_local.template import REPO_ROOT
 
@@ -75,7 +76,13 @@ class FunctionSpec:
             spec.loader.exec_module(module)
             self._module = module
         handler: Handler = getattr(self._module, self.handler_name)
-        return handler
+
+        def labelled(event: dict[str, Any], context: Any) -> Any:
+            # Its log lines name this function, not whichever ran last in this process (function_logs).
+            with running(context):
+                return handler(event, context)
+
+        return labelled
 
     def context(self, region: str) -> LambdaContext:
         return LambdaContext(self.logical_id, self.timeout_s, self.memory_mb, region)

@@ -237,7 +237,9 @@ def test_full_workflow_to_publication_then_rating(api, services, settings, peopl
     ]
     assert all("name" not in t for t in mine["timeline"])
     sms = [m["text"] for m in status_sms(settings)]
-    assert len(sms) == 6 and "Đã công khai kết quả" in sms[-1]  # receipt + 5 changes (progress is not one)
+    assert len(sms) == 6 and "đã được công khai" in sms[-1]  # receipt + 5 changes (progress is not one)
+    # Each says what was done: the office gave it to a unit (not "transferred")
+    assert "đã được giao cho Xây dựng - Giao thông - Thủy lợi xử lý" in sms[1] and "chuyển" not in sms[1]
     # Every staff action is in the audit trail
     actions = [e.action for e in services.get(audit_repository).all_entries("giao-phong")]
     assert actions.count("feedback.assign") == 1 and actions.count("feedback.publish") == 1
@@ -479,3 +481,37 @@ def test_bad_input_on_every_route_is_4xx_in_vietnamese_and_writes_nothing(
     assert sorted(json.dumps(i, sort_keys=True) for i in table_items(settings)) == sorted(
         json.dumps(i, sort_keys=True) for i in before
     )
+
+
+def test_the_inbox_sorted_by_deadline_puts_the_overdue_first_then_the_nearest(api, services, people, clock):
+    # Given three open items with 7 days (roads), 3 days (security) and 5 days (environment) to answer,
+    # the roads one sent 6 days before the others, and a closed one
+    roads = submit(api, people["an"], "sort-0001", field_code="roads")
+    clock.advance(days=6)
+    people = {**people, "an": citizen_token(services, phone="+84912345678")[0]}  # sessions do not last 6 days
+    people.update(office=staff_token(services, Role.OFFICE), police=staff_token(services, Role.POLICE))
+    security = submit(api, people["an"], "sort-0002", field_code="security")
+    environment = submit(api, people["an"], "sort-0003", field_code="environment")
+    closed = submit(api, people["an"], "sort-0004", field_code="other")
+    status, _ = act(api, people["office"], closed["id"], closed["version"], "reject", reason="Không thuộc thẩm quyền")
+    assert status == 200
+    clock.advance(days=2)  # roads is now a day late
+    people.update(office=staff_token(services, Role.OFFICE), police=staff_token(services, Role.POLICE))
+    # When the office lists them by deadline
+    status, page = call(api, "GET", "/staff/feedback?sort=deadline", token=people["office"])
+    assert status == 200, page
+    # Then the late one leads, then the nearest deadline; the closed one is not among them
+    assert [i["id"] for i in page["items"]] == [roads["id"], security["id"], environment["id"]]
+    assert page["items"][0]["overdue"] is True
+    # And a unit sees its own the same way, a page at a time
+    status, first = call(api, "GET", "/staff/feedback?sort=deadline&limit=1", token=people["office"])
+    status, second = call(
+        api, "GET", f"/staff/feedback?sort=deadline&limit=1&cursor={first['next_cursor']}", token=people["office"]
+    )
+    assert [first["items"][0]["id"], second["items"][0]["id"]] == [roads["id"], security["id"]]
+    status, police = call(api, "GET", "/staff/feedback?sort=deadline", token=people["police"])
+    assert [i["id"] for i in police["items"]] == [security["id"]]
+    # While newest first (the default) still lists every item, the closed one too
+    _, newest = call(api, "GET", "/staff/feedback", token=people["office"])
+    listed = [i["id"] for i in newest["items"]]
+    assert closed["id"] in listed and listed[-1] == roads["id"]

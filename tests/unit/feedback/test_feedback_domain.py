@@ -278,7 +278,9 @@ def test_each_step_adds_a_timeline_entry_an_audit_record_and_an_sms(parts):
     view = service.act(person(Role.OFFICE), "f" * 32, ActionRequest(action="assign", expected_version=1, unit="police"))
     assert view.unit is Role.POLICE and view.timeline[-1].actor_role == "office"
     assert store.audits[-1].action == "feedback.assign"
-    assert sms.sent[-1][0] == "+84912345678" and "Đã chuyển đơn vị xử lý" in sms.sent[-1][1]
+    # The SMS says what was done: given to the police, not "transferred"
+    assert sms.sent[-1][0] == "+84912345678" and "đã được giao cho Công an xã xử lý" in sms.sent[-1][1]
+    assert "chuyển" not in sms.sent[-1][1]
     with pytest.raises(ConflictError):  # the version moved on
         service.act(person(Role.OFFICE), "f" * 32, ActionRequest(action="transfer", expected_version=1, unit="school"))
 

@@ -7,6 +7,7 @@ record (:mod:`.records`) and what callers see (:mod:`.views`) change for other r
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import Field
 
@@ -91,6 +92,10 @@ class InboxQuery(Contract):
     hamlet: str | None = Field(default=None, pattern=HAMLET_ID)
     unit: UnitName | None = None
     overdue: bool | None = None
+    sort: Literal["newest", "deadline"] = Field(
+        default="newest",
+        description="newest: newest first; deadline: open items only, the nearest deadline first (overdue first)",
+    )
     cursor: str | None = Field(default=None, max_length=2000)
     limit: int = Field(default=20, ge=1, le=100)
 

@@ -234,7 +234,7 @@ class FeedbackBase:
     def _search(self, feedback: Feedback) -> str:
         return public_search_text(feedback, self._field_name(feedback.commune_id, feedback.field_code))
 
-    def _notify(self, commune: Commune, feedback: Feedback) -> None:
+    def _notify(self, commune: Commune, feedback: Feedback, action: str = "submit") -> None:
         """Queue the status SMS to the citizen's own verified phone (the change is already stored; a queue failure
         must not undo it). A contact stated through Open311 is never texted: its owner never proved it."""
         if not feedback.citizen_id:
@@ -244,7 +244,7 @@ class FeedbackBase:
         if not phone:
             return
         try:
-            self._sms.send(phone, status_sms(commune, feedback), "feedback_status")
+            self._sms.send(phone, status_sms(commune, feedback, action), "feedback_status")
         except Exception:
             from smartcommune.core.observability import logger
 

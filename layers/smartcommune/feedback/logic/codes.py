@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from smartcommune.core.contracts import ROLE_LABELS_VI
 from smartcommune.core.text import search_tokens
 from smartcommune.feedback.contracts.records import STATUS_LABELS_VI
 
@@ -51,15 +52,24 @@ def public_search_text(feedback: Feedback, field_name: str) -> str:
     return " " + " ".join(dict.fromkeys(words)) + " "
 
 
-def status_sms(commune: Commune, feedback: Feedback) -> str:
-    """The SMS a citizen gets when their feedback changes status."""
-    label = STATUS_LABELS_VI[feedback.status]
-    name = commune.name
-    text = f"{name}: phản ánh {feedback.tracking_code} - {label}."
-    if feedback.status == "rejected" and feedback.rejection_reason:
+def status_sms(commune: Commune, feedback: Feedback, action: str = "submit") -> str:
+    """The SMS a citizen gets about their feedback, worded after the step just taken (``action``): being assigned
+    to a unit and being transferred to another one are different news, and the citizen should read which."""
+    code, unit = feedback.tracking_code, ROLE_LABELS_VI.get(feedback.unit, feedback.unit.value)
+    portal = "trên Cổng công dân số"
+    texts = {
+        "submit": f"đã tiếp nhận phản ánh {code}. Tra cứu trạng thái {portal}.",
+        "assign": f"phản ánh {code} đã được giao cho {unit} xử lý.",
+        "transfer": f"phản ánh {code} đã được chuyển sang {unit} xử lý.",
+        "start": f"phản ánh {code} đang được {unit} xử lý.",
+        "progress": f"phản ánh {code} có cập nhật tiến độ xử lý.",
+        "resolve": f"phản ánh {code} đã có kết quả xử lý. Xem kết quả và đánh giá {portal}.",
+        "approve": f"kết quả xử lý phản ánh {code} đã được phê duyệt.",
+        "publish": f"kết quả xử lý phản ánh {code} đã được công khai {portal}. Mời bạn đánh giá.",
+        "reject": f"phản ánh {code} không được tiếp nhận.",
+        "duplicate": f"phản ánh {code} trùng với phản ánh {feedback.duplicate_of}; kết quả sẽ được trả ở phản ánh đó.",
+    }
+    text = f"{commune.name}: " + texts.get(action, f"phản ánh {code} - {STATUS_LABELS_VI[feedback.status]}.")
+    if action == "reject" and feedback.rejection_reason:
         text += f" Lý do: {feedback.rejection_reason}"
-    elif feedback.status in ("resolved", "published"):
-        text += " Xem kết quả và đánh giá trên Cổng công dân số."
-    elif feedback.status == "received":
-        text += " Tra cứu trạng thái trên Cổng công dân số."
     return text[:600]

@@ -75,6 +75,7 @@ class FeedbackStore(Protocol):
         overdue_at: datetime | None,
         cursor: str | None,
         limit: int,
+        by_deadline: bool = False,
     ) -> tuple[list[Feedback], str | None]: ...
 
     def status_counts(self, commune_id: str, unit: str | None) -> dict[str, int]: ...

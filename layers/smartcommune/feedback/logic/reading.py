@@ -62,6 +62,8 @@ class ReadingMixin(FeedbackBase):
             overdue_at=now if query.overdue else None,
             cursor=query.cursor,
             limit=query.limit,
+            # A closed status has no deadline left to sort by: newest first then.
+            by_deadline=query.sort == "deadline" and query.status in (None, *OPEN_STATUSES),
         )
         if query.overdue is False:
             items = [f for f in items if not is_overdue(f, now)]

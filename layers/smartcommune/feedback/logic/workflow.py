@@ -51,6 +51,7 @@ class WorkflowMixin(FeedbackBase):
                 "unit": after.unit.value,
                 "version": after.version,
                 "note": request.note or request.result or request.reason or request.duplicate_of,
+                "tracking_code": after.tracking_code,  # what the audit log shows staff, not the raw id
             },
             request_id=request_id,
         )
@@ -58,8 +59,8 @@ class WorkflowMixin(FeedbackBase):
         self._store.update(
             before, after, counter_deltas(before, after), audit=audit, public=public, search=self._search(after)
         )
-        if after.status != before.status:
-            self._notify(self._commune(caller.commune_id), after)
+        if after.status != before.status or after.unit != before.unit:
+            self._notify(self._commune(caller.commune_id), after, request.action)
         return self.view(after, comments, staff=True)
 
     def _apply(  # noqa: PLR0912 - one branch per action

@@ -161,7 +161,19 @@ class FeedbackReads:
         overdue_at: datetime | None,
         cursor: str | None,
         limit: int,
+        by_deadline: bool = False,
     ) -> tuple[list[Feedback], str | None]:
+        if by_deadline:
+            return self._open_by_deadline(
+                commune_id,
+                unit=unit,
+                status=status,
+                field_code=field_code,
+                hamlet_id=hamlet_id,
+                overdue_at=overdue_at,
+                cursor=cursor,
+                limit=limit,
+            )
         parts: list[Condition] = []
         if status:
             parts.append(FeedbackItem.status == status)
@@ -179,6 +191,53 @@ class FeedbackReads:
             partition, index = commune_pk(commune_id, "FB"), "GSI1"
         items, next_cursor = self._page(partition, index, condition, cursor=cursor, limit=limit)
         return [_feedback(raw) for raw in items], next_cursor
+
+    def _open_by_deadline(
+        self,
+        commune_id: str,
+        *,
+        unit: str | None,
+        status: str | None,
+        field_code: str | None,
+        hamlet_id: str | None,
+        overdue_at: datetime | None,
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[Feedback], str | None]:
+        """Open items, the nearest deadline first (so the overdue lead): one Query of the open markers, whose sort
+        key starts with the deadline, then one BatchGet of their items; the other filters apply to those."""
+        partition = open_pk(commune_id)
+        filtered = bool(status or field_code or hamlet_id)
+        response = self._connection().query(
+            partition,
+            range_key_condition=(FeedbackOpenItem.sk < utc_text(overdue_at)) if overdue_at else None,
+            filter_condition=(FeedbackOpenItem.unit == unit) if unit else None,
+            limit=FILTERED_PAGE if filtered or unit else limit,
+            exclusive_start_key=decode_cursor(cursor, "PK", partition) if cursor else None,
+        )
+        markers: list[dict[str, Any]] = response.get("Items", [])
+        ids = [(_raw_str(m, "SK") or "").rsplit("#", 1)[-1] for m in markers]
+        keys = [(feedback_pk(commune_id, i), "FB") for i in ids if FEEDBACK_ID_RE.match(i)]
+        found = {f.id: f for f in (Feedback.model_validate_json(i.document) for i in FeedbackItem.batch_get(keys))}
+
+        def matches(item: Feedback | None) -> bool:
+            return (
+                item is not None
+                and item.status in OPEN_STATUSES
+                and status in (None, item.status)
+                and field_code in (None, item.field_code)
+                and hamlet_id in (None, item.hamlet_id)
+            )
+
+        out: list[Feedback] = []
+        for n, (marker, feedback_id) in enumerate(zip(markers, ids, strict=True)):
+            item = found.get(feedback_id)
+            if item is not None and matches(item):
+                out.append(item)
+            if len(out) == limit and (n + 1 < len(markers) or response.get("LastEvaluatedKey")):
+                return out, encode_cursor({"PK": marker["PK"], "SK": marker["SK"]})
+        last = response.get("LastEvaluatedKey")
+        return out, encode_cursor(last) if last else None
 
     def mine(
         self, commune_id: str, citizen_id: str, cursor: str | None, limit: int
