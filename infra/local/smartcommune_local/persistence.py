@@ -8,8 +8,9 @@ Layout of ``<DATA_DIR>/state``::
 
 Writes are noticed cheaply: :class:`ChangeTracker` is a WSGI middleware around moto's server app that marks the
 state dirty on DynamoDB write operations and S3 PUT/POST/DELETE; a background thread snapshots a dirty state at
-most every second, and once more on shutdown. Reading for a snapshot uses Scan: this is dev tooling, never a
-request path.
+most every ``interval_s``, and once more on shutdown. The stack reads its in-process emulator's tables directly
+(``read_items``, see :func:`smartcommune_local.moto_patches.table_items`); without one, a snapshot reads by Scan:
+this is dev tooling, never a request path.
 """
 
 from __future__ import annotations
@@ -134,6 +135,8 @@ class Persistence:
         endpoint_url: str | None,
         tables: Iterable[str],
         buckets: Iterable[str],
+        *,
+        read_items: Callable[[str], list[dict[str, Any]]] | None = None,
     ) -> None:
         self.state_dir = Path(data_dir) / "state"
         self.snapshot_path = self.state_dir / "snapshot.json"
@@ -142,6 +145,7 @@ class Persistence:
         self.buckets = list(buckets)
         self.dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
         self.s3 = session.client("s3", endpoint_url=endpoint_url)
+        self._read_items = read_items
         self._dirty = threading.Event()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -212,6 +216,8 @@ class Persistence:
         log.debug("snapshot written in %.0f ms", (time.monotonic() - started) * 1000)
 
     def _scan(self, table: str) -> list[dict[str, Any]]:
+        if self._read_items is not None:
+            return self._read_items(table)
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"TableName": table}
         while True:

@@ -122,7 +122,7 @@ class LocalStack:
         self._step("api", self._start_api)
         self._step("edge", self._start_edge)
         assert self.persistence is not None
-        self.persistence.start_autosave(1.0)
+        self.persistence.start_autosave(2.0)
         self._write_stack_file()
         self.timings["total"] = time.monotonic() - started
 
@@ -202,7 +202,9 @@ class LocalStack:
         tables = [self.resources.refs[x] for x in by_type.get("AWS::DynamoDB::Table", [])]
         # The web bucket is rebuilt from web/ on every start: the code is the source of the pages.
         buckets = [self.resources.refs[x] for x in by_type.get("AWS::S3::Bucket", []) if x != "WebBucket"]
-        self.persistence = Persistence(self.config.data_dir, self._session(), self.config.moto_url, tables, buckets)
+        self.persistence = Persistence(
+            self.config.data_dir, self._session(), self.config.moto_url, tables, buckets, read_items=self._table_items
+        )
         report = self.persistence.restore()
         self.restored = (report.items, report.objects)
 
@@ -260,7 +262,15 @@ class LocalStack:
 
         assert self.persistence is not None
         p = self.persistence
-        return Persistence(data_dir, self._session(), self.config.moto_url, p.tables, p.buckets)
+        return Persistence(
+            data_dir, self._session(), self.config.moto_url, p.tables, p.buckets, read_items=self._table_items
+        )
+
+    @staticmethod
+    def _table_items(table: str) -> list[dict[str, Any]]:
+        from smartcommune_local.moto_patches import table_items
+
+        return table_items(table, REGION)  # moto runs in this process: read it, not Scan it
 
     def _start_triggers(self) -> None:
         from smartcommune_local.triggers import Triggers

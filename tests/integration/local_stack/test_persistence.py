@@ -11,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from smartcommune_local.moto_patches import table_items
 from smartcommune_local.persistence import Persistence, is_state_write, tracking_moto_server, wipe
 from smartcommune_local.template import create_resources
 
@@ -23,12 +24,19 @@ def fresh_aws():
     return session, resources
 
 
-def persistence_for(session, resources, data_dir: Path) -> Persistence:
+def persistence_for(session, resources, data_dir: Path, read_items=None) -> Persistence:
     buckets = [resources.refs[k] for k in ("MediaBucket", "AuditAnchorBucket")]
-    return Persistence(data_dir, session, None, tables=[resources.refs["MainTable"]], buckets=buckets)
+    return Persistence(
+        data_dir, session, None, tables=[resources.refs["MainTable"]], buckets=buckets, read_items=read_items
+    )
 
 
-def test_items_and_objects_round_trip_through_a_snapshot(tmp_path: Path):
+def read_in_process(table: str) -> list[dict]:
+    return table_items(table, REGION)
+
+
+@pytest.mark.parametrize("read_items", [None, read_in_process], ids=["scan", "in-process"])
+def test_items_and_objects_round_trip_through_a_snapshot(tmp_path: Path, read_items):
     item = {
         "PK": {"S": "C#giao-phong#CITIZEN#1"},
         "SK": {"S": "PROFILE"},
@@ -59,8 +67,8 @@ def test_items_and_objects_round_trip_through_a_snapshot(tmp_path: Path):
             ContentType="application/json",
             Metadata={"chain-length": "42"},
         )
-        # When a snapshot is taken
-        persistence_for(session, resources, tmp_path).snapshot()
+        # When a snapshot is taken (through Scan, or read from the emulator the stack runs in-process)
+        persistence_for(session, resources, tmp_path, read_items).snapshot()
     assert (tmp_path / "state" / "snapshot.json").is_file()
 
     # And a brand-new moto (nothing in it) is restored from it
