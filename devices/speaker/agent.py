@@ -5,7 +5,9 @@ For every message on ``sc/<commune>/speakers/<thing>/cmd`` the agent:
 1. parses the :class:`PlayCommand` and verifies its HMAC signature with the commune's command key — a forged or
    altered command is refused (``failed`` ack with the reason) and never played, and does not block the real one;
 2. dedupes by ``command_id`` (the ids it has handled are kept in a small state file, so a restart does not
-   replay): a second delivery gets a ``duplicate`` ack;
+   replay): a second delivery gets a ``duplicate`` ack, after a repeat of the latest outcome it reported for that
+   command (``started``/``finished``/``failed``/``expired``) — an ack lost on the way (broker restart, power cut)
+   is recovered by the platform's next retry instead of leaving the delivery open forever;
 3. refuses a command past its ``expires_at`` (``expired`` ack) — e.g. one queued while the speaker was offline;
 4. acks ``received``, fetches the audio URL and verifies its SHA-256 (``failed`` on mismatch);
 5. waits until ``start_at`` (or plays at once if that is past and the command still valid), then hands it to the
@@ -58,6 +60,8 @@ from smartcommune.devices.contracts import (
 from smartcommune.devices.storage.mqtt import MqttClient, TlsFiles
 
 log = logging.getLogger("devices.speaker")
+
+_OUTCOMES = frozenset({"started", "finished", "failed", "expired"})
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,7 @@ class SpeakerAgent:
         self._state = self._load_state()
         self.plays: list[PlayRecord] = []
         self.acks: list[CommandAck] = []
+        self._outcomes: dict[str, CommandAck] = {}  # command_id -> latest started/finished/failed/expired ack
         self._current: PlayRecord | None = None
         self._queue: PlayQueue[PlayCommand] = PlayQueue()
         self._running = False
@@ -274,6 +279,9 @@ class SpeakerAgent:
                 self._state.seen[command.command_id] = command.expires_at.isoformat()
                 self._save_state()
         if duplicate:
+            outcome = self._outcomes.get(command.command_id)
+            if outcome is not None:
+                self._publish(outcome)  # the same ack again (same time): the platform applies it once
             self._ack(command.command_id, "duplicate", now, "already handled / đã xử lý")
             return
         if now >= command.expires_at:
@@ -351,6 +359,13 @@ class SpeakerAgent:
     def _ack(self, command_id: str, state: AckState, at: datetime, detail: str = "") -> None:
         ack = CommandAck(command_id=command_id, thing=self.config.thing, state=state, at=at, detail=detail)
         self.acks.append(ack)
+        if state in _OUTCOMES:
+            with self._lock:
+                self._outcomes[command_id] = ack
+                self._outcomes = {k: v for k, v in self._outcomes.items() if k in self._state.seen}
+        self._publish(ack)
+
+    def _publish(self, ack: CommandAck) -> None:
         client = self.client
         if client is not None:
             self.runtime.uplink.submit(self._publish_ack, client, ack)

@@ -135,20 +135,48 @@ def next_state(current: DeliveryState, ack: AckState) -> DeliveryState | None:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Resend to speakers that have not acknowledged, with the same command id, while the command is valid."""
+    """Resend to speakers that have not acknowledged, with the same command id, while the command is valid.
+
+    A speaker that acked ``received`` or ``started`` but not its outcome ``stalled_after_s`` past the start is
+    asked again too: its ``finished`` ack may have been lost (broker restart, power cut), and the agent answers a
+    repeat with its latest outcome and ``duplicate`` — it never plays twice.
+    """
 
     first_after_s: float = 2.0
     factor: float = 2.0
     max_interval_s: float = 60.0
     max_attempts: int = 8
+    stalled_after_s: float = 120.0
 
     def interval_s(self, attempts: int) -> float:
         return min(self.max_interval_s, self.first_after_s * self.factor ** max(0, attempts - 1))
 
-    def due(
-        self, *, state: DeliveryState, attempts: int, last_sent_at: datetime, expires_at: datetime, now: datetime
+    def resendable(
+        self, *, state: DeliveryState, attempts: int, start_at: datetime, now: datetime, grace_s: float
     ) -> bool:
-        if state not in ("pending", "sent") or now >= expires_at or attempts >= self.max_attempts:
+        """Whether a speaker in ``state`` may be sent the command again (ignoring the backoff)."""
+        if attempts >= self.max_attempts:
+            return False
+        if state in ("pending", "sent"):
+            return True
+        return state in ("received", "started") and (now - start_at).total_seconds() >= grace_s
+
+    def due(
+        self,
+        *,
+        state: DeliveryState,
+        attempts: int,
+        last_sent_at: datetime,
+        expires_at: datetime,
+        now: datetime,
+        start_at: datetime | None = None,
+    ) -> bool:
+        if now >= expires_at:
+            return False
+        stalled_since = start_at if start_at is not None else expires_at  # no start given: never stalled
+        if not self.resendable(
+            state=state, attempts=attempts, start_at=stalled_since, now=now, grace_s=self.stalled_after_s
+        ):
             return False
         return (now - last_sent_at).total_seconds() >= self.interval_s(attempts)
 

@@ -114,3 +114,17 @@ def test_iot_rule_sql_builds_the_event_iot_core_would():
     event = sql.event("sc/giao-phong/speakers/gp-spk-01a/ack", b'{"state": "started"}')
     assert event["topic_commune"] == "giao-phong" and event["topic_thing"] == "gp-spk-01a"
     assert event["topic_kind"] == "ack" and event["state"] == "started" and event["received_ms"] > 0
+
+
+def test_a_speaker_stuck_before_its_outcome_is_asked_again_after_the_stall_time():
+    policy = RetryPolicy(first_after_s=2, factor=2, stalled_after_s=120)
+    start = NOW + timedelta(seconds=10)
+    expires = NOW + timedelta(hours=1)
+    kw = {"attempts": 1, "last_sent_at": NOW, "expires_at": expires, "start_at": start}
+    # a speaker that acked "received" is playing or waiting its turn: not asked before the stall time
+    assert not policy.due(state="received", now=start + timedelta(seconds=60), **kw)
+    # its finished ack may have been lost: asked again (it answers with its outcome, never plays twice)
+    assert policy.due(state="received", now=start + timedelta(seconds=121), **kw)
+    assert policy.due(state="started", now=start + timedelta(seconds=121), **kw)
+    assert not policy.due(state="finished", now=start + timedelta(seconds=121), **kw)
+    assert not policy.due(state="started", now=expires, **kw)

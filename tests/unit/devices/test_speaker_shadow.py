@@ -140,3 +140,38 @@ def test_the_agent_connects_through_awsiotsdks_mutual_tls_builder(tmp_path, monk
         tls.ca_path,
     )
     assert call["client_id"] == THING and call["port"] == 8883 and call["enable_metrics_collection"] is False
+
+
+def _acks(agent: SpeakerAgent) -> list[str]:
+    agent.runtime.uplink.submit(lambda: None).result(timeout=5)  # the uplink publishes in order
+    return [p["state"] for t, p, _ in _published(agent) if t.endswith("/ack")]
+
+
+def test_a_repeated_command_is_answered_with_the_outcome_again_so_a_lost_ack_is_recovered(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from smartcommune.devices.logic import build_command
+
+    agent = _agent(tmp_path, LOCAL)
+    past = datetime.now(UTC) - timedelta(minutes=10)
+    command = build_command(
+        key=b"k" * 32,
+        commune_id="giao-phong",
+        bulletin_id="b-late",
+        audio_url="http://127.0.0.1:9/a.mp3",
+        audio_sha256="0" * 64,
+        priority="normal",
+        volume=70,
+        repeat=1,
+        start_at=past,
+        expires_at=past + timedelta(minutes=1),
+    )
+    # Given a command the speaker already answered (here: it came after its expiry), whose ack the platform lost
+    agent.handle_message(f"sc/giao-phong/speakers/{THING}/cmd", command.model_dump_json().encode())
+    assert _acks(agent) == ["expired"]
+    # When the platform asks again with the same command id
+    agent.handle_message(f"sc/giao-phong/speakers/{THING}/cmd", command.model_dump_json().encode())
+    # Then the speaker repeats its outcome (same time, applied once) and says it is a duplicate
+    assert _acks(agent) == ["expired", "expired", "duplicate"]
+    expired = [p for t, p, _ in _published(agent) if t.endswith("/ack") and p["state"] == "expired"]
+    assert expired[0] == expired[1]

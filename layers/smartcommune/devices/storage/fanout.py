@@ -215,13 +215,17 @@ class DeviceFanout:
                 state = row.state if row else "sent"
                 attempts = record.attempts.get(thing, 1)
                 if (
-                    force and state in ("pending", "sent") and attempts < self.retry_policy.max_attempts
+                    force
+                    and self.retry_policy.resendable(
+                        state=state, attempts=attempts, start_at=record.command.start_at, now=now, grace_s=0
+                    )
                 ) or self.retry_policy.due(
                     state=state,
                     attempts=attempts,
                     last_sent_at=record.last_sent_at,
                     expires_at=record.command.expires_at,
                     now=now,
+                    start_at=record.command.start_at,
                 ):
                     missing.append(thing)
             if all((rows.get(t) and rows[t].state in FINAL_STATES) for t in record.targets):
