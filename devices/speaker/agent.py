@@ -28,6 +28,9 @@ local broker (:class:`~smartcommune.devices.contracts.ShadowTopics`, from the co
 
 Many agents can run in one process (the local stack's 40 speakers, the 2,000-speaker bench): they share one
 :class:`~devices.speaker.runtime.AgentRuntime` (scheduler thread, audio fetch pool and audio cache).
+
+Long because: this is the whole firmware-side behaviour of one speaker (commands, dedupe, play queue, shadow, acks,
+heartbeat), which a device maker reads as one file; the queue and the runtime are already apart.
 """
 
 from __future__ import annotations

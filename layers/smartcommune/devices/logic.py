@@ -2,6 +2,9 @@
 
 Nothing here does I/O: repositories and publishers live in ``smartcommune.devices.storage`` and are passed in.
 The audit entry of a settings change is made here too (``settings_audit``).
+
+Long because: the delivery life of one command (plan, sign, ack states, retry, report) reads best in one place;
+each part is small and pure, and splitting it would scatter one state machine over several files.
 """
 
 from __future__ import annotations
