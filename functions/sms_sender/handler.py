@@ -55,12 +55,19 @@ def _lease_s(lambda_context: Any) -> float:
     return remaining() / 1000 + 1 if callable(remaining) else DEFAULT_LEASE_S
 
 
+LOG_LINES = {
+    "sent": "sms sent",
+    "already_sent": "sms already sent, not sent again",
+    "superseded": "sms replaced by newer news of its thread, not sent",
+}
+
+
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     """Send one message (once per message id); raising marks only this record as failed."""
     settings = _current_settings()
-    message, sent_now = _current_sender(settings).deliver(record.body, _lease_s(lambda_context))
+    message, outcome = _current_sender(settings).deliver(record.body, _lease_s(lambda_context))
     logger.info(
-        "sms sent" if sent_now else "sms already sent, not sent again",
+        LOG_LINES[outcome],
         extra={
             "purpose": message.purpose,
             "to": mask_phone(message.phone),

@@ -64,6 +64,8 @@ def settings_for(aws: LocalResources, directory: Any) -> Settings:
         SMARTCOMMUNE_STAGE="test",
         SMARTCOMMUNE_SMS_TRANSPORT="outbox",
         SMARTCOMMUNE_OUTBOX_PATH=str(directory / "outbox" / "sms.jsonl"),
+        # No delay on the queue: the tests deliver what is queued when they choose (still coalesced per thread).
+        SMARTCOMMUNE_SMS_COALESCE_S="0",
         # Staff password hashes at a test cost (2^10, ~1 ms): production's 2^17 takes ~0.4 s per hash, and most
         # tests make staff accounts. tests/unit/identity/test_identity_passwords.py proves production's cost.
         SMARTCOMMUNE_STAFF_PASSWORD_SCRYPT_N=str(2**10),

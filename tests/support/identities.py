@@ -373,9 +373,13 @@ class InMemoryRates:
 @dataclass
 class RecordingSms:
     sent: list[tuple[str, str, str]] = field(default_factory=list)
+    threads: list[tuple[str | None, int | None]] = field(default_factory=list)  # (thread, order) of each send
 
-    def send(self, phone_e164: str, text: str, purpose: str) -> None:
+    def send(
+        self, phone_e164: str, text: str, purpose: str, thread: str | None = None, order: int | None = None
+    ) -> None:
         self.sent.append((phone_e164, text, purpose))
+        self.threads.append((thread, order))
 
     def last_code(self) -> str:
         match = re.search(r"\b(\d{6})\b", self.sent[-1][1])

@@ -174,6 +174,8 @@ class LocalStack:
             SMARTCOMMUNE_STAGE="local",
             SMARTCOMMUNE_SMS_TRANSPORT="outbox",
             SMARTCOMMUNE_OUTBOX_PATH=str(self.config.outbox_path),
+            # A short coalescing window, so that a developer clicking through a feedback item sees its SMS soon.
+            SMARTCOMMUNE_SMS_COALESCE_S="5",
             SMARTCOMMUNE_AWS_ENDPOINT_URL=self.config.moto_url,
             # Play commands go to the local Mosquitto (IoT Core's data plane in AWS).
             SMARTCOMMUNE_FANOUT_TRANSPORT="mqtt",

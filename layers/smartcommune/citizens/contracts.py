@@ -19,6 +19,7 @@ from smartcommune.core.text import mask_cccd, mask_phone
 CitizenStatus = Literal["active", "locked"]
 
 HAMLET_ID = r"^[a-z0-9-]{1,40}$"
+StatusUpdates = Literal["sms", "portal"]
 
 
 class Citizen(BaseModel):
@@ -33,6 +34,8 @@ class Citizen(BaseModel):
     cccd: str | None = None  # verified (by staff, or registered by them): unique in the commune
     cccd_pending: str | None = None  # claimed by the citizen on their profile, waiting for staff to verify it
     birth_date: date | None = None
+    # How the citizen hears about their feedback: by SMS at the steps that matter, or only on the portal.
+    status_updates: StatusUpdates = "sms"
     status: CitizenStatus = "active"
     lock_reason: str | None = None
     # Sessions issued before this moment are void (set when the account is locked).
@@ -56,6 +59,7 @@ class Citizen(BaseModel):
             "hamlet_id": self.hamlet_id,
             "address": self.address,
             "birth_date": self.birth_date.isoformat() if self.birth_date else None,
+            "status_updates": self.status_updates,
             "status": self.status,
             "lock_reason": self.lock_reason,
         }
@@ -83,6 +87,9 @@ class ProfileUpdate(Contract):
     address: str = Field(min_length=2, max_length=200)
     cccd: Cccd | None = None
     birth_date: date | None = None
+    status_updates: StatusUpdates | None = Field(
+        default=None, description="'sms': status SMS at the steps that matter; 'portal': no SMS, news on the portal"
+    )
 
 
 class LockChange(Contract):
@@ -175,11 +182,17 @@ class CitizenSelf(CitizenView):
     # Set while a CCCD the citizen gave waits for staff: the same words whether or not the number is taken.
     cccd_notice: str | None = None
     cccd_notice_en: str | None = None
+    status_updates: StatusUpdates = "sms"
 
     @classmethod
     def of(cls, citizen: Citizen) -> CitizenSelf:
         notice = CCCD_PENDING_NOTICE if citizen.cccd_pending else (None, None)
-        return cls(**CitizenView.of(citizen).model_dump(), cccd_notice=notice[0], cccd_notice_en=notice[1])
+        return cls(
+            **CitizenView.of(citizen).model_dump(),
+            cccd_notice=notice[0],
+            cccd_notice_en=notice[1],
+            status_updates=citizen.status_updates,
+        )
 
 
 class CitizenListItem(BaseModel):

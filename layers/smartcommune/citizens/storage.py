@@ -51,6 +51,7 @@ class CitizenItem(MainTable, discriminator="citizen"):
     cccd = UnicodeAttribute(null=True)
     cccd_pending = UnicodeAttribute(null=True)
     birth_date = UnicodeAttribute(null=True)
+    status_updates = UnicodeAttribute(null=True)  # absent: "sms"
     status = UnicodeAttribute()
     lock_reason = UnicodeAttribute(null=True)
     sessions_valid_after = UTCDateTimeAttribute(null=True)
@@ -94,6 +95,7 @@ def _to_item(citizen: Citizen) -> CitizenItem:
         cccd=citizen.cccd,
         cccd_pending=citizen.cccd_pending,
         birth_date=citizen.birth_date.isoformat() if citizen.birth_date else None,
+        status_updates=citizen.status_updates,
         status=citizen.status,
         lock_reason=citizen.lock_reason,
         sessions_valid_after=citizen.sessions_valid_after,
@@ -118,6 +120,7 @@ def to_citizen(item: CitizenItem) -> Citizen:
         cccd=item.cccd,
         cccd_pending=item.cccd_pending,
         birth_date=date.fromisoformat(item.birth_date) if item.birth_date else None,
+        status_updates="portal" if item.status_updates == "portal" else "sms",
         status="locked" if item.status == "locked" else "active",
         lock_reason=item.lock_reason,
         sessions_valid_after=item.sessions_valid_after,

@@ -39,6 +39,9 @@ class Settings(BaseModel):
     # "sns" sends real SMS through Amazon SNS; "outbox" appends them to a JSON-lines file for developers and tests.
     sms_transport: Literal["sns", "outbox"] = "outbox"
     outbox_path: str = ".local/outbox/sms.jsonl"
+    # Status messages of one thread (one feedback item) queued within this many seconds replace each other: the
+    # citizen gets the latest news once, not one SMS per step (SQS DelaySeconds: 0-900).
+    sms_coalesce_s: int = Field(default=60, ge=0, le=900)
 
     # Keyed hashing of phone numbers and CCCD for look-up keys and logs; a secret in AWS (Secrets Manager).
     pii_hash_key: str = Field(default=DEVELOPMENT_PII_KEY, min_length=16)

@@ -102,6 +102,8 @@ class SessionIssued(BaseModel):
     token: str
     expires_at: datetime
     principal: PrincipalView
+    # True on a citizen's first sign-in with a number: the account was made just now (the page says so).
+    account_created: bool = False
 
 
 class StaffAccount(BaseModel):

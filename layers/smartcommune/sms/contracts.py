@@ -14,6 +14,8 @@ class SmsMessage(BaseModel):
     phone: str = Field(pattern=r"^\+84\d{9}$")
     text: str = Field(min_length=1, max_length=640)
     purpose: str = Field(pattern=r"^[a-z_]{1,40}$")
+    # Messages of one thread (e.g. ``feedback:<id>``) replace each other while queued: only the latest is sent.
+    thread: str | None = Field(default=None, pattern=r"^[a-z]{1,20}:[0-9A-Za-z_-]{1,64}$")
 
 
 class SealedSms(BaseModel):

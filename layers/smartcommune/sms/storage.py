@@ -20,6 +20,12 @@ delivery sends. One window is left: a crash between the provider's acceptance an
 DynamoDB call) sends that message again when its lease lapses. SNS has no idempotency key for SMS, so nothing
 closes it; the alternative (mark first, then send) would lose the message instead, and a lost sign-in code or
 alert is worse than a repeated one.
+
+**Coalesced per thread.** A message with a ``thread`` (one feedback item's status news) is queued with a delay
+(``settings.sms_coalesce_s``) after its id is written as the thread's latest (:class:`ThreadLedger`, a conditional
+write ordered by the item's version, so late news never replaces newer). The sender sends a threaded message only
+if it is still the thread's latest; an older one is acknowledged unsent ("superseded"). Several steps taken within
+the window reach the citizen as one SMS: the newest.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import base64
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -112,14 +118,24 @@ def sms_seal(settings: Settings) -> SmsSeal:
 class QueueSmsGateway:
     """Puts messages on the SMS queue, sealed; implements ``smartcommune.identity.logic.ports.SmsGateway``."""
 
-    def __init__(self, sqs: Any, queue_url: str, seal: SmsSeal) -> None:
+    def __init__(self, sqs: Any, queue_url: str, seal: SmsSeal, coalesce_s: int = 0) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
         self._seal = seal
+        self._coalesce_s = coalesce_s
 
-    def send(self, phone_e164: str, text: str, purpose: str) -> None:
-        message = SmsMessage(phone=phone_e164, text=text, purpose=purpose)
-        self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=self._seal.seal(message))
+    def send(
+        self, phone_e164: str, text: str, purpose: str, thread: str | None = None, order: int | None = None
+    ) -> None:
+        """Queue one SMS. With ``thread``, it replaces the thread's queued news of a lower ``order`` (and is dropped
+        if newer news is already queued), and waits ``coalesce_s`` so that the next step may replace it in turn."""
+        message = SmsMessage(phone=phone_e164, text=text, purpose=purpose, thread=thread)
+        extra: dict[str, Any] = {}
+        if thread is not None:
+            if not ThreadLedger().make_latest(thread, message.id, order or 0, datetime.now(UTC)):
+                return  # newer news of this thread is already queued
+            extra["DelaySeconds"] = self._coalesce_s
+        self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=self._seal.seal(message), **extra)
 
     def send_batch(self, phones: list[str], text: str, purpose: str) -> int:
         """Queue one SMS per phone, ten per SQS call (SQS's batch limit); the number queued."""
@@ -146,8 +162,11 @@ class OutboxSmsGateway:
     def __init__(self, path: str) -> None:
         self._path = path
 
-    def send(self, phone_e164: str, text: str, purpose: str) -> None:
-        append_outbox(self._path, SmsMessage(phone=phone_e164, text=text, purpose=purpose))
+    def send(
+        self, phone_e164: str, text: str, purpose: str, thread: str | None = None, order: int | None = None
+    ) -> None:
+        del order  # without a queue there is nothing to coalesce: each message is written at once
+        append_outbox(self._path, SmsMessage(phone=phone_e164, text=text, purpose=purpose, thread=thread))
 
     def send_batch(self, phones: list[str], text: str, purpose: str) -> int:
         for phone in phones:
@@ -160,7 +179,9 @@ def sms_gateway(settings: Settings) -> QueueSmsGateway | OutboxSmsGateway:
     if settings.sms_queue_url:
         from smartcommune.core.aws import client
 
-        return QueueSmsGateway(client("sqs", settings), settings.sms_queue_url, sms_seal(settings))
+        return QueueSmsGateway(
+            client("sqs", settings), settings.sms_queue_url, sms_seal(settings), settings.sms_coalesce_s
+        )
     return OutboxSmsGateway(settings.outbox_path)
 
 
@@ -270,6 +291,45 @@ class DeliveryLedger:
         return True
 
 
+class SmsThreadItem(MainTable, discriminator="sms_thread"):
+    latest = UnicodeAttribute()  # the id of the message to send; the others of the thread are superseded
+    order = NumberAttribute()
+
+
+THREAD_TTL = timedelta(days=2)
+
+
+class ThreadLedger:
+    """Which queued message of a thread is the one to send (see the module docstring)."""
+
+    @staticmethod
+    def _key(thread: str) -> tuple[str, str]:
+        return f"SMSTHREAD#{thread}", "LATEST"
+
+    def make_latest(self, thread: str, message_id: str, order: int, now: datetime) -> bool:
+        """Record ``message_id`` as the thread's latest unless news of a higher ``order`` is already recorded."""
+        pk, sk = self._key(thread)
+        item = SmsThreadItem(pk, sk, latest=message_id, order=order, expires_at=int((now + THREAD_TTL).timestamp()))
+        try:
+            item.save(condition=SmsThreadItem.pk.does_not_exist() | (SmsThreadItem.order <= order))
+        except PutError as exc:
+            if not _failed_condition(exc):
+                raise
+            return False
+        return True
+
+    def is_latest(self, thread: str, message_id: str) -> bool:
+        pk, sk = self._key(thread)
+        try:
+            current = SmsThreadItem.get(pk, sk, consistent_read=True)
+        except SmsThreadItem.DoesNotExist:
+            return True  # the marker expired: nothing newer was queued since
+        return current.latest == message_id
+
+
+Outcome = Literal["sent", "already_sent", "superseded"]
+
+
 class SmsBusyError(RuntimeError):
     """Another delivery of this message is under way: fail the record, the queue brings it back later."""
 
@@ -282,17 +342,20 @@ class SmsSender:
     ledger: DeliveryLedger
     transport: Callable[[SmsMessage], object]
     clock: Callable[[], datetime]
+    threads: ThreadLedger = field(default_factory=ThreadLedger)
 
-    def deliver(self, body: str, lease_s: float) -> tuple[SmsMessage, bool]:
-        """Send the message in ``body`` unless it was sent already: ``(message, sent_now)``.
+    def deliver(self, body: str, lease_s: float) -> tuple[SmsMessage, Outcome]:
+        """Send the message in ``body`` unless it was sent already or newer news of its thread replaced it.
 
         ``lease_s``: how long this delivery may still run (the invocation's remaining time).
         """
         message = self.seal.open(body)
+        if message.thread is not None and not self.threads.is_latest(message.thread, message.id):
+            return message, "superseded"
         claim = uuid.uuid4().hex
         outcome = self.ledger.claim(message.id, message.purpose, claim, self.clock(), lease_s)
         if outcome == "sent":
-            return message, False
+            return message, "already_sent"
         if outcome == "busy":
             raise SmsBusyError("another delivery of this SMS is under way")
         try:
@@ -301,7 +364,7 @@ class SmsSender:
             self.ledger.release(message.id, claim)
             raise
         self.ledger.confirm(message.id, claim, self.clock())
-        return message, True
+        return message, "sent"
 
 
 def sms_sender(settings: Settings) -> SmsSender:

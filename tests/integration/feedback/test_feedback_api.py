@@ -128,6 +128,28 @@ def test_submit_gives_a_tracking_code_deadline_sms_and_a_retry_creates_nothing_n
     assert len(sms) == 2 and "GP-26-000001" in sms[0]["text"] and sms[0]["phone"] == "+84912345678"
 
 
+def test_steps_taken_close_together_reach_the_citizen_as_one_sms_and_portal_only_citizens_get_none(
+    api, settings, people
+):
+    # Given a report whose receipt SMS went out
+    item = submit(api, people["an"], "close-0001")
+    assert len(status_sms(settings)) == 1
+    # When the office assigns it and the unit resolves it within the SMS window (nothing delivered between)
+    _, body = act(api, people["office"], item["id"], item["version"], "assign", unit="infrastructure")
+    _, body = act(api, people["infra"], item["id"], body["version"], "start")
+    status, body = act(api, people["infra"], item["id"], body["version"], "resolve", result="Đã vá ổ gà ngày 30/11")
+    assert status == 200, body
+    # Then the citizen gets one SMS, the newest news
+    texts = [m["text"] for m in status_sms(settings)]
+    assert len(texts) == 2 and "đã có kết quả xử lý" in texts[-1]
+    # And a citizen who chose the portal only gets no status SMS at all
+    profile = {"full_name": "Trần Thị Bình", "hamlet_id": "xom-2", "address": "Xóm 2", "status_updates": "portal"}
+    assert call(api, "PUT", "/me/profile", profile, people["binh"])[0] == 200
+    other = submit(api, people["binh"], "close-0002")
+    act(api, people["office"], other["id"], other["version"], "assign", unit="infrastructure")
+    assert len(status_sms(settings)) == 2  # nothing new
+
+
 @pytest.mark.parametrize(
     ("data", "content_type", "declared", "why"),
     [
@@ -209,6 +231,7 @@ def submit(api, token: str, key: str, **changes: Any) -> dict[str, Any]:
 def test_full_workflow_to_publication_then_rating(api, services, settings, people):
     photo = upload(api, settings, people["an"], PNG, "image/png")
     item = submit(api, people["an"], "flow-0001", upload_ids=[photo])
+    status_sms(settings)  # the receipt goes out
     fid = item["id"]
     steps = [
         ("office", "assign", {"unit": "infrastructure"}, "assigned"),
@@ -224,7 +247,8 @@ def test_full_workflow_to_publication_then_rating(api, services, settings, peopl
         assert status == 200, (action, body)
         assert body["status"] == expected and body["version"] == version + 1
         version = body["version"]
-    # The citizen sees each step in the timeline and got an SMS per change of status
+        status_sms(settings)  # each step's SMS goes out before the next step (a day apart, in life)
+    # The citizen sees each step in the timeline
     _, mine = call(api, "GET", f"/feedback/{fid}", token=people["an"])
     assert [t["action"] for t in mine["timeline"]] == [
         "submit",
@@ -236,8 +260,12 @@ def test_full_workflow_to_publication_then_rating(api, services, settings, peopl
         "publish",
     ]
     assert all("name" not in t for t in mine["timeline"])
+    # And was texted only at the steps a citizen waits for: received, given to a unit, result, published
+    # (starting, progress notes and the office's approval are on the portal, not worth an SMS each)
     sms = [m["text"] for m in status_sms(settings)]
-    assert len(sms) == 6 and "đã được công khai" in sms[-1]  # receipt + 5 changes (progress is not one)
+    assert len(sms) == 4, sms
+    assert "GP-26-" in sms[0] and "đã được công khai" in sms[-1]
+    assert "đã có kết quả xử lý" in sms[2]
     # Each says what was done: the office gave it to a unit (not "transferred")
     assert "đã được giao cho Xây dựng - Giao thông - Thủy lợi xử lý" in sms[1] and "chuyển" not in sms[1]
     # Every staff action is in the audit trail

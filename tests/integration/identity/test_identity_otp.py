@@ -72,6 +72,8 @@ def test_signing_in_again_finds_the_same_account(api, settings, communes, clock)
     second = sign_in(api, settings)
     assert first["principal"]["subject_id"] == second["principal"]["subject_id"]
     assert first["token"] != second["token"]
+    # and the page can tell a new account (welcome, profile) from a returning one (straight to their services)
+    assert (first["account_created"], second["account_created"]) == (True, False)
 
 
 def test_a_wrong_code_is_refused_and_after_the_last_try_the_code_is_burned(api, settings, communes):
@@ -234,3 +236,16 @@ def test_profile_rules_hamlet_of_the_commune_and_unique_cccd(api, settings, comm
     other = sign_in(api, settings, phone="0987 654 321")["token"]
     status, body, _ = call(api, "PUT", "/me/profile", {**base, "cccd": "036090001234"}, other)
     assert status == 200 and body["cccd_notice"] == "Số CCCD đang chờ cán bộ xác minh."
+
+
+def test_a_citizen_chooses_to_follow_their_feedback_on_the_portal_only(api, settings, communes):
+    token = sign_in(api, settings)["token"]
+    assert call(api, "GET", "/me", token=token)[1]["status_updates"] == "sms"  # by default: SMS at key steps
+    profile = {"full_name": "Nguyễn Văn An", "hamlet_id": "xom-2", "address": "Xóm 2, xã Giao Phong"}
+    status, body, _ = call(api, "PUT", "/me/profile", {**profile, "status_updates": "portal"}, token)
+    assert status == 200 and body["status_updates"] == "portal"
+    # A later profile edit that does not mention it keeps the choice
+    status, body, _ = call(api, "PUT", "/me/profile", {**profile, "address": "Xóm 3"}, token)
+    assert status == 200 and body["status_updates"] == "portal"
+    status, error, _ = call(api, "PUT", "/me/profile", {**profile, "status_updates": "email"}, token)
+    assert status == 422 and error["error"]["details"][0]["field"] == "status_updates"

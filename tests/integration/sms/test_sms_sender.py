@@ -186,3 +186,36 @@ def test_a_production_sms_queue_is_never_unsealed():
     with pytest.raises(ValueError, match="SMS_KEY_ID"):
         Settings.from_env(env)
     assert Settings.from_env(env | {"SMARTCOMMUNE_SMS_KEY_ID": "1234abcd-12ab-34cd-56ef-1234567890ab"}).sms_key_id
+
+
+def test_news_of_one_item_queued_close_together_reach_the_citizen_as_one_sms_the_newest(settings, services):
+    gateway = services.get(sms_gateway)
+    phone = "+84912000201"
+    # Given three steps on one feedback item queued within the window (versions 2, 3, 4)
+    for order, text in [(2, "đã được giao"), (3, "đã được chuyển"), (4, "đã có kết quả xử lý")]:
+        gateway.send(phone, f"Phản ánh GP-26-000009 {text}.", "feedback_status", thread="feedback:f9", order=order)
+    # And a late retry of an older step (version 3) queued after them
+    gateway.send(phone, "Phản ánh GP-26-000009 đã được chuyển.", "feedback_status", thread="feedback:f9", order=3)
+    # And news of another item, which is its own thread
+    gateway.send(phone, "Phản ánh GP-26-000010 đã được giao.", "feedback_status", thread="feedback:f10", order=2)
+    event = queued_event(settings)
+    # When the sender delivers the batch (and again, as SQS may)
+    assert run_handler(settings, event) == {"batchItemFailures": []}
+    assert run_handler(settings, event) == {"batchItemFailures": []}
+    # Then the citizen got the newest news of each item once, and never an older one
+    texts = sorted(m["text"] for m in read_outbox(settings.outbox_path))
+    assert texts == ["Phản ánh GP-26-000009 đã có kết quả xử lý.", "Phản ánh GP-26-000010 đã được giao."]
+    assert len(event["Records"]) == 4  # the late older step was never even queued
+
+
+def test_news_sent_before_the_next_step_is_not_held_back_by_it(settings, services):
+    gateway = services.get(sms_gateway)
+    phone = "+84912000202"
+    gateway.send(phone, "Phản ánh GP-26-000011 đã được giao.", "feedback_status", thread="feedback:f11", order=2)
+    assert run_handler(settings, queued_event(settings)) == {"batchItemFailures": []}
+    gateway.send(phone, "Phản ánh GP-26-000011 đã có kết quả.", "feedback_status", thread="feedback:f11", order=5)
+    assert run_handler(settings, queued_event(settings)) == {"batchItemFailures": []}
+    assert [m["text"] for m in read_outbox(settings.outbox_path)] == [
+        "Phản ánh GP-26-000011 đã được giao.",
+        "Phản ánh GP-26-000011 đã có kết quả.",
+    ]

@@ -253,12 +253,14 @@ def test_queued_sms_are_sealed_and_only_the_sender_may_open_them():
         "BroadcastSchedulerRole": {"kms:Encrypt"},
         "SmsSenderRole": {"kms:Decrypt"},
     }
-    # The sender's table access is its per-message "sent" markers, and nothing else
-    (markers,) = [
+    # The sender's table access is its per-message "sent" markers, and reading the threads' newest-news markers
+    markers, threads = [
         s for s in _statements(RESOURCES["SmsSenderRole"]["Properties"]) if "MainTable" in _referenced(s["Resource"])
     ]
     assert markers["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SMS#*"]}}
-    assert "index" not in json.dumps(markers["Resource"])
+    assert threads["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SMSTHREAD#*"]}}
+    assert _as_list(threads["Action"]) == ["dynamodb:GetItem"]
+    assert "index" not in json.dumps(markers["Resource"]) + json.dumps(threads["Resource"])
 
 
 TTS_ENVIRONMENT = {

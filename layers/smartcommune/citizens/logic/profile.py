@@ -58,6 +58,8 @@ class CitizenProfile(CitizenBase):
         self._check_hamlet(caller.commune_id, change.hamlet_id)
         fields = change.model_dump(exclude_unset=True)
         update: dict[str, Any] = {k: v for k, v in fields.items() if k != "cccd"}
+        if update.get("status_updates", "") is None:
+            del update["status_updates"]  # null keeps the choice on file
         if "cccd" in fields:
             cccd = fields["cccd"]
             if cccd is None:

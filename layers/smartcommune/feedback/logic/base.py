@@ -18,7 +18,7 @@ from smartcommune.core.contracts import Role
 from smartcommune.core.errors import NotFoundError
 from smartcommune.feedback.contracts.records import DEFAULT_FIELDS, STATUS_LABELS_VI, FeedbackField
 from smartcommune.feedback.contracts.views import CommentView, FeedbackView, InboxItem, PhotoView, PublicFeedback
-from smartcommune.feedback.logic.codes import public_search_text, status_sms
+from smartcommune.feedback.logic.codes import public_search_text, status_sms, texted
 from smartcommune.feedback.logic.messages import invalid, not_found
 from smartcommune.feedback.logic.photos import DOWNLOAD_TTL_S
 from smartcommune.feedback.logic.rules import acting_unit, is_overdue, remaining_hours
@@ -236,15 +236,25 @@ class FeedbackBase:
 
     def _notify(self, commune: Commune, feedback: Feedback, action: str = "submit") -> None:
         """Queue the status SMS to the citizen's own verified phone (the change is already stored; a queue failure
-        must not undo it). A contact stated through Open311 is never texted: its owner never proved it."""
-        if not feedback.citizen_id:
+        must not undo it). A contact stated through Open311 is never texted: its owner never proved it.
+
+        Only the steps a citizen waits for are texted (:func:`texted`), never to a citizen who chose the portal
+        only, and one item's news queued close together reach them as one SMS, the newest (the SMS thread of the
+        item, ordered by its version).
+        """
+        if not feedback.citizen_id or not texted(feedback, action):
             return
         citizen = self._citizens.get(feedback.commune_id, feedback.citizen_id)
-        phone = citizen.phone if citizen else None
-        if not phone:
+        if citizen is None or not citizen.phone or citizen.status_updates == "portal":
             return
         try:
-            self._sms.send(phone, status_sms(commune, feedback, action), "feedback_status")
+            self._sms.send(
+                citizen.phone,
+                status_sms(commune, feedback, action),
+                "feedback_status",
+                thread=f"feedback:{feedback.id}",
+                order=feedback.version,
+            )
         except Exception:
             from smartcommune.core.observability import logger
 

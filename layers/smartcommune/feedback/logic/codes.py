@@ -52,6 +52,18 @@ def public_search_text(feedback: Feedback, field_name: str) -> str:
     return " " + " ".join(dict.fromkeys(words)) + " "
 
 
+# The steps a citizen is texted about: received, given (or moved) to a unit, the outcome, and the invitation to
+# rate a published result. Starting, progress notes and approval show on the portal only.
+TEXTED_ACTIONS = frozenset({"submit", "assign", "transfer", "resolve", "publish", "reject", "duplicate"})
+
+
+def texted(feedback: Feedback, action: str) -> bool:
+    """Whether ``action`` on ``feedback`` is news worth an SMS (publishing only while the result is unrated)."""
+    if action == "publish":
+        return feedback.rating is None
+    return action in TEXTED_ACTIONS
+
+
 def status_sms(commune: Commune, feedback: Feedback, action: str = "submit") -> str:
     """The SMS a citizen gets about their feedback, worded after the step just taken (``action``): being assigned
     to a unit and being transferred to another one are different news, and the citizen should read which."""

@@ -132,7 +132,9 @@ class Citizens(Protocol):
 
 
 class SmsGateway(Protocol):
-    def send(self, phone_e164: str, text: str, purpose: str) -> None: ...
+    def send(
+        self, phone_e164: str, text: str, purpose: str, thread: str | None = None, order: int | None = None
+    ) -> None: ...
 
 
 class Signer(Protocol):

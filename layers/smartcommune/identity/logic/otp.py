@@ -168,14 +168,16 @@ class OtpSignIn:
                 "Mã đăng nhập đã được sử dụng. Vui lòng yêu cầu mã mới.",
                 "This sign-in code was already used. Please ask for a new one.",
             )
-        citizen = self._citizens.find_by_phone(commune_id, phone) or self._register_self(commune_id, phone, now)
+        known = self._citizens.find_by_phone(commune_id, phone)
+        citizen = known or self._register_self(commune_id, phone, now)
         if citizen.status == "locked":
             raise ForbiddenError(
                 f"Tài khoản của bạn đã bị khóa. Vui lòng liên hệ Bộ phận một cửa UBND {commune.name} để được hỗ trợ.",
                 f"Your account is locked. Please contact the one-stop desk of the People's Committee of "
                 f"{commune.name}.",
             )
-        return self._sessions.issue(citizen_view(citizen), now)
+        session = self._sessions.issue(citizen_view(citizen), now)
+        return session.model_copy(update={"account_created": known is None})
 
     def _burned(self, commune_id: str, phone_key: str) -> NoReturn:
         self._otps.delete(commune_id, phone_key)
