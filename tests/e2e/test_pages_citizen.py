@@ -57,7 +57,12 @@ def test_a_citizen_signs_in_with_the_sms_code_fills_the_profile_and_sees_it_afte
     code = sms_code(local_stack, AN_PHONE, after=sent_before)
     page.get_by_label("Mã xác thực").fill(code)
     page.get_by_role("button", name="Đăng nhập").click()
-    # Then his profile opens, and he completes it
+    # Then, a returning citizen, he lands on the services, greeted by name (not on a form)
+    expect(page.get_by_role("heading", name="Xin chào, Nguyễn Văn An")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dịch vụ")).to_be_visible()
+    expect(page.locator("#profile")).to_be_hidden()
+    # When he opens his profile, he completes it
+    page.get_by_role("link", name="Hồ sơ của tôi").click()
     expect(page.get_by_role("heading", name="Hồ sơ của tôi")).to_be_visible()
     expect(page.get_by_label("Họ và tên")).to_have_value("Nguyễn Văn An")
     # (his CCCD from the commune's records shows masked; he need not retype it)

@@ -287,7 +287,7 @@ def test_no_citizen_view_scrolls_sideways_on_a_360_px_phone(local_stack: Any, co
     expect(page.get_by_label("Số điện thoại")).to_be_visible()
     assert page.evaluate(FITS), overflowing(page)  # signed out: the sign-in form
     sign_in_citizen(local_stack, page, typed, e164)
-    expect(page.get_by_role("heading", name="Hồ sơ của tôi")).to_be_visible()
+    expect(page.locator("#account")).to_be_visible()  # signed in: the services, greeted by name
     token = citizen_api_token(local_stack, e164)
     mine = _submit(
         local_stack,
@@ -301,7 +301,7 @@ def test_no_citizen_view_scrolls_sideways_on_a_360_px_phone(local_stack: Any, co
             "anonymous_public": False,
         },
     )
-    views = ["#/", "#/phan-anh", "#/phan-anh/moi", f"#/phan-anh/{mine['id']}", "#/cong-dong", "#/thong-bao"]
+    views = ["#/", "#/ho-so", "#/phan-anh", "#/phan-anh/moi", f"#/phan-anh/{mine['id']}", "#/cong-dong", "#/thong-bao"]
     views.append(f"#/cong-dong/{item['id']}")
     wide = {}
     for view in views:
@@ -405,3 +405,87 @@ def test_the_inbox_opens_nearest_deadline_first_and_the_sort_can_be_changed(loca
     # When they choose newest first, the item just sent leads
     page.get_by_label("Sắp xếp").select_option(label="Mới nhất trước (tất cả)")
     expect(rows.first).to_contain_text(newest["tracking_code"])
+
+
+# ---------------------------------------------------------------- k. what citizens need: sign-in that leads back
+
+
+def _unregistered_phone() -> tuple[str, str]:
+    import random
+
+    rest = f"{random.randrange(10**7):07d}"  # 038: a Viettel mobile prefix nobody in the demo data has
+    return f"038{rest}", f"+8438{rest}"
+
+
+def test_a_new_number_is_told_its_account_was_created_and_can_choose_portal_only_updates(
+    local_stack: Any, contexts: Any
+) -> None:
+    from tests.e2e.test_pages_feedback import api_call
+
+    typed, e164 = _unregistered_phone()
+    page, _ = contexts(PHONE_VIEWPORT)
+    # Given a number the commune has never seen signs in on the portal's home
+    page.goto(f"{local_stack.web_url}/citizen/")
+    sign_in_citizen(local_stack, page, typed, e164)
+    # Then they are told plainly that an account was created, and what the profile is for
+    notice = page.locator("#profile-alert")
+    expect(notice).to_contain_text("Đã tạo tài khoản Công dân số cho số")
+    expect(notice).to_contain_text("xóm nào")
+    expect(notice).to_contain_text("bổ sung sau")
+    # And SMS news is the default, which they can turn to portal-only
+    expect(page.get_by_label("Qua SMS ở các bước chính (tiếp nhận, giao xử lý, có kết quả)")).to_be_checked()
+    page.get_by_label("Họ và tên").fill(f"Phạm Văn {word().capitalize()}")
+    page.get_by_label("Xóm").select_option(label="Xóm Tây Sơn")
+    page.get_by_label("Địa chỉ").fill("Số 5, Xóm Tây Sơn")
+    page.get_by_label("Chỉ xem trên Cổng (không nhận SMS)").check()
+    page.get_by_role("button", name="Lưu hồ sơ").click()
+    expect(page.locator("#profile-alert")).to_have_text("Đã lưu hồ sơ của bạn.")
+    status, me = api_call(local_stack.api_url, "GET", "/me", token=citizen_api_token(local_stack, e164))
+    assert status == 200 and me["status_updates"] == "portal"
+    # And "Về trang dịch vụ" takes them to the services, greeted by name
+    page.get_by_role("link", name="Về trang dịch vụ").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Xin chào, Phạm Văn"))).to_be_visible()
+    assert page.evaluate(FITS), overflowing(page)
+
+
+def test_a_citizen_asked_to_sign_in_on_the_feedback_form_comes_back_to_the_form(
+    local_stack: Any, contexts: Any
+) -> None:
+    typed, e164, _ = new_citizen(local_stack)
+    page, _ = contexts(PHONE_VIEWPORT)
+    # Given a signed-out citizen who opens "Gửi phản ánh"
+    page.goto(f"{local_stack.web_url}/citizen/#/phan-anh/moi")
+    expect(page.locator("#otp-alert")).to_contain_text("Vui lòng đăng nhập")
+    # When they sign in
+    sign_in_citizen(local_stack, page, typed, e164)
+    # Then the feedback form is back, not a profile form
+    expect(page.get_by_role("heading", name="Gửi phản ánh, kiến nghị")).to_be_visible()
+    expect(page.locator("#profile")).to_be_hidden()
+
+
+def test_a_code_already_received_can_be_entered_after_the_page_reloads(local_stack: Any, contexts: Any) -> None:
+    from tests.e2e.test_pages_feedback import sms_code
+
+    typed, e164, _ = new_citizen(local_stack)
+    page, _ = contexts(PHONE_VIEWPORT)
+    page.goto(f"{local_stack.web_url}/citizen/")
+    sent = len(local_stack.outbox())
+    # Given a citizen who asked for a code
+    page.get_by_label("Số điện thoại").fill(typed)
+    page.get_by_role("button", name="Gửi mã").click()
+    code = sms_code(local_stack, e164, after=sent)
+    # When the page reloads before they type it (a tap on a notification, a flaky link)
+    page.reload()
+    # Then the code step is back, saying the code is still valid, and resending still waits its turn
+    expect(page.get_by_label("Mã xác thực")).to_be_visible()
+    expect(page.locator("#otp-alert")).to_contain_text("còn hiệu lực")
+    expect(page.locator("#resend")).to_be_disabled()
+    # And the code they received signs them in
+    page.get_by_label("Mã xác thực").fill(code)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.locator("#account")).to_be_visible()
+    # And after signing out, a reload starts from the phone number again (the used code is forgotten)
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.reload()
+    expect(page.get_by_label("Số điện thoại")).to_be_visible()
+    expect(page.get_by_label("Mã xác thực")).to_be_hidden()

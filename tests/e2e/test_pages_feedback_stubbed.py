@@ -307,12 +307,13 @@ def test_the_english_switch_translates_the_portal_and_is_remembered(
     page, problems = citizen_tab
     # Given the portal in Vietnamese (the default)
     page.goto(f"{static_url}/citizen/")
-    expect(page.get_by_role("heading", name="Hồ sơ của tôi")).to_be_visible()
+    expect(page.get_by_role("link", name="Hồ sơ của tôi")).to_be_visible()
     assert page.evaluate("document.documentElement.lang") == "vi"
     # When the citizen presses "English"
     page.get_by_role("button", name="English").click()
     # Then the static text and the feedback views are in English, and the page says so
-    expect(page.get_by_role("heading", name="My profile")).to_be_visible()
+    expect(page.get_by_role("link", name="My profile")).to_be_visible()
+    expect(page.get_by_role("heading", name="Services")).to_be_visible()
     expect(page.locator("#fb-tile")).to_contain_text("Feedback and petitions")
     assert page.evaluate("document.documentElement.lang") == "en"
     page.get_by_role("link", name="Send feedback").click()

@@ -34,10 +34,22 @@ const LANG_KEY = 'sc.lang';
 const EN = {
   signin_first: 'Please sign in with your phone number to send and follow feedback.',
   phone_on_file: 'Phone: {phone}',
+  hello: 'Hello',
+  hello_name: 'Hello, {name}',
+  welcome:
+    'A digital citizen account was created for {phone}. Your profile tells the commune which hamlet you live in, ' +
+    'so that your feedback goes to the right people and alerts reach you; you can complete it later.',
+  code_again: 'Enter the code sent to {phone}; it is valid for {min} more minutes.',
 };
 const VI = {
   signin_first: 'Vui lòng đăng nhập bằng số điện thoại để gửi và theo dõi phản ánh.',
   phone_on_file: 'Số điện thoại: {phone}',
+  hello: 'Xin chào',
+  hello_name: 'Xin chào, {name}',
+  welcome:
+    'Đã tạo tài khoản Công dân số cho số {phone}. Hồ sơ giúp UBND xã biết bạn ở xóm nào để chuyển phản ánh ' +
+    'đúng nơi xử lý và gửi cảnh báo đến bạn; bạn có thể bổ sung sau.',
+  code_again: 'Nhập mã đã gửi đến số {phone}; mã còn hiệu lực trong {min} phút.',
 };
 const say = (key, vars = {}) =>
   (language() === 'en' ? EN : VI)[key].replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
@@ -60,7 +72,10 @@ const el = {
   profilePhone: $('#profile-phone'),
   saveProfile: $('#save-profile'),
   cccdHint: $('#cccd-hint'),
+  account: $('#account'),
 };
+// A code already sent survives a reload of the tab (not the tab's closing) while it is valid.
+const OTP_KEY = `sc.citizen.${communeId}.otp`;
 
 let commune = null;
 let phone = '';
@@ -103,6 +118,7 @@ function renderCommune() {
 
 function showSignIn(message) {
   show(el.profile, false);
+  show(el.account, false);
   show(el.signOut, false);
   show(el.signin, true);
   show(el.otpVerify, false);
@@ -111,15 +127,73 @@ function showSignIn(message) {
   if (message) notify(el.otpAlert, 'info', message);
 }
 
-function showCodeStep(sent) {
+function showCodeStep(sent, message) {
   show(el.otpRequest, false);
   show(el.otpVerify, true);
   el.otpVerify.reset();
   const minutes = Math.max(1, Math.round((sent.expires_in_s || 300) / 60));
-  notify(el.otpAlert, 'info', sent.message || t('otp_sent', { phone, min: minutes }));
+  notify(el.otpAlert, 'info', message || sent.message || t('otp_sent', { phone, min: minutes }));
   fill(el.codeHint, t('code_valid', { min: minutes }));
   countdown(el.resend, sent.resend_after_s || 60, t('resend'));
   $('#code').focus();
+}
+
+function rememberCode(sent) {
+  const now = Date.now();
+  const pending = {
+    phone,
+    expires_at: now + (sent.expires_in_s || 300) * 1000,
+    resend_at: now + (sent.resend_after_s || 60) * 1000,
+  };
+  try {
+    window.sessionStorage.setItem(OTP_KEY, JSON.stringify(pending));
+  } catch {
+    // No storage (private mode): a reload asks for a new code.
+  }
+}
+
+function forgetCode() {
+  try {
+    window.sessionStorage.removeItem(OTP_KEY);
+  } catch {
+    // Nothing was stored.
+  }
+}
+
+/** After a reload: back to the code step if a code sent from this tab is still valid. */
+function resumeCodeStep() {
+  let pending = null;
+  try {
+    pending = JSON.parse(window.sessionStorage.getItem(OTP_KEY) || 'null');
+  } catch {
+    pending = null;
+  }
+  const now = Date.now();
+  if (!pending || !pending.phone || !(pending.expires_at > now + 5000)) {
+    forgetCode();
+    return false;
+  }
+  phone = pending.phone;
+  el.otpRequest.elements.phone.value = phone;
+  const sent = { expires_in_s: (pending.expires_at - now) / 1000, resend_after_s: (pending.resend_at - now) / 1000 };
+  const minutes = Math.max(1, Math.round(sent.expires_in_s / 60));
+  showCodeStep(sent, say('code_again', { phone, min: minutes }));
+  return true;
+}
+
+function renderAccount(me) {
+  fill($('#account-title'), me.full_name ? say('hello_name', { name: me.full_name }) : say('hello'));
+  fill($('#account-phone'), me.phone_masked ? say('phone_on_file', { phone: me.phone_masked }) : '');
+  show($('#account-incomplete'), !me.profile_complete);
+}
+
+async function showAccount() {
+  const me = await api.call('GET', '/me');
+  show(el.signin, false);
+  show(el.profile, false);
+  show(el.account, true);
+  show(el.signOut, true);
+  renderAccount(me);
 }
 
 function renderProfile(me) {
@@ -129,6 +203,9 @@ function renderProfile(me) {
   form.elements.address.value = me.address || '';
   form.elements.cccd.value = '';
   form.elements.birth_date.value = formatDate(me.birth_date);
+  for (const radio of form.querySelectorAll('input[name="status_updates"]')) {
+    radio.checked = radio.value === (me.status_updates || 'sms');
+  }
   // A CCCD the citizen gave waits for staff to check the card (the same words whether or not it is taken).
   const cccdHint = me.cccd_pending_masked
     ? t('cccd_pending', { masked: me.cccd_pending_masked })
@@ -139,13 +216,15 @@ function renderProfile(me) {
   fill(el.profilePhone, me.phone_masked ? say('phone_on_file', { phone: me.phone_masked }) : '');
 }
 
-async function showProfile() {
+async function showProfile(welcome = false) {
   const me = await api.call('GET', '/me');
   show(el.signin, false);
+  show(el.account, false);
   show(el.profile, true);
   show(el.signOut, true);
   clearProblems(el.profileForm, el.profileAlert);
   renderProfile(me);
+  if (welcome) notify(el.profileAlert, 'info', say('welcome', { phone: me.phone_masked || '' }));
 }
 
 // ---------------------------------------------------------------- actions
@@ -162,6 +241,7 @@ async function requestCode(button) {
     const sent = await busy(button, t('sending'), () =>
       api.call('POST', '/auth/otp', { body: { commune_id: communeId, phone } }),
     );
+    rememberCode(sent);
     showCodeStep(sent);
   } catch (error) {
     const onStep2 = !el.otpVerify.hidden;
@@ -182,8 +262,14 @@ async function verifyCode() {
       api.call('POST', '/auth/otp/verify', { body: { commune_id: communeId, phone, code } }),
     );
     api.setToken(session.token);
+    forgetCode();
+    // Back to what the citizen came for; a new account first learns what its profile is for.
     if (feedbackRoute()) await route();
-    else await showProfile();
+    else if (session.account_created) {
+      welcomeNext = true;
+      if (window.location.hash === '#/ho-so') await route();
+      else window.location.hash = '#/ho-so';
+    } else await route();
   } catch (error) {
     showError(el.otpAlert, el.otpVerify, error);
   }
@@ -194,6 +280,7 @@ async function saveProfile() {
   clearProblems(form, el.profileAlert);
   const values = formValues(form);
   const body = { full_name: values.full_name, hamlet_id: values.hamlet_id, address: values.address };
+  if (values.status_updates) body.status_updates = values.status_updates;
   if (values.cccd) body.cccd = values.cccd.replace(/\s/g, '');
   const birth = parseDateVn(values.birth_date);
   if (birth === undefined) {
@@ -254,6 +341,7 @@ function switchLanguage() {
   applyLanguage(next);
   if (feedbackRoute()) route();
   else if (!el.profile.hidden) showProfile().catch(() => {});
+  else if (!el.account.hidden) showAccount().catch(() => {});
 }
 
 // ---------------------------------------------------------------- routing: home (sign-in/profile) or a feedback view
@@ -267,22 +355,31 @@ function showHome() {
   show($('#services'), true);
 }
 
+let welcomeNext = false; // set by a sign-in that created the account: the profile opens with a word of welcome
+
 async function route() {
   if (!commune) return;
   if (!feedbackRoute()) {
     showHome();
-    if (!api.token) showSignIn();
-    else await showProfile().catch(homeRefused);
+    const welcome = welcomeNext;
+    welcomeNext = false;
+    if (!api.token) {
+      showSignIn();
+      resumeCodeStep();
+    } else if (window.location.hash === '#/ho-so') await showProfile(welcome).catch(homeRefused);
+    else await showAccount().catch(homeRefused);
     return;
   }
   const own = window.location.hash.startsWith('#/phan-anh');
   if (own && !api.token) {
     showHome();
     showSignIn(say('signin_first'));
+    resumeCodeStep();
     return;
   }
   show(el.signin, false);
   show(el.profile, false);
+  show(el.account, false);
   show($('#services'), false);
   show(el.signOut, Boolean(api.token));
   const view = $('#fb-view');
@@ -316,7 +413,10 @@ function wire() {
     requestCode(el.sendCode);
   });
   el.resend.addEventListener('click', () => requestCode(el.resend));
-  el.changePhone.addEventListener('click', () => showSignIn());
+  el.changePhone.addEventListener('click', () => {
+    forgetCode();
+    showSignIn();
+  });
   el.otpVerify.addEventListener('submit', (event) => {
     event.preventDefault();
     verifyCode();
