@@ -10,7 +10,8 @@ tests build on it:
 ``data_dir``  this session's DATA_DIR (a temporary folder): snapshot, SMS outbox, ``stack.json``, ``stack.log``
 ``outbox()``  every SMS the stack "sent" so far, oldest first: dicts with ``phone``, ``text``, ``purpose``,
               ``sent_at``
-``wait_for_sms(phone, after=0, timeout_s=10)``  the first SMS to ``phone`` beyond the first ``after`` messages
+``wait_for_sms(phone, after=0, timeout_s=10, purpose=None)``  the first SMS to ``phone`` (of ``purpose``) after
+              the first ``after``
 ``restart()`` stop (SIGINT, final snapshot) and start again on the same ports and DATA_DIR
 ``cli(*args)`` run ``smartcommune <args>`` against this DATA_DIR; returns ``subprocess.CompletedProcess``
 ``get(url)`` / ``post(url, json_body, token=None)``  small JSON HTTP helpers returning ``(status, headers, body)``
@@ -177,11 +178,13 @@ class LocalStackHandle:
             return []
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-    def wait_for_sms(self, phone: str, after: int = 0, timeout_s: float = 10) -> dict[str, Any]:
+    def wait_for_sms(
+        self, phone: str, after: int = 0, timeout_s: float = 10, purpose: str | None = None
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             for message in self.outbox()[after:]:
-                if message.get("phone") == phone:
+                if message.get("phone") == phone and purpose in (None, message.get("purpose")):
                     return message
             time.sleep(0.1)
         raise AssertionError(f"no SMS to {phone[:5]}… within {timeout_s} s")

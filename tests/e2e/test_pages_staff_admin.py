@@ -241,7 +241,7 @@ def test_a_cccd_a_citizen_claims_is_verified_by_the_office_typing_it_from_the_ca
     init = f"localStorage.setItem('sc.citizen.giao-phong.token', {json.dumps(token)})"
     portal = open_page(PHONE_VIEWPORT)
     portal.add_init_script(init)
-    portal.goto(f"{local_stack.web_url}/citizen/")
+    portal.goto(f"{local_stack.web_url}/citizen/#/ho-so")
     expect(portal.locator("#cccd-hint")).to_contain_text(f"Đã lưu: {masked}")
     expect(portal.locator("#cccd-hint")).not_to_contain_text("chờ")
     assert cccd not in portal.locator("body").inner_text()

@@ -66,8 +66,9 @@ class PageProblems:
 
 
 def sms_code(stack: Any, phone: str, after: int = 0) -> str:
-    """The 6-digit code of the first SMS to ``phone`` (E.164) beyond the first ``after`` outbox messages."""
-    message = stack.wait_for_sms(phone, after=after)
+    """The 6-digit code of the first sign-in SMS to ``phone`` (E.164) beyond the first ``after`` outbox messages
+    (a status SMS, which waits out its coalescing window, may land in between: its tracking code has 6 digits)."""
+    message = stack.wait_for_sms(phone, after=after, purpose="otp")
     match = re.search(r"(?<!\d)(\d{6})(?!\d)", message["text"])
     assert match, "the sign-in SMS carries a 6-digit code"
     return match.group(1)

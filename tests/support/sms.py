@@ -131,11 +131,11 @@ def deliver_queued_sms(settings: Settings) -> list[dict[str, Any]]:
 
 
 def latest_code(settings: Settings, phone: str) -> str:
-    """The 6-digit code in the newest SMS to ``phone`` (any common form), after delivering the queue."""
+    """The 6-digit code in the newest sign-in SMS to ``phone`` (any common form), after delivering the queue."""
     deliver_queued_sms(settings)
     target = normalize_phone(phone)
     for message in reversed(read_outbox(settings.outbox_path)):
-        if message["phone"] == target:
+        if message["phone"] == target and message["purpose"] == "otp":
             match = re.search(r"\b(\d{6})\b", message["text"])
             assert match, message["text"]
             return match.group(1)
