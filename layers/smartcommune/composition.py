@@ -20,6 +20,7 @@ __all__ = ["CAPABILITY_ROUTES", "ROUTE_MODULES", "authenticate", "load_routes"]
 CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     "system": ("smartcommune.system.routes",),
     "communes": ("smartcommune.communes.routes",),
+    "units": ("smartcommune.units.routes",),
     "identity": ("smartcommune.identity.routes",),
     "citizens": ("smartcommune.citizens.routes",),
     "audit": ("smartcommune.audit.routes",),
