@@ -92,6 +92,10 @@ class LocalStackHandle:
             "SMARTCOMMUNE_MOTO_PORT": str(self.moto_port),
             "SMARTCOMMUNE_MQTT_PORT": str(self.mqtt_port),
             "PYTHONUNBUFFERED": "1",
+            # Every citizen of the suite signs in from 127.0.0.1: dozens of people behind one address, more than
+            # the per-address hourly limits allow a real one (those limits are tested in tests/integration/identity).
+            "SMARTCOMMUNE_OTP_MAX_SENDS_PER_CLIENT_PER_HOUR": "500",
+            "SMARTCOMMUNE_OTP_MAX_VERIFIES_PER_CLIENT_PER_HOUR": "1000",
         }
         self.env.pop("AWS_ENDPOINT_URL", None)
         self.process: subprocess.Popen[bytes] | None = None

@@ -417,13 +417,14 @@ def _unregistered_phone() -> tuple[str, str]:
     return f"038{rest}", f"+8438{rest}"
 
 
+@pytest.mark.parametrize("viewport", [PHONE_VIEWPORT, DESKTOP_VIEWPORT], ids=["360", "1366"])
 def test_a_new_number_is_told_its_account_was_created_and_can_choose_portal_only_updates(
-    local_stack: Any, contexts: Any
+    local_stack: Any, contexts: Any, viewport: Any
 ) -> None:
     from tests.e2e.test_pages_feedback import api_call
 
     typed, e164 = _unregistered_phone()
-    page, _ = contexts(PHONE_VIEWPORT)
+    page, _ = contexts(viewport)
     # Given a number the commune has never seen signs in on the portal's home
     page.goto(f"{local_stack.web_url}/citizen/")
     sign_in_citizen(local_stack, page, typed, e164)
@@ -448,11 +449,12 @@ def test_a_new_number_is_told_its_account_was_created_and_can_choose_portal_only
     assert page.evaluate(FITS), overflowing(page)
 
 
+@pytest.mark.parametrize("viewport", [PHONE_VIEWPORT, DESKTOP_VIEWPORT], ids=["360", "1366"])
 def test_a_citizen_asked_to_sign_in_on_the_feedback_form_comes_back_to_the_form(
-    local_stack: Any, contexts: Any
+    local_stack: Any, contexts: Any, viewport: Any
 ) -> None:
     typed, e164, _ = new_citizen(local_stack)
-    page, _ = contexts(PHONE_VIEWPORT)
+    page, _ = contexts(viewport)
     # Given a signed-out citizen who opens "Gửi phản ánh"
     page.goto(f"{local_stack.web_url}/citizen/#/phan-anh/moi")
     expect(page.locator("#otp-alert")).to_contain_text("Vui lòng đăng nhập")
@@ -463,11 +465,14 @@ def test_a_citizen_asked_to_sign_in_on_the_feedback_form_comes_back_to_the_form(
     expect(page.locator("#profile")).to_be_hidden()
 
 
-def test_a_code_already_received_can_be_entered_after_the_page_reloads(local_stack: Any, contexts: Any) -> None:
+@pytest.mark.parametrize("viewport", [PHONE_VIEWPORT, DESKTOP_VIEWPORT], ids=["360", "1366"])
+def test_a_code_already_received_can_be_entered_after_the_page_reloads(
+    local_stack: Any, contexts: Any, viewport: Any
+) -> None:
     from tests.e2e.test_pages_feedback import sms_code
 
     typed, e164, _ = new_citizen(local_stack)
-    page, _ = contexts(PHONE_VIEWPORT)
+    page, _ = contexts(viewport)
     page.goto(f"{local_stack.web_url}/citizen/")
     sent = len(local_stack.outbox())
     # Given a citizen who asked for a code
