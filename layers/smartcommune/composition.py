@@ -13,9 +13,19 @@ from smartcommune.core.api.router import router
 from smartcommune.identity.wiring import authenticate
 
 if TYPE_CHECKING:
+    from smartcommune.communes.logic.merger import CommuneMerger
     from smartcommune.core.api.router import Router
+    from smartcommune.core.services import Services
 
-__all__ = ["CAPABILITY_ROUTES", "ROUTE_MODULES", "authenticate", "load_routes"]
+__all__ = [
+    "CAPABILITY_ROUTES",
+    "ROUTE_MODULES",
+    "STORAGE_MODULES",
+    "authenticate",
+    "commune_merger",
+    "load_routes",
+    "merge_policies",
+]
 
 CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     "system": ("smartcommune.system.routes",),
@@ -38,3 +48,56 @@ def load_routes() -> Router:
     for name in ROUTE_MODULES:
         importlib.import_module(name)
     return router
+
+
+STORAGE_MODULES: Final[tuple[str, ...]] = (
+    "smartcommune.core.rates",
+    "smartcommune.communes.storage",
+    "smartcommune.communes.storage.merger",
+    "smartcommune.identity.storage.otps",
+    "smartcommune.identity.storage.sessions",
+    "smartcommune.identity.storage.staff",
+    "smartcommune.citizens.storage",
+    "smartcommune.audit.storage.journal",
+    "smartcommune.sms.storage",
+    "smartcommune.feedback.storage.items",
+    "smartcommune.feedback.storage.open311_keys",
+    "smartcommune.broadcast.storage.bulletins",
+    "smartcommune.broadcast.storage.stats",
+    "smartcommune.broadcast.storage.subscriptions",
+    "smartcommune.devices.storage.items",
+)
+"""Every module that declares table items: a merger must know what to do with each type they define."""
+
+
+def merge_policies() -> dict[str, str]:
+    """Record type (``type``) → what a commune merger does with it, from every item model's ``merge``."""
+    from smartcommune.core.table import MainTable
+
+    for name in STORAGE_MODULES:
+        importlib.import_module(name)
+    policies: dict[str, str] = {}
+    stack: list[type[MainTable]] = [MainTable]
+    while stack:
+        model = stack.pop()
+        stack.extend(model.__subclasses__())
+        kind = MainTable.kind.get_discriminator(model)
+        if kind is not None and model.merge is not None:
+            policies[str(kind)] = str(model.merge)
+    return policies
+
+
+def commune_merger(services: Services) -> CommuneMerger:
+    """Merges communes: the communes capability's run over every capability's records and the audit chains."""
+    from smartcommune.audit.wiring import chain_sealer
+    from smartcommune.communes.logic.merger import CommuneMerger
+    from smartcommune.communes.wiring import commune_repository, merge_runs, tenant_mover
+
+    return CommuneMerger(
+        profiles=services.get(commune_repository),
+        runs=services.get(merge_runs),
+        records=services.get(tenant_mover),
+        audit=services.get(chain_sealer),
+        policies=merge_policies(),
+        clock=services.clock,
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from smartcommune.communes.contracts import Commune, Hamlet
 from smartcommune.core.contracts import Role
-from smartcommune.core.table import MainTable
+from smartcommune.core.table import MainTable, MergePolicy
 
 if TYPE_CHECKING:
     from smartcommune.core.services import Services
@@ -387,3 +387,5 @@ DEMO_SEED_PK = "DEMO_SEED"
 
 class DemoSeedItem(MainTable, discriminator="demo_seed"):
     """Marks a demo commune as fully seeded (local stack only; one item per commune under ``DEMO_SEED``)."""
+
+    merge = MergePolicy.GLOBAL

@@ -10,7 +10,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from smartcommune.core.contracts import Role
 from smartcommune.core.errors import ConflictError
-from smartcommune.core.table import MainTable, commune_pk, transaction
+from smartcommune.core.table import MainTable, MergePolicy, commune_pk, transaction
 from smartcommune.identity.contracts import StaffAccount
 from smartcommune.identity.logic.ports import LoginAttempt, StaffRecord
 from smartcommune.identity.storage.common import epoch as _epoch
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 
 class StaffAccountItem(MainTable, discriminator="staff_account"):
+    merge = MergePolicy.MOVE
+
     staff_id = UnicodeAttribute()
     commune_id = UnicodeAttribute()
     username = UnicodeAttribute()
@@ -38,6 +40,8 @@ class StaffAccountItem(MainTable, discriminator="staff_account"):
 
 
 class StaffLoginItem(MainTable, discriminator="staff_login"):
+    merge = MergePolicy.MOVE
+
     commune_id = UnicodeAttribute()
     staff_id = UnicodeAttribute()
 
@@ -67,6 +71,8 @@ def to_record(item: StaffAccountItem) -> StaffRecord:
 
 
 class LoginGuardItem(MainTable, discriminator="staff_login_guard"):
+    merge = MergePolicy.GLOBAL
+
     failures = NumberAttribute(default=0)
     locked_until = UTCDateTimeAttribute(null=True)
 
@@ -115,7 +121,11 @@ class StaffRepository:
 
         def writes(tx: TransactWrite) -> None:
             login = StaffLoginItem(
-                _login_pk(account.username), "LOGIN", commune_id=account.commune_id, staff_id=account.id
+                _login_pk(account.username),
+                "LOGIN",
+                commune_id=account.commune_id,
+                staff_id=account.id,
+                tenant=account.commune_id,  # a global key, but a merger must find and re-point it
             )
             item = StaffAccountItem(
                 staff_pk(account.commune_id, account.id),
