@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import pytest
@@ -20,6 +22,9 @@ from smartcommune.core.errors import ConflictError
 from smartcommune.feedback.wiring import open311_key_repository
 from smartcommune_local import demo_data
 from tests.support.identities import DEMO_PASSWORD, auth, citizen_token, staff_token
+from tests.support.sms import latest_code
+
+EVENTS = Path(__file__).resolve().parents[3] / "events" / "open311"
 
 OLD = ["giao-phong", "bach-long"]
 REQUEST = MergeRequest(
@@ -64,16 +69,51 @@ def world(api, services):
         "bach-long",
         AuditRecord(actor_id="x", actor_role=Role.ADMIN, action="citizen.lock", target="citizen/x", after={}),
     )
-    return {"citizen": citizen, "citizen_id": citizen_id, "staff": staff, "open311_key": raw_key}
+    posted = api.http.post(
+        "/open311/v2/requests.json",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=urlencode({**json.loads((EVENTS / "post_request.json").read_text(encoding="utf-8")), "api_key": raw_key}),
+    )
+    assert posted.status_code == 201, posted.body
+    request_id = json.loads(posted.body)[0]["service_request_id"]
+    return {
+        "citizen": citizen,
+        "citizen_id": citizen_id,
+        "staff": staff,
+        "open311_key": raw_key,
+        "open311_request": request_id,
+    }
+
+
+def _sign_in(api, settings, commune_id: str, phone: str) -> dict[str, Any]:
+    sent = api.http.post(
+        "/auth/otp",
+        body=json.dumps({"commune_id": commune_id, "phone": phone}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert sent.status_code in (200, 202), sent.body
+    verified = api.http.post(
+        "/auth/otp/verify",
+        body=json.dumps({"commune_id": commune_id, "phone": phone, "code": latest_code(settings, phone)}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert verified.status_code == 200, verified.body
+    return dict(json.loads(verified.body))
 
 
 def test_every_record_moves_once_and_sessions_links_and_audit_keep_working(api, services, settings, world):
+    admins = {c: staff_token(services, Role.ADMIN, c, username=f"stats-{c}") for c in OLD}
+    stats_before = {c: json.loads(api.http.get("/staff/feedback/stats", headers=auth(admins[c])).body) for c in OLD}
+    inbox_before = {
+        c: json.loads(api.http.get("/staff/feedback?limit=1", headers=auth(admins[c])).body)["counts"]["by_status"]
+        for c in OLD
+    }
+
     before_items = _scan(settings)
     before = _by_commune(before_items)
     untouched_global = {(i["PK"], i["SK"]) for i in before_items if not i["PK"].startswith("C#")}
     reports_before = {c: services.get(audit_verifier).verify(c) for c in OLD}
     assert all(r.ok and r.entries for r in reports_before.values())
-
     # When the two communes are merged
     summary = services.get(commune_merger).merge(REQUEST)
 
@@ -110,12 +150,27 @@ def test_every_record_moves_once_and_sessions_links_and_audit_keep_working(api, 
     assert people.status_code == 200 and world["citizen_id"] in people.body.decode()
     gp_people = json.loads(api.http.get("/citizens?limit=100", headers=auth(token)).body)["items"]
     assert {p["hamlet_id"] for p in gp_people} & {"dong-thanh"}, "Giao Phong's people are listed too"
+    # statistics carry over: the merged whole back in time, and each former commune on its own
+    stats = json.loads(api.http.get("/staff/feedback/stats", headers=auth(token)).body)
+    assert stats["received"] == sum(stats_before[c]["received"] for c in OLD) > 0
+    former = json.loads(api.http.get("/staff/feedback/stats?former=bach-long", headers=auth(token)).body)
+    assert former["received"] == stats_before["bach-long"]["received"]
+    by_status = json.loads(api.http.get("/staff/feedback?limit=1", headers=auth(token)).body)["counts"]["by_status"]
+    assert by_status == {s: sum(inbox_before[c][s] for c in OLD) for s in by_status}
     # an old commune's public links and Open311 jurisdiction still answer
     assert json.loads(api.http.get("/communes/bach-long").body)["id"] == "giao-thuy-moi"
     services_list = api.http.get("/open311/v2/services.json?jurisdiction_id=giao-phong")
     assert services_list.status_code == 200 and json.loads(services_list.body)
     public = api.http.get("/communes/giao-phong/feedback?limit=5")
     assert public.status_code == 200 and json.loads(public.body)["items"]
+    by_id = api.http.get(f"/open311/v2/requests/{world['open311_request']}.json?jurisdiction_id=giao-phong")
+    assert by_id.status_code == 200 and json.loads(by_id.body)[0]["service_request_id"] == world["open311_request"]
+    # citizens of both old communes sign in with a code, from the old commune's page, into their own account
+    for old in OLD:
+        person = demo_data.all_demo_citizens()[old][1]
+        session = _sign_in(api, settings, old, person.phone)
+        assert session["principal"]["commune_id"] == "giao-thuy-moi"
+        assert session.get("account_created") is False
 
     # the old chains are sealed with the merger, the new one starts from their heads, and all of them verify
     verifier = services.get(audit_verifier)

@@ -124,7 +124,9 @@ def merged_profile(request: MergeRequest, existing: Commune | None, olds: list[C
                 )
             hamlets.setdefault(hamlet.id, hamlet)
     template = existing or olds[0]
-    predecessors = list(dict.fromkeys([*(existing.predecessors if existing else []), *(o.id for o in olds)]))
+    # every commune whose records live here now, merged ones of merged ones too: their counters are read with ours
+    lineage = [p for o in olds for p in (o.id, *o.predecessors)]
+    predecessors = list(dict.fromkeys([*(existing.predecessors if existing else []), *lineage]))
     return template.model_copy(
         update={
             "id": request.new_id,

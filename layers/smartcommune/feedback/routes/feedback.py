@@ -285,7 +285,7 @@ def put_feedback_field(request: ApiRequest) -> FeedbackField:
 )
 def feedback_stats(request: ApiRequest) -> FeedbackStats:
     query: StatsQuery = request.query
-    return _service(request).stats(request.caller, query.from_, query.to)
+    return _service(request).stats(request.caller, query.from_, query.to, former=query.former)
 
 
 def _commune_in_path(request: ApiRequest) -> str:
