@@ -150,6 +150,17 @@ def test_every_record_moves_once_and_sessions_links_and_audit_keep_working(api, 
     assert people.status_code == 200 and world["citizen_id"] in people.body.decode()
     gp_people = json.loads(api.http.get("/citizens?limit=100", headers=auth(token)).body)["items"]
     assert {p["hamlet_id"] for p in gp_people} & {"dong-thanh"}, "Giao Phong's people are listed too"
+    # the new commune's administrator sees who came from where and confirms their roles (audited)
+    staff_list = json.loads(api.http.get("/staff", headers=auth(token)).body)["items"]
+    mine = next(a for a in staff_list if a["username"] == "bl-merge-admin")
+    assert mine["merged_from"] == "bach-long" and mine["roles_review_pending"] is True
+    reviewed = api.http.put(
+        f"/staff/{mine['id']}/roles", body=json.dumps({"roles": mine["roles"]}), headers=auth(token)
+    )
+    assert reviewed.status_code == 200, reviewed.body
+    staff_list = json.loads(api.http.get("/staff", headers=auth(token)).body)["items"]
+    assert next(a for a in staff_list if a["username"] == "bl-merge-admin")["roles_review_pending"] is False
+    assert services.get(audit_repository).page("giao-thuy-moi", limit=1).entries[0].action == "staff.roles"
     # statistics carry over: the merged whole back in time, and each former commune on its own
     stats = json.loads(api.http.get("/staff/feedback/stats", headers=auth(token)).body)
     assert stats["received"] == sum(stats_before[c]["received"] for c in OLD) > 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -37,6 +37,8 @@ class StaffAccountItem(MainTable, discriminator="staff_account"):
     # Sessions issued before this moment are void (signed out everywhere, or locked).
     sessions_valid_after = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    # An account that came in a merger keeps its roles until the new commune's administrator confirms them.
+    roles_reviewed_at = UTCDateTimeAttribute(null=True)
 
 
 class StaffLoginItem(MainTable, discriminator="staff_login"):
@@ -64,6 +66,8 @@ def to_record(item: StaffAccountItem) -> StaffRecord:
             commune_id=item.commune_id,
             status="locked" if item.status == "locked" else "active",
             created_at=item.created_at,
+            merged_from=item.merged_from,
+            roles_review_pending=item.merged_from is not None and item.roles_reviewed_at is None,
         ),
         password_hash=item.password_hash,
         sessions_valid_after=item.sessions_valid_after,
@@ -162,6 +166,8 @@ class StaffRepository:
             actions: list[Action] = [StaffAccountItem.status.set(account.status), StaffAccountItem.roles.set(roles)]
             if after.sessions_valid_after is not None:
                 actions.append(StaffAccountItem.sessions_valid_after.set(after.sessions_valid_after))
+            if before.account.roles_review_pending and not account.roles_review_pending:
+                actions.append(StaffAccountItem.roles_reviewed_at.set(datetime.now(UTC)))
             unchanged = (StaffAccountItem.status == before.account.status) & (StaffAccountItem.roles == was)
             tx.update(StaffAccountItem(staff_pk(account.commune_id, account.id), "ACCOUNT"), actions, unchanged)
             if admin_witness != account.id:  # one transaction may not name an item twice
