@@ -42,6 +42,7 @@ GIAO_PHONG = Commune(
     ],
     households=2467,
     population=6835,
+    unit="14212",  # its entry in the unit register (smartcommune.units): Xã Giao Phong until 30/6/2025
 )
 
 BACH_LONG = Commune(
@@ -55,6 +56,7 @@ BACH_LONG = Commune(
         Hamlet(id="tan-tien", name="Xóm Tân Tiến"),
         Hamlet(id="dong-hai", name="Xóm Đông Hải"),
     ],
+    unit="14206",
 )
 
 DEMO_COMMUNES: tuple[Commune, ...] = (GIAO_PHONG, BACH_LONG)

@@ -107,6 +107,7 @@ def _to_item(citizen: Citizen) -> CitizenItem:
         updated_at=citizen.updated_at,
         created_by=citizen.created_by,
         search=search_text(citizen),
+        merged_from=citizen.recorded_under,
     )
     if citizen.version is not None:
         item.version = citizen.version
@@ -132,6 +133,7 @@ def to_citizen(item: CitizenItem) -> Citizen:
         updated_at=item.updated_at,
         created_by=item.created_by,
         version=item.version,
+        recorded_under=item.merged_from,
     )
 
 

@@ -60,20 +60,6 @@ class MergeRequest(BaseModel):
 MergeState = Literal["moving", "sealing", "verifying", "done", "rolled_back"]
 
 
-class MergeRun(BaseModel):
-    """A merger's durable state: a run interrupted at any point resumes from here (or rolls back)."""
-
-    request: MergeRequest
-    state: MergeState = "moving"
-    started_at: datetime
-    finished_at: datetime | None = None
-    created_new: bool = Field(description="the new commune did not exist before (a rollback removes it)")
-    before: dict[str, Commune] = Field(description="the profiles as they were, for a rollback")
-    counts_before: dict[str, dict[str, int]] = Field(description="old commune → record type → count")
-    conflicts: dict[str, int] = Field(default_factory=dict, description="record type → records left in place")
-    sealed: dict[str, str] = Field(default_factory=dict, description="old commune → its audit chain's final hash")
-
-
 class MergeSummary(BaseModel):
     """What ``communes merge`` prints."""
 
@@ -87,3 +73,18 @@ class MergeSummary(BaseModel):
     counts_after: dict[str, int]
     lost: int
     sealed: dict[str, str] = Field(default_factory=dict)
+
+
+class MergeRun(BaseModel):
+    """A merger's durable state: a run interrupted at any point resumes from here (or rolls back)."""
+
+    request: MergeRequest
+    state: MergeState = "moving"
+    started_at: datetime
+    finished_at: datetime | None = None
+    created_new: bool = Field(description="the new commune did not exist before (a rollback removes it)")
+    before: dict[str, Commune] = Field(description="the profiles as they were, for a rollback")
+    counts_before: dict[str, dict[str, int]] = Field(description="old commune → record type → count")
+    conflicts: dict[str, int] = Field(default_factory=dict, description="record type → records left in place")
+    sealed: dict[str, str] = Field(default_factory=dict, description="old commune → its audit chain's final hash")
+    summary: MergeSummary | None = Field(default=None, description="as it was when the run finished")

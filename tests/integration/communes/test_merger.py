@@ -138,6 +138,10 @@ def test_every_record_moves_once_and_sessions_links_and_audit_keep_working(api, 
     me = api.http.get("/me", headers=auth(world["citizen"]))
     assert me.status_code == 200, me.body
     assert json.loads(me.body)["commune_id"] == "giao-thuy-moi"
+    # and their address is printed as it is today, with the former one (the unit register's 2025 change)
+    address = json.loads(me.body)["unit_address"]
+    assert address["current"] == "Xã Giao Bình, Tỉnh Ninh Bình", address
+    assert address["former"] == "Xã Bạch Long, Huyện Giao Thủy, Tỉnh Nam Định", address
     # a staff member of an old commune signs in with the same password and sees the old commune's people
     login = api.http.post(
         "/auth/staff/login",

@@ -59,6 +59,9 @@ def rewrite_item(item: Item, old: str, new: str) -> Item:
             out[name] = {"S": "#".join(new if part == old else part for part in value.split("#"))}
     if _text(out, "commune_id") == old:
         out["commune_id"] = {"S": new}
+    if _text(out, "type") == "speaker" and "topic_commune" not in out:
+        # A speaker keeps the topics and command key it was provisioned with: they name the old commune.
+        out["topic_commune"] = {"S": old}
     for name in JSON_ATTRIBUTES:
         value = _text(out, name)
         if value is not None and value[:1] in "{[":
@@ -269,7 +272,8 @@ class CommuneMerger:
             run = self._seal(run)
         if run.state == "verifying":
             run = self._verify(run)
-        return self.summary(run)
+        # A finished run answers what it found when it finished (records saved since may have changed since).
+        return run.summary if run.state == "done" and run.summary is not None else self.summary(run)
 
     def _move(self, run: MergeRun, after_batch: Callable[[], None] | None) -> MergeRun:
         new = run.request.new_id
@@ -305,6 +309,7 @@ class CommuneMerger:
             profile = self._profiles.profile(old)
             if profile is not None:
                 self._profiles.put(alias_profile(profile, new, "merged"))
+        run.summary = summary.model_copy(update={"state": "done"})
         return self._advance(run, "done", finished=True)
 
     def rollback(self, new_id: str) -> MergeSummary:
@@ -317,9 +322,16 @@ class CommuneMerger:
                 "Cuộc sáp nhập đã được ghi vào nhật ký kiểm toán; chỉ có thể tiếp tục, không thể hủy.",
                 "The merger is on the audit record already; it can only be resumed, not rolled back.",
             )
+        # A record saved whole while the merger ran lost its ``MERGED_FROM``: with one old commune and a new
+        # commune made by this merger, everything under the new one goes back; otherwise by origin only.
+        single = run.created_new and len(run.request.old_ids) == 1
         for old in run.request.old_ids:
             self._records.move(
-                new_id, old, self.policy_of, partial(restore_item, old=old, new=new_id), only_merged_from=old
+                new_id,
+                old,
+                self.policy_of,
+                partial(restore_item, old=old, new=new_id),
+                only_merged_from=None if single else old,
             )
         for profile in run.before.values():
             self._profiles.put(profile)

@@ -49,6 +49,8 @@ class SpeakerItem(MainTable, discriminator="speaker"):
     reported_volume = NumberAttribute(null=True)
     last_command_id = UnicodeAttribute(null=True)
     last_command_state = UnicodeAttribute(null=True)
+    # The commune its topics and command key belong to (a merger keeps it: see contracts.Speaker.topic_commune).
+    topic_commune = UnicodeAttribute(null=True)
 
 
 class ClusterItem(MainTable, discriminator="speaker_cluster"):
