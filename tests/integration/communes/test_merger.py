@@ -152,6 +152,10 @@ def test_every_record_moves_once_and_sessions_links_and_audit_keep_working(api, 
     token = json.loads(login.body)["token"]
     people = api.http.get("/citizens?q=Th%E1%BB%AD%20Nghi%E1%BB%87m&limit=100", headers=auth(token))
     assert people.status_code == 200 and world["citizen_id"] in people.body.decode()
+    # a person is still found by the old commune's name, with or without diacritics
+    found = json.loads(api.http.get("/citizens?q=bach%20long&limit=100", headers=auth(token)).body)["items"]
+    bach_long_people = demo_data.all_demo_citizens()["bach-long"]
+    assert {p["full_name"] for p in found} >= {c.full_name for c in bach_long_people[:5]}
     gp_people = json.loads(api.http.get("/citizens?limit=100", headers=auth(token)).body)["items"]
     assert {p["hamlet_id"] for p in gp_people} & {"dong-thanh"}, "Giao Phong's people are listed too"
     # the new commune's administrator sees who came from where and confirms their roles (audited)
