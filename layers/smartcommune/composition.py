@@ -13,6 +13,8 @@ from smartcommune.core.api.router import router
 from smartcommune.identity.wiring import authenticate
 
 if TYPE_CHECKING:
+    from smartcommune.communes.contracts import Hamlet, HamletMergeRequest
+    from smartcommune.communes.logic.hamlets import HamletMerger
     from smartcommune.communes.logic.merger import CommuneMerger
     from smartcommune.core.api.router import Router
     from smartcommune.core.services import Services
@@ -23,6 +25,7 @@ __all__ = [
     "STORAGE_MODULES",
     "authenticate",
     "commune_merger",
+    "hamlet_merger",
     "load_routes",
     "merge_policies",
 ]
@@ -99,5 +102,50 @@ def commune_merger(services: Services) -> CommuneMerger:
         records=services.get(tenant_mover),
         audit=services.get(chain_sealer),
         policies=merge_policies(),
+        clock=services.clock,
+    )
+
+
+class _HamletAudit:
+    """A hamlet merger on the commune's audit trail (what the hamlet list was, and is)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def record(self, commune_id: str, before: list[Hamlet], after: list[Hamlet], request: HamletMergeRequest) -> None:
+        from smartcommune.audit.contracts import AuditRecord
+        from smartcommune.audit.logic import MERGER_ACTOR
+        from smartcommune.audit.wiring import audit_repository
+        from smartcommune.core.contracts import Role
+
+        self._services.get(audit_repository).commit(
+            commune_id,
+            AuditRecord(
+                actor_id=MERGER_ACTOR,
+                actor_role=Role.ADMIN,
+                action="commune.hamlets_merged",
+                target=f"hamlet/{request.into_id}",
+                before={"hamlets": [h.model_dump(mode="json") for h in before]},
+                after={
+                    "hamlets": [h.model_dump(mode="json") for h in after],
+                    "merged": request.old_ids,
+                    "effective": request.effective.isoformat(),
+                    "resolution": request.resolution,
+                },
+            ),
+        )
+
+
+def hamlet_merger(services: Services) -> HamletMerger:
+    """Merges hamlets inside a commune: every capability's records that name them, and the profile."""
+    from smartcommune.communes.logic.hamlets import HamletMerger
+    from smartcommune.communes.wiring import commune_repository, tenant_mover
+
+    policies = merge_policies()
+    return HamletMerger(
+        profiles=services.get(commune_repository),
+        records=services.get(tenant_mover),
+        audit=_HamletAudit(services),
+        policy_of=lambda kind: policies.get(kind, "keep"),
         clock=services.clock,
     )

@@ -48,6 +48,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     merge.add_argument("--rollback", action="store_true", help="hủy cuộc sáp nhập dở dang / undo an unfinished one")
     merge.add_argument("old_ids", nargs="+", metavar="OLD_ID", help="các xã được sáp nhập")
     merge.set_defaults(handler=merge_command)
+    hamlets = sub.add_parser("merge-hamlets", help="sáp nhập xóm trong một xã / merge hamlets of one commune")
+    hamlets.add_argument("--commune", required=True, metavar="ID")
+    hamlets.add_argument("--into", required=True, metavar="HAMLET_ID", help="mã xóm sau sáp nhập (mới hoặc một xóm cũ)")
+    hamlets.add_argument("--name", required=True, metavar="NAME", help="tên xóm sau sáp nhập, ví dụ 'Xóm Đông Thành'")
+    hamlets.add_argument("--effective", required=True, metavar="YYYY-MM-DD")
+    hamlets.add_argument("--resolution", default=None, metavar="TEXT", help="nghị quyết / the resolution")
+    hamlets.add_argument("old_ids", nargs="+", metavar="OLD_HAMLET_ID")
+    hamlets.set_defaults(handler=merge_hamlets_command)
     replay = sub.add_parser("replay-2025", help="dữ liệu mẫu: sáp nhập năm 2025 / demo: replay the 2025 mergers")
     replay.set_defaults(handler=replay_command)
 
@@ -109,3 +117,30 @@ def replay_command(_args: argparse.Namespace) -> int:
         print(summary.model_dump_json())
         worst = max(worst, 1 if summary.lost else 0)
     return worst
+
+
+def merge_hamlets_command(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from smartcommune.communes.contracts import HamletMergeRequest
+    from smartcommune.composition import hamlet_merger
+    from smartcommune.core.errors import SmartCommuneError
+
+    try:
+        request = HamletMergeRequest(
+            commune_id=args.commune,
+            into_id=args.into,
+            name=args.name,
+            effective=dt.date.fromisoformat(args.effective),
+            old_ids=args.old_ids,
+            resolution=args.resolution,
+        )
+        summary = hamlet_merger(_services()).merge(request)
+    except (ValidationError, ValueError) as exc:
+        print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        return 2
+    except SmartCommuneError as exc:
+        print(json.dumps({"error": exc.message, "error_en": exc.message_en}, ensure_ascii=False))
+        return 1
+    print(summary.model_dump_json())
+    return 0

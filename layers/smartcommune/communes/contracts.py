@@ -10,11 +10,21 @@ from pydantic import BaseModel, Field
 from smartcommune.core.contracts import CommuneId
 
 
+class FormerHamlet(BaseModel):
+    """A hamlet that was merged into (or renamed as) another: its id, name and until when."""
+
+    id: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
+    name: str = Field(min_length=1, max_length=80)
+    until: date = Field(description="its last day")
+    resolution: str | None = Field(default=None, max_length=120, description="the decision that merged it")
+
+
 class Hamlet(BaseModel):
     """A hamlet (xóm/thôn) of a commune."""
 
     id: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
     name: str = Field(min_length=1, max_length=80)
+    former: list[FormerHamlet] = Field(default_factory=list, description="hamlets merged into this one")
 
 
 class Commune(BaseModel):
@@ -88,3 +98,20 @@ class MergeRun(BaseModel):
     conflicts: dict[str, int] = Field(default_factory=dict, description="record type → records left in place")
     sealed: dict[str, str] = Field(default_factory=dict, description="old commune → its audit chain's final hash")
     summary: MergeSummary | None = Field(default=None, description="as it was when the run finished")
+
+
+class HamletMergeRequest(BaseModel):
+    """``smartcommune communes merge-hamlets``: hamlets of one commune into one (a new one or one of them)."""
+
+    commune_id: CommuneId
+    into_id: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
+    name: str = Field(min_length=1, max_length=80, description="e.g. Xóm Đông Thành")
+    effective: date
+    old_ids: list[str] = Field(min_length=1)
+    resolution: str | None = Field(default=None, max_length=120)
+
+
+class HamletMergeSummary(BaseModel):
+    commune_id: CommuneId
+    into: str
+    rewritten: dict[str, int] = Field(description="record type → records now naming the merged hamlet")

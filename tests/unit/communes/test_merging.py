@@ -121,3 +121,46 @@ def test_every_record_type_of_the_platform_declares_what_a_merger_does_with_it()
 def test_every_record_of_a_commune_carries_its_tenant():
     assert tenant_of("C#giao-phong#CITIZEN#1") == "giao-phong"
     assert tenant_of("SESSION#abc") is None and tenant_of("C#") is None
+
+
+def test_a_record_naming_a_merged_hamlet_names_the_new_one_in_keys_attributes_and_documents():
+    from smartcommune.communes.logic.hamlets import rewrite_hamlets
+
+    item = {
+        "PK": {"S": "C#giao-phong#ALERTSUBS#xom-1"},
+        "SK": {"S": "citizen-1"},
+        "GSI2PK": {"S": "C#giao-phong#HAMLET#xom-2"},
+        "hamlet_id": {"S": "xom-2"},
+        "reach": {"S": " xom-1 xom-2 xom-3 "},
+        "document": {"S": json.dumps({"hamlet_id": "xom-1", "target": {"hamlets": ["xom-1", "xom-2"]}})},
+    }
+    out = rewrite_hamlets(item, ["xom-1", "xom-2"], "xom-12")
+    assert out["PK"] == {"S": "C#giao-phong#ALERTSUBS#xom-12"} and out["GSI2PK"] == {"S": "C#giao-phong#HAMLET#xom-12"}
+    assert out["hamlet_id"] == {"S": "xom-12"} and out["reach"] == {"S": " xom-12 xom-3 "}
+    assert json.loads(out["document"]["S"]) == {"hamlet_id": "xom-12", "target": {"hamlets": ["xom-12"]}}
+    untouched = {"PK": {"S": "C#giao-phong#FB#1"}, "hamlet_id": {"S": "xom-3"}}
+    assert rewrite_hamlets(untouched, ["xom-1"], "xom-12") == untouched
+
+
+def test_merged_hamlets_keep_the_old_ones_as_history_and_refuse_unknown_ones():
+    from smartcommune.communes.contracts import HamletMergeRequest
+    from smartcommune.communes.logic.hamlets import merged_hamlets
+
+    commune = _commune("giao-phong", [("xom-1", "Xóm 1"), ("xom-2", "Xóm 2"), ("xom-3", "Xóm 3")], 10)
+    request = HamletMergeRequest(
+        commune_id="giao-phong",
+        into_id="xom-1",
+        name="Xóm Một",
+        effective=dt.date(2019, 7, 1),
+        old_ids=["xom-1", "xom-2"],
+    )
+    merged = merged_hamlets(commune, request)
+    assert [(h.id, h.name) for h in merged.hamlets] == [("xom-1", "Xóm Một"), ("xom-3", "Xóm 3")]
+    assert [(f.id, f.name, f.until) for f in merged.hamlets[0].former] == [
+        ("xom-1", "Xóm 1", dt.date(2019, 6, 30)),
+        ("xom-2", "Xóm 2", dt.date(2019, 6, 30)),
+    ]
+    with pytest.raises(InvalidInputError):
+        merged_hamlets(commune, request.model_copy(update={"old_ids": ["xom-1", "xom-9"]}))
+    with pytest.raises(InvalidInputError):
+        merged_hamlets(commune, request.model_copy(update={"into_id": "xom-3"}))

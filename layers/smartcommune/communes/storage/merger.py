@@ -116,6 +116,21 @@ class TenantMover:
                     after_batch()
         return report
 
+    def rewrite(self, tenant: str, policy_of: Callable[[str], str], rewrite: Callable[[Item], Item]) -> dict[str, int]:
+        """Rewrite every record of ``tenant`` whose type ``policy_of`` says to move, where ``rewrite`` changes it
+        (re-keyed the same way as a move when a key changes); records per type rewritten."""
+        report = MoveReport()
+        conflicted: set[tuple[str, str]] = set()
+        for page in self._index_pages(tenant):
+            wanted = [
+                {"PK": k["PK"], "SK": k["SK"]} for k in page if policy_of(k.get("type", {}).get("S", "?")) == MOVE
+            ]
+            for chunk in _chunks(wanted, TRANSACT_RECORDS):
+                changed = [item for item in self._batch_get(chunk) if rewrite(item) != item]
+                if changed:
+                    self._transact(changed, policy_of, rewrite, report, conflicted)
+        return {**report.moved, **{f"conflict:{k}": v for k, v in report.conflicts.items()}}
+
     def _batch_get(self, keys: list[dict[str, Any]]) -> list[Item]:
         items: list[Item] = []
         pending: list[dict[str, Any]] = list(keys)
