@@ -56,6 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     hamlets.add_argument("--resolution", default=None, metavar="TEXT", help="nghị quyết / the resolution")
     hamlets.add_argument("old_ids", nargs="+", metavar="OLD_HAMLET_ID")
     hamlets.set_defaults(handler=merge_hamlets_command)
+    backfill = sub.add_parser(
+        "backfill-tenants",
+        help="một lần cho bảng cũ: gắn TENANT cho mọi bản ghi / once for an older table: give every record TENANT",
+    )
+    backfill.set_defaults(handler=backfill_command)
     replay = sub.add_parser("replay-2025", help="dữ liệu mẫu: sáp nhập năm 2025 / demo: replay the 2025 mergers")
     replay.set_defaults(handler=replay_command)
 
@@ -143,4 +148,11 @@ def merge_hamlets_command(args: argparse.Namespace) -> int:
         print(json.dumps({"error": exc.message, "error_en": exc.message_en}, ensure_ascii=False))
         return 1
     print(summary.model_dump_json())
+    return 0
+
+
+def backfill_command(_args: argparse.Namespace) -> int:
+    from smartcommune.communes.wiring import tenant_mover
+
+    print(json.dumps({"updated": _services().get(tenant_mover).backfill()}))
     return 0

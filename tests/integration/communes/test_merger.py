@@ -271,3 +271,20 @@ def test_a_merger_killed_half_way_can_be_rolled_back_to_exactly_before(api, serv
     assert services.get(commune_repository).get("bach-long").id == "bach-long"
     me = api.http.get("/me", headers=auth(world["citizen"]))
     assert me.status_code == 200 and json.loads(me.body)["commune_id"] == "bach-long"
+
+
+def test_records_written_before_the_tenant_index_are_given_their_tenant_once(services, settings):
+    # Given a table from before the tenant index: a citizen and a counter without TENANT
+    table = boto3.resource("dynamodb", region_name=settings.aws_region).Table(settings.table_name)
+    table.put_item(Item={"PK": "C#bach-long#CITIZEN#x", "SK": "PROFILE", "type": "citizen"})
+    table.put_item(Item={"PK": "C#giao-phong#FBSEQ", "SK": "Y#2024", "type": "feedback_seq", "seq": 3})
+    table.put_item(Item={"PK": "SESSION#abc", "SK": "SESSION", "type": "session"})
+    from smartcommune.communes.wiring import tenant_mover
+
+    mover = services.get(tenant_mover)
+    # When the backfill runs (twice)
+    assert mover.backfill() == 2 and mover.backfill() == 0
+    # Then the merger's index finds them under their commune, and a global record has no tenant
+    assert mover.count("bach-long") == {"": {"citizen": 1}}
+    assert mover.count("giao-phong") == {"": {"feedback_seq": 1}}
+    assert "TENANT" not in table.get_item(Key={"PK": "SESSION#abc", "SK": "SESSION"})["Item"]

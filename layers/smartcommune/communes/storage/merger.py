@@ -9,6 +9,7 @@ run killed at any point resumes by walking the index again.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,7 +17,7 @@ from pynamodb.attributes import UnicodeAttribute
 
 from smartcommune.communes.contracts import MergeRun
 from smartcommune.communes.logic.merger import DROP, MOVE, Item, MoveReport
-from smartcommune.core.table import MainTable, MergePolicy
+from smartcommune.core.table import MainTable, MergePolicy, tenant_of
 
 INDEX_PAGE = 10_000  # keys per index page (~100 bytes each with the type: well inside DynamoDB's 1 MB)
 TRANSACT_RECORDS = 50  # two operations each: DynamoDB's limit is 100 per transaction
@@ -83,6 +84,45 @@ class TenantMover:
                 kind = key.get("type", {}).get("S", "?")
                 origin[kind] = origin.get(kind, 0) + 1
         return counts
+
+    # -- the one-off migration of a table older than the tenant index
+
+    def backfill(self) -> int:
+        """Give ``TENANT`` to every commune record written before the index existed; how many were updated.
+
+        The only scan in the code base: a maintenance step run once per table (``smartcommune communes
+        backfill-tenants``), never on a request path. Safe to repeat (records that have it are skipped).
+        """
+        updated = 0
+        start: dict[str, Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "TableName": self._table,
+                "FilterExpression": "begins_with(PK, :c) AND attribute_not_exists(TENANT)",
+                "ProjectionExpression": "PK, SK",
+                "ExpressionAttributeValues": {":c": {"S": "C#"}},
+            }
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            page = self._client.scan(**kwargs)
+            self.calls += 1
+            for key in page.get("Items", []):
+                tenant = tenant_of(key["PK"]["S"])
+                if tenant is None:
+                    continue
+                with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+                    self._client.update_item(
+                        TableName=self._table,
+                        Key={"PK": key["PK"], "SK": key["SK"]},
+                        UpdateExpression="SET TENANT = :t",
+                        ConditionExpression="attribute_exists(PK)",  # deleted meanwhile: do not resurrect it
+                        ExpressionAttributeValues={":t": {"S": tenant}},
+                    )
+                    self.calls += 1
+                    updated += 1
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return updated
 
     # -- moving
 
