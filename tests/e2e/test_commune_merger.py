@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from smartcommune_local.demo_data import DEMO_PASSWORD
 from tests.e2e.conftest import LocalStackHandle
 
 pytestmark = pytest.mark.e2e
@@ -72,3 +73,17 @@ def test_after_the_2025_mergers_the_old_speakers_play_the_new_communes_bulletin(
     assert [json.loads(x)["moved"] for x in again.stdout.splitlines() if x.startswith("{")] == [
         s["moved"] for s in summaries
     ]
+    # and a restart seeds nothing under the merged communes again: the same 40 speakers, the same feedback
+    status, _, login = own_stack.post(
+        f"{own_stack.api_url}/auth/staff/login", {"username": "gp.office", "password": DEMO_PASSWORD}
+    )
+    assert status == 200 and login["principal"]["commune_id"] == "giao-ninh"
+    inbox = own_stack.get(f"{own_stack.api_url}/staff/feedback?limit=1", login["token"])[2]["counts"]["by_status"]
+    own_stack.restart()
+    status, _, speakers = own_stack.get(f"{own_stack.api_url}/communes/giao-ninh/speakers/summary")
+    assert status == 200 and speakers["total"] == 40
+    status, _, login = own_stack.post(
+        f"{own_stack.api_url}/auth/staff/login", {"username": "gp.office", "password": DEMO_PASSWORD}
+    )
+    after = own_stack.get(f"{own_stack.api_url}/staff/feedback?limit=1", login["token"])[2]["counts"]["by_status"]
+    assert after == inbox

@@ -380,8 +380,17 @@ def seed(services: Services) -> SeedReport:
     from smartcommune_local.demo_feedback import seed_feedback
 
     for commune in DEMO_COMMUNES:
-        report.feedback_seeded += seed_feedback(services, commune)
+        if not merged_away(services, commune.id):  # its records live in the commune it became part of
+            report.feedback_seeded += seed_feedback(services, commune)
     return report
+
+
+def merged_away(services: Services, commune_id: str) -> bool:
+    """Whether a demo commune was merged into another (``communes replay-2025``): nothing is seeded under it again."""
+    from smartcommune.communes.wiring import commune_repository
+
+    profile = services.get(commune_repository).profile(commune_id)
+    return profile is not None and profile.merged_into is not None
 
 
 DEMO_SEED_PK = "DEMO_SEED"
