@@ -156,3 +156,11 @@ def backfill_command(_args: argparse.Namespace) -> int:
 
     print(json.dumps({"updated": _services().get(tenant_mover).backfill()}))
     return 0
+
+
+def merged_away(services: Services, commune_id: str) -> bool:
+    """Whether a demo commune was merged into another (``communes replay-2025``): nothing is seeded under it again."""
+    from smartcommune.communes.wiring import commune_repository
+
+    profile = services.get(commune_repository).profile(commune_id)
+    return profile is not None and profile.merged_into is not None

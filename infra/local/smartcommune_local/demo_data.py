@@ -377,20 +377,13 @@ def seed(services: Services) -> SeedReport:
         report.citizens_imported += services.get(citizen_service).import_citizens(commune.id, new, actor=None)
         DemoSeedItem(DEMO_SEED_PK, commune.id).save()
         report.communes_seeded.append(commune.id)
+    from smartcommune_local.communes_cli import merged_away
     from smartcommune_local.demo_feedback import seed_feedback
 
     for commune in DEMO_COMMUNES:
         if not merged_away(services, commune.id):  # its records live in the commune it became part of
             report.feedback_seeded += seed_feedback(services, commune)
     return report
-
-
-def merged_away(services: Services, commune_id: str) -> bool:
-    """Whether a demo commune was merged into another (``communes replay-2025``): nothing is seeded under it again."""
-    from smartcommune.communes.wiring import commune_repository
-
-    profile = services.get(commune_repository).profile(commune_id)
-    return profile is not None and profile.merged_into is not None
 
 
 DEMO_SEED_PK = "DEMO_SEED"
