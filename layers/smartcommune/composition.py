@@ -27,6 +27,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     "feedback": ("smartcommune.feedback.routes.feedback", "smartcommune.feedback.routes.open311"),
     "broadcast": ("smartcommune.broadcast.routes.bulletins", "smartcommune.broadcast.routes.cap"),
     "devices": ("smartcommune.devices.routes",),
+    "fees": ("smartcommune.fees.routes",),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 
