@@ -26,6 +26,7 @@ from smartcommune.fees.contracts import (
     period_of,
     previous_period,
 )
+from smartcommune.fees.logic.service import commune_prefix
 
 if TYPE_CHECKING:
     from smartcommune.communes.contracts import Commune
@@ -118,7 +119,7 @@ def demo_households(commune: Commune, members: list[tuple[str, str, str, str]]) 
             category = _category(n)
             out.append(
                 Household(
-                    id=f"{commune.id[:2]}-{n:04d}",
+                    id=f"{commune_prefix(commune.id).lower()}-{n:04d}",
                     commune_id=commune.id,
                     hamlet_id=hamlet.id,
                     head_name=group[0][1],
@@ -231,7 +232,7 @@ def _pay_some(services: Services, periods: list[str], keep_open: str | None) -> 
             roll = rng.random()
             if invoice.household_id == keep_open:
                 continue  # An's history keeps an arrear to show
-            if roll < 0.55:
+            if roll < 0.35:
                 simulator.pay(invoice.reference, invoice.balance_vnd)
                 paid += 1
             elif roll < 0.7:
