@@ -375,7 +375,6 @@ class Receipt(BaseModel):
     invoice_ref: str
     household_id: str
     payer_name: str
-    address: str | None = None
     fee_name: str
     period: str
     amount_vnd: int

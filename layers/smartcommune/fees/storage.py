@@ -31,6 +31,8 @@ Long because: the table layout of the whole ledger is one design, reviewed toget
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -56,6 +58,7 @@ from smartcommune.fees.contracts import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+RECEIPT_ATTEMPTS = 60
 
 
 class FeeConfigItem(MainTable, discriminator="fee_config"):
@@ -386,7 +389,7 @@ class FeeRepository:
         delivery gave it one first."""
         pk = commune_pk(invoice.commune_id, "RECEIPTS", series)
         current: Invoice | None = invoice
-        for _ in range(20):
+        for attempt in range(RECEIPT_ATTEMPTS):
             if current is None or current.receipt_no is not None:
                 return None
             try:
@@ -408,6 +411,8 @@ class FeeRepository:
                     )
                     tx.save(_invoice_item(after))  # conditional on the invoice's version
             except TransactWriteError:
+                # Another payment took the number: back off a little (jittered) so the writers spread out.
+                time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))  # noqa: S311 - jitter, not a secret
                 current = self.get_invoice(invoice.commune_id, invoice.reference)
                 continue
             return receipt

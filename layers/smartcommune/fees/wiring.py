@@ -34,6 +34,7 @@ def receipt_font(configured: str) -> str:
 
 def fee_service(services: Services) -> FeeService:
     """The ledger (public: the CLI, the demo seeder and the benchmark use it too)."""
+    from smartcommune.audit.wiring import audit_repository
     from smartcommune.citizens.wiring import citizen_repository
     from smartcommune.communes.wiring import commune_repository
     from smartcommune.fees.logic.service import FeeLimits, FeeService
@@ -45,6 +46,7 @@ def fee_service(services: Services) -> FeeService:
         citizens=services.get(citizen_repository),
         communes=services.get(commune_repository),
         limits=FeeLimits(payment_key=settings.trusted_payment_key, font_path=receipt_font(settings.receipt_font_path)),
+        audit=services.get(audit_repository),
     )
 
 

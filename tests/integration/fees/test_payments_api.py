@@ -157,6 +157,13 @@ def test_cash_at_the_office_pays_once_per_slip_and_never_more_than_the_balance(f
     receipt = fees.ok("GET", f"/fees/invoices/{invoice['reference']}/receipt", fees.citizen)
     assert receipt["channel"] == "cash"
     assert fees.call("POST", path, fees.citizen, body)[0] == 403
+    # Each slip is in the audit trail once (the retry added nothing), with who recorded it
+    from smartcommune.core.contracts import Role
+    from tests.support.identities import staff_token
+
+    entries = fees.ok("GET", "/audit?limit=20", staff_token(fees.services, Role.ADMIN))["entries"]
+    slips = [e["after"]["slip_no"] for e in entries if e["action"] == "fees.cash"]
+    assert sorted(slips) == ["PT-0042", "PT-0043"] and {e["actor_role"] for e in entries} >= {"office"}
 
 
 def test_receipts_are_numbered_without_gaps_and_read_back_from_the_pdf(fees):
@@ -181,3 +188,24 @@ def test_receipts_are_numbered_without_gaps_and_read_back_from_the_pdf(fees):
     assert (
         fees.call("GET", f"/fees/invoices/{reference}/receipt.pdf", fees.neighbour, accept="application/pdf")[0] == 404
     )
+
+
+def test_a_receipt_that_could_not_be_numbered_is_issued_when_the_provider_retries(fees, monkeypatch):
+    from smartcommune.fees.storage import FeeRepository
+    from smartcommune.fees.wiring import fee_repository
+
+    invoice = _mine(fees)
+    store = fees.services.get(fee_repository)
+    # Given the receipt series stays busy for the first delivery (every attempt at a number loses)
+    monkeypatch.setattr(store, "issue_receipt", lambda *args, **kwargs: None)
+    first = fees.provider.pay(invoice["reference"], 30000)
+    # Then the provider is told to try again, and the payment is not yet marked applied
+    assert first.status == 409
+    assert fees.ok("GET", "/fees/payments", fees.office)["items"][0]["status"] == "received"
+    # When it sends the notification again and numbering works
+    monkeypatch.setattr(store, "issue_receipt", FeeRepository.issue_receipt.__get__(store))
+    again = fees.provider.duplicate(first)
+    assert again.status == 200 and again.answer["receipt_no"] == "GP-26E/0000001"
+    paid = fees.invoice(invoice["reference"])
+    assert (paid["status"], paid["paid_vnd"], paid["receipt_no"]) == ("paid", 30000, "GP-26E/0000001")
+    assert fees.ok("GET", "/fees/payments", fees.office)["items"][0]["status"] == "applied"

@@ -136,3 +136,18 @@ def test_only_the_exact_balance_pays_an_invoice_and_anything_else_is_held():
     assert payments.decide(paid, 30000, paid_on).hold == "already_paid"
     assert payments.staff_apply(invoice, 40000) == payments.Decision(30000, True, None, False)
     assert payments.staff_apply(invoice, 10000) == payments.Decision(10000, False, None, False)
+
+
+def test_in_production_the_public_development_key_verifies_nothing():
+    from smartcommune.core.settings import DEVELOPMENT_PAYMENT_KEY, Settings
+
+    prod = Settings(stage="prod", pii_hash_key="p" * 32, command_key="c" * 32)
+    assert prod.payment_key == DEVELOPMENT_PAYMENT_KEY and prod.trusted_payment_key == ""
+    assert Settings(stage="prod", pii_hash_key="p" * 32, command_key="c" * 32, payment_key="k" * 32).trusted_payment_key
+    # A callback signed with the development key's commune secret is refused when the trusted key is empty
+    secret = payments.commune_secret(DEVELOPMENT_PAYMENT_KEY, "giao-phong")
+    body = b"{}"
+    stamp = int(NOW.timestamp())
+    headers = {"x-sc-timestamp": str(stamp), "x-sc-signature": payments.sign(secret, stamp, body)}
+    with pytest.raises(UnauthenticatedError):
+        payments.verify("", headers, body, NOW)

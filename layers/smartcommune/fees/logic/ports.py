@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from smartcommune.audit.contracts import AuditRecord
     from smartcommune.citizens.contracts import Citizen
     from smartcommune.communes.contracts import Commune
     from smartcommune.fees.contracts import (
@@ -27,6 +28,12 @@ if TYPE_CHECKING:
 
 class CitizenDirectory(Protocol):
     def get(self, commune_id: str, citizen_id: str) -> Citizen | None: ...
+
+
+class Journal(Protocol):
+    """The audit trail (audit's journal): every staff action on money or rates leaves an entry."""
+
+    def commit(self, commune_id: str, record: AuditRecord) -> object: ...
 
 
 class CommuneDirectory(Protocol):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -47,10 +48,13 @@ from smartcommune.fees.contracts import (
 from smartcommune.fees.logic import billing, payments, receipts, vietqr
 
 if TYPE_CHECKING:
+    from smartcommune.communes.contracts import Commune
     from smartcommune.core.principal import Principal
-    from smartcommune.fees.logic.ports import CitizenDirectory, CommuneDirectory, FeeStore
+    from smartcommune.fees.logic.ports import CitizenDirectory, CommuneDirectory, FeeStore, Journal
 
 STAFF_READERS = frozenset({Role.ADMIN, Role.OFFICE})
+COMMUNE_CACHE_S = 60.0
+GENERATE_WRITERS = 8
 _RETRIES = 8
 
 
@@ -80,12 +84,37 @@ class FeeService:
         citizens: CitizenDirectory,
         communes: CommuneDirectory,
         limits: FeeLimits,
+        audit: Journal | None = None,
     ) -> None:
         self._clock = clock
         self._store = store
         self._citizens = citizens
         self._communes = communes
         self._limits = limits
+        self._audit = audit
+        self._commune_cache: dict[str, tuple[float, Commune]] = {}
+
+    def _commune(self, commune_id: str) -> Commune | None:
+        """The commune's profile, kept for a minute (every callback and receipt needs its name; it rarely changes)."""
+        now = time.monotonic()
+        cached = self._commune_cache.get(commune_id)
+        if cached is not None and now - cached[0] < COMMUNE_CACHE_S:
+            return cached[1]
+        commune = self._communes.get(commune_id)
+        if commune is not None:
+            self._commune_cache[commune_id] = (now, commune)
+        return commune
+
+    def _trail(self, caller: Principal, action: str, target: str, after: dict[str, object]) -> None:
+        """An audit entry for a staff action, after its write (the write itself is idempotent)."""
+        if self._audit is None:
+            return
+        from smartcommune.audit.contracts import AuditRecord
+
+        record = AuditRecord(
+            actor_id=caller.subject_id, actor_role=caller.primary_role, action=action, target=target, after=after
+        )
+        self._audit.commit(caller.commune_id, record)
 
     def _today(self) -> date:
         return self._clock().astimezone(VN_TZ).date()
@@ -97,14 +126,17 @@ class FeeService:
 
     def put_payee(self, caller: Principal, payee: PayeeAccount) -> None:
         self._store.put_payee(caller.commune_id, payee)
+        self._trail(caller, "fees.payee", "fees/payee", payee.model_dump())
 
     def put_fee_type(self, caller: Principal, fee: FeeType) -> None:
         self._store.put_fee_type(caller.commune_id, fee)
+        self._trail(caller, "fees.fee_type", f"fee/{fee.code}", fee.model_dump())
 
     def put_rate(self, caller: Principal, rate: Rate) -> None:
         if self._store.schedule(caller.commune_id).fee(rate.fee_code) is None:
             raise InvalidInputError("Không có khoản thu này.", "No such fee.")
         self._store.put_rate(caller.commune_id, rate)
+        self._trail(caller, "fees.rate", f"rate/{rate.fee_code}/{rate.category}", rate.model_dump())
 
     def payee_secret(self, commune_id: str) -> str:
         """The commune's callback secret; empty when no platform key is configured (then nothing verifies)."""
@@ -140,7 +172,9 @@ class FeeService:
 
     def grant_exemption(self, caller: Principal, household_id: str, new: NewExemption) -> Exemption:
         self.household(caller, household_id)
-        return self.exempt(caller.commune_id, household_id, new, caller.subject_id)
+        exemption = self.exempt(caller.commune_id, household_id, new, caller.subject_id)
+        self._trail(caller, "fees.exemption", f"household/{household_id}", new.model_dump(mode="json"))
+        return exemption
 
     def exempt(self, commune_id: str, household_id: str, new: NewExemption, granted_by: str) -> Exemption:
         """Record an exemption (the caller checked the household); invoices generated from now on apply it."""
@@ -182,24 +216,28 @@ class FeeService:
                     earlier.setdefault(unpaid.household_id, []).append(unpaid)
         self._store.add_period(commune_id, fee_code, period)
         households = [h for h in self._store.households(commune_id) if fee_code in h.fee_codes]
-        created = already = exempt = 0
-        for household in households:
-            invoice = billing.build_invoice(
-                schedule,
-                fee,
-                household,
-                period,
-                exemptions=exemptions.get(household.id, []),
-                earlier_open=earlier.get(household.id, []),
-                now=now,
+        invoices = [
+            invoice
+            for household in households
+            if (
+                invoice := billing.build_invoice(
+                    schedule,
+                    fee,
+                    household,
+                    period,
+                    exemptions=exemptions.get(household.id, []),
+                    earlier_open=earlier.get(household.id, []),
+                    now=now,
+                )
             )
-            if invoice is None:
-                continue
-            if self._store.create_invoice(invoice):
-                created += 1
-                exempt += invoice.status == "exempt"
-            else:
-                already += 1
+            is not None
+        ]
+        # Each write is conditional on its own key, so they may go out side by side (DynamoDB takes them in parallel).
+        with ThreadPoolExecutor(max_workers=GENERATE_WRITERS) as pool:
+            written = list(pool.map(self._store.create_invoice, invoices))
+        created = sum(written)
+        already = len(written) - created
+        exempt = sum(1 for invoice, new in zip(invoices, written, strict=True) if new and invoice.status == "exempt")
         return GenerationReport(
             fee_code=fee_code,
             period=period,
@@ -316,7 +354,7 @@ class FeeService:
 
     def callback(self, commune_id: str, headers: dict[str, str], body: bytes) -> CallbackOutcome:
         """A provider's signed notification: verified before anything is read, then recorded once and matched."""
-        if self._communes.get(commune_id) is None:
+        if self._commune(commune_id) is None:
             raise _not_found("xã", "commune")
         payments.verify(self.payee_secret(commune_id), headers, body, self._clock())
         from pydantic import ValidationError
@@ -343,7 +381,11 @@ class FeeService:
 
     def record_cash(self, caller: Principal, reference: str, cash: CashPayment) -> CallbackOutcome:
         """Money counted at the office: up to the balance (a partial payment is fine; change is given back)."""
-        return self.cash(self._readable(caller, reference), cash, caller.subject_id)
+        outcome = self.cash(self._readable(caller, reference), cash, caller.subject_id)
+        if not outcome.duplicate:
+            after = {"amount_vnd": cash.amount_vnd, "slip_no": cash.slip_no, "invoice_status": outcome.invoice_status}
+            self._trail(caller, "fees.cash", f"invoice/{reference}", after)
+        return outcome
 
     def cash(self, invoice: Invoice, cash: CashPayment, recorded_by: str) -> CallbackOutcome:
         payment_id = f"cash:{invoice.reference}:{cash.slip_no}"
@@ -373,7 +415,7 @@ class FeeService:
         duplicate = existing is not None
         if existing is not None:
             if existing.status != "received":
-                return self._outcome(existing, duplicate=True)
+                return self._outcome(existing, duplicate=True, heal=True)
             payment = existing  # a first delivery stopped half-way: finish it
         invoice = self._store.get_invoice(payment.commune_id, payment.reference)
         for _ in range(_RETRIES):
@@ -419,17 +461,25 @@ class FeeService:
                 "late": payment.paid_at.astimezone(VN_TZ).date() > invoice.due_date,
             }
         )
+        # The receipt before the payment is marked applied: if numbering fails, the payment stays "received" and
+        # the provider's retry finishes it (a paid invoice never stays without its receipt).
+        receipt_no = self._ensure_receipt(invoice, payment) if invoice.status == "paid" else None
         self._store.save_payment(payment)
-        receipt = self._receipt_for(invoice, payment) if invoice.status == "paid" else None
-        return self._outcome(
-            payment, duplicate=duplicate, invoice=invoice, receipt_no=receipt.receipt_no if receipt else None
-        )
+        return self._outcome(payment, duplicate=duplicate, invoice=invoice, receipt_no=receipt_no)
 
     def _outcome(
-        self, payment: Payment, *, duplicate: bool, invoice: Invoice | None = None, receipt_no: str | None = None
+        self,
+        payment: Payment,
+        *,
+        duplicate: bool,
+        invoice: Invoice | None = None,
+        receipt_no: str | None = None,
+        heal: bool = False,
     ) -> CallbackOutcome:
         if invoice is None and payment.invoice_ref:
             invoice = self._store.get_invoice(payment.commune_id, payment.invoice_ref)
+        if heal and invoice is not None and invoice.status == "paid" and invoice.receipt_no is None:
+            receipt_no = self._ensure_receipt(invoice, payment)  # a receipt an earlier delivery could not number
         return CallbackOutcome(
             payment_id=payment.id,
             status=payment.status,
@@ -465,6 +515,7 @@ class FeeService:
             self._store.save_payment(done)
             if invoice is not None:
                 self._store.mark_held(invoice, payment.id, False)
+            self._trail(caller, "fees.refund", f"payment/{payment.id}", {"amount_vnd": payment.amount_vnd})
             return done
         for _ in range(_RETRIES):
             decision = payments.staff_apply(invoice, payment.amount_vnd)
@@ -497,16 +548,29 @@ class FeeService:
         self._store.save_payment(done)
         self._store.mark_held(invoice, payment.id, False)
         if invoice.status == "paid":
-            self._receipt_for(invoice, done)
+            self._ensure_receipt(invoice, done)
+        after = {"applied_vnd": decision.apply_vnd, "refund_vnd": excess, "invoice": invoice.reference}
+        self._trail(caller, "fees.apply", f"payment/{payment.id}", after)
         return done
 
     # ------------------------------------------------------------ receipts
 
+    def _ensure_receipt(self, invoice: Invoice, payment: Payment) -> str:
+        """The paid invoice's receipt number, issuing it if needed; ``ConflictError`` if the series stays busy."""
+        receipt = self._receipt_for(invoice, payment)
+        if receipt is not None:
+            return receipt.receipt_no
+        fresh = self._store.get_invoice(invoice.commune_id, invoice.reference)
+        if fresh is not None and fresh.receipt_no is not None:
+            return fresh.receipt_no
+        raise ConflictError(
+            "Đang cấp số biên lai, vui lòng gửi lại sau.", "Receipt numbering is busy; please send it again."
+        )
+
     def _receipt_for(self, invoice: Invoice, payment: Payment) -> Receipt | None:
         if invoice.receipt_no is not None:
             return None
-        commune = self._communes.get(invoice.commune_id)
-        household = self._store.get_household(invoice.commune_id, invoice.household_id)
+        commune = self._commune(invoice.commune_id)
         now = self._clock()
         series = receipts.series_for(commune_prefix(invoice.commune_id), now)
         channel: PaymentChannel = payment.channel
@@ -520,7 +584,6 @@ class FeeService:
                 invoice_ref=invoice.reference,
                 household_id=invoice.household_id,
                 payer_name=invoice.head_name,
-                address=household.address if household else None,
                 fee_name=invoice.fee_name,
                 period=invoice.period,
                 amount_vnd=invoice.amount_vnd,
