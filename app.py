@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 app = Chalice(app_name="smartcommune-api")
 app.api.cors = False  # pages are served from the same origin (CloudFront / the local edge)
+app.api.binary_types.append("application/pdf")  # receipts (fees)
 
 _services: Services | None = None
 

@@ -20,6 +20,7 @@ MODULES: Final[tuple[str, ...]] = (
     "bench.broadcast",
     "bench.broadcast_province",
     "bench.merge",
+    "bench.payments",
 )
 
 _registry: dict[str, Benchmark] = {}

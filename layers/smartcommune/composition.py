@@ -40,6 +40,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     "feedback": ("smartcommune.feedback.routes.feedback", "smartcommune.feedback.routes.open311"),
     "broadcast": ("smartcommune.broadcast.routes.bulletins", "smartcommune.broadcast.routes.cap"),
     "devices": ("smartcommune.devices.routes",),
+    "fees": ("smartcommune.fees.routes",),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 
@@ -69,6 +70,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.broadcast.storage.stats",
     "smartcommune.broadcast.storage.subscriptions",
     "smartcommune.devices.storage.items",
+    "smartcommune.fees.storage",
 )
 """Every module that declares table items: a merger must know what to do with each type they define."""
 

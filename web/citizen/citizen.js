@@ -355,8 +355,9 @@ function switchLanguage() {
 // ---------------------------------------------------------------- routing: home (sign-in/profile) or a feedback view
 
 const modules = {};
-// Views drawn by modules loaded on demand: feedback (#/phan-anh, #/cong-dong) and alerts (#/thong-bao).
-const feedbackRoute = () => /^#\/(phan-anh|cong-dong|thong-bao)(\/|$)/.test(window.location.hash);
+// Views drawn by modules loaded on demand: feedback (#/phan-anh, #/cong-dong), alerts (#/thong-bao), fees (#/phi).
+const feedbackRoute = () => /^#\/(phan-anh|cong-dong|thong-bao|phi)(\/|$)/.test(window.location.hash);
+const MODULES = { alerts: () => import('/citizen/alerts.js'), feedback: () => import('/citizen/feedback.js'), fees: () => import('/citizen/fees.js') };
 
 function showHome() {
   show($('#fb-view'), false);
@@ -378,7 +379,7 @@ async function route() {
     else await showAccount().catch(homeRefused);
     return;
   }
-  const own = window.location.hash.startsWith('#/phan-anh');
+  const own = /^#\/(phan-anh|phi)(\/|$)/.test(window.location.hash);
   if (own && !api.token) {
     showHome();
     showSignIn(say('signin_first'));
@@ -392,10 +393,10 @@ async function route() {
   show(el.signOut, Boolean(api.token));
   const view = $('#fb-view');
   show(view, true);
-  const alerts = window.location.hash.startsWith('#/thong-bao');
-  const name = alerts ? 'alerts' : 'feedback';
+  const hash = window.location.hash;
+  const name = hash.startsWith('#/thong-bao') ? 'alerts' : hash.startsWith('#/phi') ? 'fees' : 'feedback';
   try {
-    modules[name] = modules[name] || (await (alerts ? import('/citizen/alerts.js') : import('/citizen/feedback.js')));
+    modules[name] = modules[name] || (await MODULES[name]());
   } catch {
     notify(el.pageAlert, 'error', t('network'));
     return;

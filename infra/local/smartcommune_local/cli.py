@@ -1,7 +1,8 @@
 """``smartcommune``: the developer's command line (``make up`` runs ``smartcommune up``).
 
 Subcommands: ``up`` (the local stack), ``reset`` (wipe its saved data), ``outbox [--follow]`` (the SMS the local
-stack "sent"), ``audit verify [--commune ID]``, ``openapi``, ``package``. Each returns the process exit code.
+stack "sent"), ``audit verify [--commune ID]``, ``fees invoices --open --limit N`` and ``fees pay REF``,
+``openapi``, ``package``. Each returns the process exit code.
 Heavy modules are imported by the subcommand that needs them, so ``smartcommune --help`` stays instant.
 """
 
@@ -153,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     from smartcommune_local.communes_cli import add_arguments as add_communes_arguments
 
     add_communes_arguments(communes)
+
+    fees = sub.add_parser("fees", help="phí, hóa đơn, thanh toán / fees, invoices, payments")
+    from smartcommune_local.cli_fees import add_arguments as add_fee_arguments
+
+    add_fee_arguments(fees)
 
     openapi = sub.add_parser("openapi", help="in tài liệu OpenAPI / print the OpenAPI document")
     openapi.set_defaults(handler=_openapi)

@@ -334,6 +334,7 @@ class SeedReport:
     staff_created: int = 0
     citizens_imported: int = 0
     feedback_seeded: int = 0
+    fee_invoices_seeded: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -383,6 +384,10 @@ def seed(services: Services) -> SeedReport:
     for commune in DEMO_COMMUNES:
         if not merged_away(services, commune.id):  # its records live in the commune it became part of
             report.feedback_seeded += seed_feedback(services, commune)
+    from smartcommune_local.demo_fees import seed_fees
+
+    for commune in DEMO_COMMUNES:
+        report.fee_invoices_seeded += seed_fees(services, commune).invoices
     return report
 
 

@@ -49,6 +49,7 @@ LAMBDA_PLATFORMS = ("manylinux2014_aarch64", "manylinux2014_x86_64")
 TTS_LAYER_DIR = "tts-layer"
 TTS_PACKAGES = ("espeak-ng", "espeak-ng-data", "libespeak-ng1", "lame", "libmp3lame0")
 TTS_PROGRAMS = ("espeak-ng", "lame")
+RECEIPT_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 # What Lambda's Amazon Linux 2023 provides itself (glibc 2.34); shipping Debian's would break the runtime.
 GLIBC_LIBRARIES = frozenset(
     {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libresolv.so.2", "libutil.so.1"}
@@ -263,6 +264,9 @@ def build_tts_layer(build_dir: Path) -> Path:
         layer / "share" / "espeak-ng-data",
         ignore=lambda _dir, names: [n for n in names if n.endswith("_dict") and n not in TTS_DICTIONARIES],
     )
+    # Receipt PDFs (fees) embed a font with Vietnamese glyphs: /opt/fonts/DejaVuSans.ttf (Debian fonts-dejavu-core).
+    (layer / "fonts").mkdir()
+    shutil.copyfile(RECEIPT_FONT, layer / "fonts" / RECEIPT_FONT.name)
     too_new = {
         f"{path.relative_to(layer)}: GLIBC_{'.'.join(map(str, v))}"
         for path in [*(layer / "bin").iterdir(), *(layer / "lib").iterdir()]

@@ -18,6 +18,7 @@ Stage = Literal["local", "test", "prod"]
 DEVELOPMENT_PII_KEY = "local-development-only-key"
 DEVELOPMENT_COMMAND_KEY = "local-development-command-key"
 DEVELOPMENT_EDGE_SECRET = "local-development-edge-secret"  # noqa: S105 (local development only)
+DEVELOPMENT_PAYMENT_KEY = "local-development-payment-key"  # local development only
 
 
 class Settings(BaseModel):
@@ -109,6 +110,24 @@ class Settings(BaseModel):
     # scrypt's N for new staff password hashes (r=8, p=1). Production: at least OWASP's 2^17; tests lower it.
     staff_password_scrypt_n: int = Field(default=2**17, ge=2**10)
 
+    # ---- fees and payments (issue 13)
+    # Platform secret each commune's payment-callback secret is derived from (Secrets Manager in AWS); the provider
+    # signs callbacks with the commune's (``fees.logic.payments``).
+    payment_key: str = Field(default=DEVELOPMENT_PAYMENT_KEY, min_length=16)
+    payment_key_secret_arn: str | None = None
+    # A TrueType font with Vietnamese glyphs for receipt PDFs: Debian's fonts-dejavu-core here; in Lambda the same
+    # file from the TTS layer, /opt/fonts/DejaVuSans.ttf (used when this path does not exist; fees.wiring).
+    receipt_font_path: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+    @property
+    def trusted_payment_key(self) -> str:
+        """The key payment callbacks are verified with; empty (every callback refused) for the public development
+        value in production: a callback signed with a public key would mark invoices paid for anyone."""
+        value = self.secret("payment_key")
+        if self.stage == "prod" and value == DEVELOPMENT_PAYMENT_KEY:
+            return ""
+        return value
+
     @property
     def trusted_edge_secret(self) -> str:
         """The edge secret requests are checked against (from Secrets Manager in AWS, read once); empty (believe
@@ -148,9 +167,9 @@ class Settings(BaseModel):
         return cls.model_validate(values)
 
     def secret(self, name: str) -> str:
-        """The secret field ``name`` (``pii_hash_key``, ``command_key``, ``edge_secret``): from Secrets Manager when
-        the field ``<name>_secret_arn`` is set (read once, then cached), else the value field itself (local stack,
-        tests)."""
+        """The secret field ``name`` (``pii_hash_key``, ``command_key``, ``edge_secret``, ``payment_key``): from
+        Secrets Manager when the field ``<name>_secret_arn`` is set (read once, then cached), else the value field
+        itself (local stack, tests)."""
         arn = getattr(self, f"{name}_secret_arn")
         if not arn:
             return str(getattr(self, name))

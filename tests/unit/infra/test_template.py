@@ -16,7 +16,7 @@ RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 MERGED_RESOURCES: dict[str, Any] = merge_template()["Resources"]
 
 # Who may touch what. A new grant is a decision: make it here and in template.yaml together.
-# (Secrets are named by their ARN parameters: PiiHashKeySecretArn, CommandKeySecretArn.)
+# (Secrets are named by their ARN parameters: PiiHashKeySecretArn, CommandKeySecretArn, PaymentKeySecretArn.)
 ROLE_RESOURCES: dict[str, set[str]] = {
     "ApiHandlerRole": {
         "ApiHandlerLogGroup",
@@ -26,6 +26,7 @@ ROLE_RESOURCES: dict[str, set[str]] = {
         "MediaBucket",
         "PiiHashKeySecretArn",
         "CommandKeySecretArn",
+        "PaymentKeySecretArn",  # payment callbacks are verified with it (fees)
     },
     "SmsSenderRole": {"SmsSenderLogGroup", "SmsQueue", "SmsKey", "MainTable"},
     "AuditVerifierRole": {"AuditVerifierLogGroup", "MainTable", "AuditAnchorBucket"},
@@ -218,7 +219,12 @@ def test_no_secret_value_reaches_a_function_environment():
     environments.append(MERGED_RESOURCES["APIHandler"]["Properties"]["Environment"]["Variables"])
     for env in environments:
         assert "{{resolve:" not in json.dumps(env), "a dynamic reference puts the secret's value in the environment"
-        assert not {"SMARTCOMMUNE_PII_HASH_KEY", "SMARTCOMMUNE_COMMAND_KEY", "SMARTCOMMUNE_EDGE_SECRET"} & set(env)
+        assert not {
+            "SMARTCOMMUNE_PII_HASH_KEY",
+            "SMARTCOMMUNE_COMMAND_KEY",
+            "SMARTCOMMUNE_EDGE_SECRET",
+            "SMARTCOMMUNE_PAYMENT_KEY",
+        } & set(env)
     globals_env = environments[0]
     assert _referenced(globals_env["SMARTCOMMUNE_PII_HASH_KEY_SECRET_ARN"]) == {"PiiHashKeySecretArn"}
     assert _referenced(globals_env["SMARTCOMMUNE_COMMAND_KEY_SECRET_ARN"]) == {"CommandKeySecretArn"}
@@ -234,7 +240,7 @@ def test_no_secret_value_reaches_a_function_environment():
         for role_id in ROLE_RESOURCES
     }
     assert {k: v for k, v in readers.items() if v} == {
-        "ApiHandlerRole": {"PiiHashKeySecretArn", "CommandKeySecretArn"},
+        "ApiHandlerRole": {"PiiHashKeySecretArn", "CommandKeySecretArn", "PaymentKeySecretArn"},
         "BroadcastSchedulerRole": {"CommandKeySecretArn"},
     }
 

@@ -77,7 +77,7 @@ def rewrite_hamlets(item: Item, old_ids: Iterable[str], into: str) -> Item:
     if reach is not None and olds & set(reach.split()):
         words = list(dict.fromkeys(into if w in olds else w for w in reach.split()))
         out["reach"] = {"S": " " + " ".join(words) + " "}
-    for name in ("document", "command_json"):
+    for name in list(out):
         text = _text(out, name)
         if text is not None and text[:1] == "{":
             out[name] = {"S": _rewrite_document(text, olds, into)}

@@ -34,7 +34,7 @@ from smartcommune.core.errors import ConflictError, InvalidInputError, NotFoundE
 # indexes may name the commune as one ``#`` segment (``<deadline>#<commune>#<bulletin>``).
 PARTITION_KEYS = ("PK", "GSI1PK", "GSI2PK")
 SORT_KEYS = ("SK", "GSI1SK", "GSI2SK")
-JSON_ATTRIBUTES = ("document", "command_json", "body")
+KEY_ATTRIBUTES = frozenset({*PARTITION_KEYS, *SORT_KEYS, "TENANT", "MERGED_FROM"})
 
 MOVE, KEEP, DROP, GLOBAL = "move", "keep", "drop", "global"
 
@@ -62,9 +62,9 @@ def rewrite_item(item: Item, old: str, new: str) -> Item:
     if _text(out, "type") == "speaker" and "topic_commune" not in out:
         # A speaker keeps the topics and command key it was provisioned with: they name the old commune.
         out["topic_commune"] = {"S": old}
-    for name in JSON_ATTRIBUTES:
+    for name in list(out):
         value = _text(out, name)
-        if value is not None and value[:1] in "{[":
+        if name not in KEY_ATTRIBUTES and value is not None and value[:1] in "{[":  # a contract kept as JSON
             out[name] = {"S": _rewrite_json(value, old, new)}
     out["TENANT"] = {"S": new}
     out["MERGED_FROM"] = {"S": old}
