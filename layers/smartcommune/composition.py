@@ -27,6 +27,11 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     "feedback": ("smartcommune.feedback.routes.feedback", "smartcommune.feedback.routes.open311"),
     "broadcast": ("smartcommune.broadcast.routes.bulletins", "smartcommune.broadcast.routes.cap"),
     "devices": ("smartcommune.devices.routes",),
+    "telehealth": (
+        "smartcommune.telehealth.routes.booking",
+        "smartcommune.telehealth.routes.records",
+        "smartcommune.telehealth.routes.fhir",
+    ),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 

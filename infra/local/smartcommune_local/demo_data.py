@@ -379,6 +379,9 @@ def seed(services: Services) -> SeedReport:
 
     for commune in DEMO_COMMUNES:
         report.feedback_seeded += seed_feedback(services, commune)
+    from smartcommune_local.health_demo import seed_health
+
+    seed_health(services)  # the health station's schedule (rewritten on every start: idempotent)
     return report
 
 

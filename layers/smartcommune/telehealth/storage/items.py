@@ -1,0 +1,61 @@
+"""Telehealth's items in the single table.
+
+- station set-up: ``C#<c>#HEALTH`` / ``PRAC#…``, ``SVC#…``, ``SCHED#…``, ``EXC#…``, ``PHARM#…`` (one query reads it)
+- slot capacity counter: ``C#<c>#HSLOTS#<day>`` / slot id
+- session queue counter: ``C#<c>#HQSEQ`` / session (``2026-12-03-am``)
+- booking: ``C#<c>#APPT#<id>`` / ``A``; GSI1 ``C#<c>#APPTBY#<owner>`` / start; GSI2 ``C#<c>#APPTDAY#<day>`` /
+  session#number
+- booking reminder: ``C#<c>#APPT#<id>`` / ``REMIND#<kind>``; GSI1 ``HREMIND#<UTC minute>`` / commune#id#kind
+- one place per patient per slot: ``C#<c>#APPTGUARD#<slot>`` / patient id
+- household member: ``C#<c>#HMEMBER#<id>`` / ``M``; GSI1 ``C#<c>#HMEMBERS#<guardian>``
+- patient record: ``C#<c>#HREC#<patient>`` / ``HEAD`` (GSI1 ``C#<c>#HRECS``) and ``E#<at>#<id>`` entries
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+
+from smartcommune.core.table import MainTable
+
+
+class SetupItem(MainTable, discriminator="health_setup"):
+    document = UnicodeAttribute()
+
+
+class SlotCounterItem(MainTable, discriminator="health_slot"):
+    booked = NumberAttribute(null=True)
+    capacity = NumberAttribute(null=True)
+
+
+class SessionCounterItem(MainTable, discriminator="health_queue_seq"):
+    n = NumberAttribute(null=True)
+
+
+class BookingItem(MainTable, discriminator="health_booking"):
+    document = UnicodeAttribute()
+    status = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class ReminderItem(MainTable, discriminator="health_reminder"):
+    commune_id = UnicodeAttribute()
+    booking_id = UnicodeAttribute()
+    reminder_kind = UnicodeAttribute()
+    bucket = UnicodeAttribute()
+    sent_at = UnicodeAttribute(null=True)
+
+
+class GuardItem(MainTable, discriminator="health_guard"):
+    booking_id = UnicodeAttribute()
+
+
+class MemberItem(MainTable, discriminator="health_member"):
+    document = UnicodeAttribute()
+
+
+class RecordHeadItem(MainTable, discriminator="health_record"):
+    patient_id = UnicodeAttribute()
+
+
+class RecordEntryItem(MainTable, discriminator="health_entry"):
+    document = UnicodeAttribute()

@@ -1,0 +1,19 @@
+"""Video-provider adapters for remote consultations (the provider itself is outside the project)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+
+class LocalVideoProvider:
+    """Issues a link to the platform's own waiting page (``/citizen/kham-tu-xa.html``), same origin, no provider:
+    what the local stack and tests use, and a stand-in until a provider is contracted."""
+
+    def __init__(self, key: str, base_url: str = "") -> None:
+        self._key = key.encode()
+        self._base_url = base_url.rstrip("/")
+
+    def meeting_url(self, commune_id: str, booking_id: str, start_iso: str) -> str:
+        room = hmac.new(self._key, f"{commune_id}/{booking_id}".encode(), hashlib.sha256).hexdigest()[:24]
+        return f"{self._base_url}/citizen/kham-tu-xa.html#phong={room}&gio={start_iso[:16]}"
