@@ -122,14 +122,20 @@ def demo_station(today: date) -> StationSetup:
 def seed_health(services: Services, commune_ids: tuple[str, ...] = ("giao-phong",)) -> int:
     """Write the station's set-up of each commune (services first: schedules name them); the records written."""
     from smartcommune.core.contracts import VN_TZ
-    from smartcommune.telehealth.logic.setup import KIND_OF, key_of
+    from smartcommune.telehealth.logic.setup import KIND_OF, SetupRecord, key_of
     from smartcommune.telehealth.wiring import setup_repository
 
     store = services.get(setup_repository)
     setup = demo_station(services.clock().astimezone(VN_TZ).date())
     written = 0
     for commune_id in commune_ids:
-        records = [*setup.services, *setup.practitioners, *setup.schedules, *setup.exceptions, *setup.pharmacies]
+        records: list[SetupRecord] = [
+            *setup.services,
+            *setup.practitioners,
+            *setup.schedules,
+            *setup.exceptions,
+            *setup.pharmacies,
+        ]
         for record in records:
             store.put(commune_id, KIND_OF[type(record)], key_of(record), record.model_dump_json())
             written += 1

@@ -141,12 +141,19 @@ class BookingRepository:
                 with transaction() as tx:
                     tx.update(
                         counter,
-                        actions=[SlotCounterItem.booked.add(1), SlotCounterItem.capacity.set(capacity)],
+                        actions=[
+                            SlotCounterItem.booked.add(1),
+                            SlotCounterItem.capacity.set(capacity),
+                            SlotCounterItem.kind.set(SlotCounterItem),  # an update that creates sets no type
+                        ],
                         condition=SlotCounterItem.booked.does_not_exist() | (SlotCounterItem.booked < capacity),
                     )
                     tx.update(
                         session,
-                        actions=[SessionCounterItem.n.set(previous + 1)],
+                        actions=[
+                            SessionCounterItem.n.set(previous + 1),
+                            SessionCounterItem.kind.set(SessionCounterItem),
+                        ],
                         condition=(
                             SessionCounterItem.n.does_not_exist() if previous == 0 else SessionCounterItem.n == previous
                         ),
@@ -163,11 +170,13 @@ class BookingRepository:
                     for r in reminders:
                         tx.save(self._reminder_item(r))
             except TransactWriteError as exc:
-                if _failed(exc, 0):
+                # pynamodb sends a transaction's puts first, then its updates: guard, booking, reminders, slot, session
+                slot_at = 2 + len(reminders)
+                if _failed(exc, slot_at):
                     raise SlotFullError(booking.slot_id) from exc
-                if _failed(exc, 2):
+                if _failed(exc, 0):
                     raise AlreadyBookedError(booking.slot_id) from exc
-                if _failed(exc, 1) or (exc.cause_response_code or "") == "TransactionConflict":
+                if _failed(exc, slot_at + 1) or (exc.cause_response_code or "") == "TransactionConflict":
                     continue  # another booking took this session's number first
                 raise
             return stored
