@@ -347,8 +347,9 @@ function switchLanguage() {
 // ---------------------------------------------------------------- routing: home (sign-in/profile) or a feedback view
 
 const modules = {};
-// Views drawn by modules loaded on demand: feedback (#/phan-anh, #/cong-dong) and alerts (#/thong-bao).
-const feedbackRoute = () => /^#\/(phan-anh|cong-dong|thong-bao)(\/|$)/.test(window.location.hash);
+// Views drawn by modules loaded on demand: feedback (#/phan-anh, #/cong-dong), alerts (#/thong-bao), health
+// station (#/kham-benh).
+const feedbackRoute = () => /^#\/(phan-anh|cong-dong|thong-bao|kham-benh)(\/|$)/.test(window.location.hash);
 
 function showHome() {
   show($('#fb-view'), false);
@@ -385,9 +386,12 @@ async function route() {
   const view = $('#fb-view');
   show(view, true);
   const alerts = window.location.hash.startsWith('#/thong-bao');
-  const name = alerts ? 'alerts' : 'feedback';
+  const health = window.location.hash.startsWith('#/kham-benh');
+  const name = health ? 'health' : alerts ? 'alerts' : 'feedback';
   try {
-    modules[name] = modules[name] || (await (alerts ? import('/citizen/alerts.js') : import('/citizen/feedback.js')));
+    modules[name] =
+      modules[name] ||
+      (await (health ? import('/citizen/health.js') : alerts ? import('/citizen/alerts.js') : import('/citizen/feedback.js')));
   } catch {
     notify(el.pageAlert, 'error', t('network'));
     return;

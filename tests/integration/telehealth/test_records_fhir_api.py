@@ -59,7 +59,7 @@ def test_a_child_booked_by_the_guardian_and_read_by_them(api, people):
 def test_remote_consultation_link_chat_notes_prescription_and_pharmacies(api, people, clock):
     status, booking, _ = call(api, "POST", "/me/health/bookings", people.citizen, {"slot_id": REMOTE})
     assert status == 201 and booking["mode"] == "remote"
-    assert booking["meeting_url"].startswith("/citizen/kham-tu-xa.html#phong=")
+    assert booking["meeting_url"].startswith(f"/citizen/#/kham-benh/tu-xa/{booking['id']}/")
     assert call(api, "GET", "/me/health/pharmacies", people.citizen)[0] == 403  # no prescription yet
     path = f"/health/bookings/{booking['id']}/messages"
     assert call(api, "POST", path, people.citizen, {"text": "Chào bác sĩ, con tôi ho 3 ngày"})[0] == 201

@@ -146,7 +146,7 @@ class FakeSms:
 
 class FakeVideo:
     def meeting_url(self, commune_id: str, booking_id: str, start_iso: str) -> str:
-        return f"/citizen/kham-tu-xa.html#phong={booking_id[:8]}"
+        return f"/citizen/#/kham-benh/tu-xa/{booking_id}/room"
 
 
 class MovingClock:

@@ -7,8 +7,9 @@ import hmac
 
 
 class LocalVideoProvider:
-    """Issues a link to the platform's own waiting page (``/citizen/kham-tu-xa.html``), same origin, no provider:
-    what the local stack and tests use, and a stand-in until a provider is contracted."""
+    """Issues a link to the platform's own waiting page (the citizen portal's ``#/kham-benh/tu-xa/<booking>/<room>``,
+    with the booking's chat), same origin, no provider: what the local stack and tests use, and a stand-in until a
+    provider is contracted."""
 
     def __init__(self, key: str, base_url: str = "") -> None:
         self._key = key.encode()
@@ -16,4 +17,5 @@ class LocalVideoProvider:
 
     def meeting_url(self, commune_id: str, booking_id: str, start_iso: str) -> str:
         room = hmac.new(self._key, f"{commune_id}/{booking_id}".encode(), hashlib.sha256).hexdigest()[:24]
-        return f"{self._base_url}/citizen/kham-tu-xa.html#phong={room}&gio={start_iso[:16]}"
+        del start_iso  # a provider would book its room for the time; the waiting page reads it from the booking
+        return f"{self._base_url}/citizen/#/kham-benh/tu-xa/{booking_id}/{room}"
