@@ -15,7 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from smartcommune.core.observability import logger, metrics
 from smartcommune.core.services import Services
 from smartcommune.telehealth.logic.slots import minute_bucket
-from smartcommune.telehealth.wiring import booking_service
+from smartcommune.telehealth.wiring import reminder_service
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -29,10 +29,10 @@ def run(event: dict[str, Any], services: Services) -> dict[str, Any]:
     """One step for the minute of ``event['time']`` (UTC) and the few minutes before it."""
     raw = event.get("time")
     moment = datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else services.clock()
-    service = services.get(booking_service)
+    service = services.get(reminder_service)
     sent: list[str] = []
     for back in range(LOOK_BACK_MINUTES, -1, -1):
-        sent += service.send_due_reminders(minute_bucket(moment - timedelta(minutes=back)))
+        sent += service.send_due(minute_bucket(moment - timedelta(minutes=back)))
     return {"minute": minute_bucket(moment), "sent": sent}
 
 

@@ -58,7 +58,7 @@ def test_a_citizen_books_on_a_phone_and_sees_the_queue_number(
     # When they open the health station, choose a general check-up on the next working day and book the first slot
     page.goto(f"{local_stack.web_url}/citizen/#/kham-benh")
     expect(page.get_by_role("heading", name="Đặt lịch khám tại Trạm y tế")).to_be_visible()
-    page.get_by_label("Dịch vụ").select_option(label="Khám bệnh đa khoa")
+    page.locator("#hb-service").select_option(label="Khám bệnh đa khoa")  # ("Dịch vụ" also names the home tiles)
     page.get_by_label("Ngày khám").select_option(_next_open_day())
     first = page.locator("#hb-slots li.hb-slot").first
     expect(first).to_contain_text("còn 2 chỗ")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from smartcommune.core.services import Services
-    from smartcommune.telehealth.logic.booking import BookingService
+    from smartcommune.telehealth.logic.booking import BookingService, ReminderService
     from smartcommune.telehealth.logic.records import RecordService
     from smartcommune.telehealth.logic.setup import SetupService
     from smartcommune.telehealth.storage.repositories import (
@@ -101,3 +101,11 @@ def setup_service(services: Services) -> SetupService:
     from smartcommune.telehealth.logic.setup import SetupService
 
     return SetupService(services.get(setup_repository), services.get(audit_repository))
+
+
+def reminder_service(services: Services) -> ReminderService:
+    """The reminders alone (the ``health_reminders`` function: bookings and the SMS queue, no secret)."""
+    from smartcommune.sms.wiring import sms_gateway
+    from smartcommune.telehealth.logic.booking import ReminderService
+
+    return ReminderService(services.clock, services.get(booking_repository), services.get(sms_gateway))

@@ -369,21 +369,7 @@ class BookingService:
     # ------------------------------------------------------------ reminders
 
     def send_due_reminders(self, bucket: str) -> list[str]:
-        """Send the reminders due in ``bucket`` (UTC minute), each once; the ``booking_id:kind`` sent."""
-        sent: list[str] = []
-        for reminder in self._bookings.due_reminders(bucket):
-            booking = self._bookings.get(reminder.commune_id, reminder.booking_id)
-            if booking is None or booking.status != "booked" or not booking.phone:
-                continue
-            if not self._bookings.claim_reminder(reminder, self._clock().isoformat()):
-                continue  # an earlier run sent it
-            try:
-                self._sms.send(booking.phone, reminder_text(booking, reminder.kind), "health_reminder")
-            except Exception:
-                self._bookings.release_reminder(reminder)  # the next run tries again
-                raise
-            sent.append(f"{booking.id}:{reminder.kind}")
-        return sent
+        return ReminderService(self._clock, self._bookings, self._sms).send_due(bucket)
 
     # ------------------------------------------------------------ statistics
 
@@ -407,6 +393,33 @@ class BookingService:
             no_show_rate=total.no_show_rate,
             mean_wait_min=total.mean_wait_min,
         )
+
+
+class ReminderService:
+    """The day-before and hour-before reminders, each sent once (what the ``health_reminders`` function needs: the
+    bookings and the SMS queue, no secret)."""
+
+    def __init__(self, clock: Callable[[], datetime], bookings: BookingStore, sms: SmsGateway) -> None:
+        self._clock = clock
+        self._bookings = bookings
+        self._sms = sms
+
+    def send_due(self, bucket: str) -> list[str]:
+        """Send the reminders due in ``bucket`` (UTC minute), each once; the ``booking_id:kind`` sent."""
+        sent: list[str] = []
+        for reminder in self._bookings.due_reminders(bucket):
+            booking = self._bookings.get(reminder.commune_id, reminder.booking_id)
+            if booking is None or booking.status != "booked" or not booking.phone:
+                continue
+            if not self._bookings.claim_reminder(reminder, self._clock().isoformat()):
+                continue  # an earlier run sent it
+            try:
+                self._sms.send(booking.phone, reminder_text(booking, reminder.kind), "health_reminder")
+            except Exception:
+                self._bookings.release_reminder(reminder)  # the next run tries again
+                raise
+            sent.append(f"{booking.id}:{reminder.kind}")
+        return sent
 
 
 def _row(day: date, service: str, bookings: list[Booking], now: datetime) -> ServiceDay:
