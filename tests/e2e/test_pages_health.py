@@ -59,7 +59,9 @@ def test_a_citizen_books_on_a_phone_and_sees_the_queue_number(
     page.goto(f"{local_stack.web_url}/citizen/#/kham-benh")
     expect(page.get_by_role("heading", name="Đặt lịch khám tại Trạm y tế")).to_be_visible()
     page.locator("#hb-service").select_option(label="Khám bệnh đa khoa")  # ("Dịch vụ" also names the home tiles)
-    page.get_by_label("Ngày khám").select_option(_next_open_day())
+    day = _next_open_day()
+    page.get_by_label("Ngày khám").select_option(day)
+    expect(page.locator("#hb-slots")).to_have_attribute("data-day", day)  # the list of that day is drawn
     first = page.locator("#hb-slots li.hb-slot").first
     expect(first).to_contain_text("còn 2 chỗ")
     first.get_by_role("button", name="Đặt lịch").click()
@@ -72,6 +74,7 @@ def test_a_citizen_books_on_a_phone_and_sees_the_queue_number(
     assert f"Số thứ tự {queue}" in sms["text"] and code in sms["text"]
     # And the booking is listed with its number (the slot now has one place left), all within 360 px
     expect(page.locator("#hb-mine")).to_contain_text(f"Số thứ tự {queue}")
+    expect(page.locator("#hb-slots")).to_have_attribute("data-day", day)
     expect(page.locator("#hb-slots li.hb-slot").first).to_contain_text("còn 1 chỗ")
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     screenshot(page, "health-booked-360")

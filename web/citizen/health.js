@@ -116,10 +116,16 @@ export async function render(view, ctx) {
     list,
     ctx.api.token ? [h('h2', { text: say.mine }), mine, members] : h('p', { class: 'card' }, say.signin, ' ', h('a', { class: 'btn btn-small', href: '#/', text: say.signin_btn })),
   );
+  let asked = 0; // only the answer to the latest choice is drawn (an earlier one may arrive after it)
   const loadSlots = async () => {
+    const mine = ++asked;
+    const chosen = day.value;
     fill(list, h('li', { class: 'muted', text: say.loading }));
+    delete list.dataset.day;
     try {
-      const page = await ctx.api.call('GET', `${base}/slots`, { query: { day: day.value, service: service.value } });
+      const page = await ctx.api.call('GET', `${base}/slots`, { query: { day: chosen, service: service.value } });
+      if (mine !== asked) return;
+      list.dataset.day = chosen;
       const free = (page.items || []).filter((s) => s.free_places > 0);
       fill(list, free.length ? free.map((s) => slotItem(s, say, ctx, bookSlot)) : h('li', { class: 'muted', text: say.none }));
     } catch (error) {
