@@ -19,7 +19,6 @@ from smartcommune.citizens.contracts import Citizen
 from smartcommune.core.contracts import VN_TZ, Role, format_date_vn
 from smartcommune.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from smartcommune.telehealth.contracts import (
-    ACTIVE_STATUSES,
     Booking,
     BookingStatistics,
     Member,
@@ -440,7 +439,3 @@ def _row(day: date, service: str, bookings: list[Booking], now: datetime) -> Ser
         no_show_rate=round(no_show / len(past), 4) if past else None,
         mean_wait_min=round(sum(waits) / len(waits), 1) if waits else None,
     )
-
-
-def is_active(booking: Booking) -> bool:
-    return booking.status in ACTIVE_STATUSES

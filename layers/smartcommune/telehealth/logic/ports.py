@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from datetime import date
 
     from smartcommune.audit.contracts import AuditRecord
@@ -122,11 +121,3 @@ class VideoProvider(Protocol):
     """Issues the meeting link of a remote consultation (the provider is outside the project)."""
 
     def meeting_url(self, commune_id: str, booking_id: str, start_iso: str) -> str: ...
-
-
-class Clock(Protocol):
-    def __call__(self) -> Any: ...
-
-
-def first(items: Iterable[Any]) -> Any:
-    return next(iter(items), None)
