@@ -43,6 +43,11 @@ const TEXT = {
     send: 'Gửi',
     no_chat: 'Chưa có tin nhắn.',
     loading: 'Đang tải…',
+    pharmacies: 'Nhà thuốc gần bạn',
+    near_me: 'Tìm theo vị trí của tôi',
+    open_now: 'Đang mở cửa',
+    closed: 'Đã đóng cửa',
+    km: (d) => `cách ${String(d).replace('.', ',')} km`,
   },
   en: {
     title: 'Book at the health station',
@@ -82,6 +87,11 @@ const TEXT = {
     send: 'Send',
     no_chat: 'No message yet.',
     loading: 'Loading…',
+    pharmacies: 'Pharmacies near you',
+    near_me: 'Use my location',
+    open_now: 'Open now',
+    closed: 'Closed',
+    km: (d) => `${d} km away`,
   },
 };
 
@@ -105,6 +115,7 @@ export async function render(view, ctx) {
   const list = h('ul', { class: 'fb-list', id: 'hb-slots', 'aria-live': 'polite' });
   const mine = h('ul', { class: 'fb-list', id: 'hb-mine' });
   const members = h('section', { class: 'card', id: 'hb-members' });
+  const pharmacies = h('section', { class: 'card', id: 'hb-pharmacies', hidden: true });
   fill(
     view,
     h('p', {}, h('a', { href: '#/', text: say.back })),
@@ -114,7 +125,7 @@ export async function render(view, ctx) {
     h('form', { class: 'card', id: 'hb-form', novalidate: true }, field('hb-service', say.service, service), field('hb-day', say.day, day), ctx.api.token ? field('hb-patient', say.patient, patient) : null),
     h('h2', { text: say.slots }),
     list,
-    ctx.api.token ? [h('h2', { text: say.mine }), mine, members] : h('p', { class: 'card' }, say.signin, ' ', h('a', { class: 'btn btn-small', href: '#/', text: say.signin_btn })),
+    ctx.api.token ? [h('h2', { text: say.mine }), mine, pharmacies, members] : h('p', { class: 'card' }, say.signin, ' ', h('a', { class: 'btn btn-small', href: '#/', text: say.signin_btn })),
   );
   let asked = 0; // only the answer to the latest choice is drawn (an earlier one may arrive after it)
   const loadSlots = async () => {
@@ -179,6 +190,32 @@ export async function render(view, ctx) {
   view.querySelector('#hb-form').addEventListener('submit', (event) => event.preventDefault());
   if (ctx.api.token) memberForm(members, ctx, say, loadMembers);
   await Promise.all([loadSlots(), loadMine().catch(() => {}), loadMembers().catch(() => {})]);
+  if (ctx.api.token) pharmacyList(pharmacies, ctx, say).catch(() => {});
+}
+
+// Shown only to a patient with a prescription (the API refuses the others): nearest first when the phone says where.
+async function pharmacyList(section, ctx, say, query = {}) {
+  let page;
+  try {
+    page = await ctx.api.call('GET', '/me/health/pharmacies', { query });
+  } catch {
+    section.hidden = true;
+    return;
+  }
+  const near = h('button', { type: 'button', class: 'btn btn-secondary btn-small', text: say.near_me });
+  near.addEventListener('click', () =>
+    navigator.geolocation?.getCurrentPosition((p) => pharmacyList(section, ctx, say, { lat: p.coords.latitude.toFixed(4), lon: p.coords.longitude.toFixed(4) })),
+  );
+  const item = (p) =>
+    h(
+      'li',
+      { class: 'fb-item' },
+      h('h3', { text: p.name }),
+      h('p', { class: 'fb-meta', text: [p.address, p.distance_km === null ? null : say.km(p.distance_km)].filter(Boolean).join(' · ') }),
+      h('p', { class: 'fb-meta' }, h('span', { class: 'badge', text: p.open_now ? say.open_now : say.closed }), ` ${p.opens}–${p.closes}`, p.phone ? ` · ${p.phone.replace('+84', '0')}` : ''),
+    );
+  fill(section, h('h2', { text: say.pharmacies }), navigator.geolocation ? near : null, h('ul', { class: 'fb-list' }, (page.items || []).map(item)));
+  section.hidden = false;
 }
 
 function slotItem(slot, say, ctx, bookSlot) {
