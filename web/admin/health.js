@@ -20,6 +20,7 @@ export async function render(section, ctx) {
   const next = h('button', { type: 'button', class: 'btn', id: 'hq-next', text: 'Gọi số tiếp theo' });
   const tbody = h('tbody', { id: 'hq-rows' });
   const stats = h('p', { class: 'muted', id: 'hq-stats' });
+  const record = h('section', { class: 'card', id: 'hr-record', hidden: true, 'aria-live': 'polite' });
   const slot = h('select', { id: 'hb-slot', name: 'slot_id', required: true });
   const save = h('button', { type: 'submit', class: 'btn', text: 'Đặt lịch hộ' });
   const form = h(
@@ -51,6 +52,7 @@ export async function render(section, ctx) {
         tbody,
       ),
     ),
+    record,
     form,
     h('div', { class: 'card' }, h('h2', { text: 'Thống kê 7 ngày qua' }), stats),
   );
@@ -78,6 +80,9 @@ export async function render(section, ctx) {
       done.addEventListener('click', () => step(b, 'done', done));
       actions.push(done);
     }
+    const open = h('button', { type: 'button', class: 'btn btn-secondary btn-small', text: 'Hồ sơ', dataset: { action: 'record' } });
+    open.addEventListener('click', () => showRecord(record, ctx, b));
+    actions.push(' ', open);
     return h(
       'tr',
       { dataset: { id: b.id, number: b.queue_number } },
@@ -140,4 +145,66 @@ export async function render(section, ctx) {
     if (!alive()) window.clearInterval(timer);
     else load().catch(() => {});
   }, REFRESH_MS);
+}
+
+const KIND = { visit: 'Lần khám', note: 'Ghi chú', diagnosis: 'Chẩn đoán', prescription: 'Đơn thuốc', vaccination: 'Tiêm chủng', consultation: 'Khám từ xa', chat: 'Tin nhắn' };
+
+function entryItem(e) {
+  const lines = [
+    e.text,
+    e.diagnoses.map((d) => `${d.code} ${d.text || ''}`).join('; '),
+    e.prescription.map((p) => `${p.drug}: ${p.dose}, ${p.days} ngày`).join('; '),
+    e.vaccination ? `${e.vaccination.vaccine} (mũi ${e.vaccination.dose_number})` : '',
+  ].filter(Boolean);
+  return h('li', { class: 'fb-item' }, h('p', { class: 'fb-meta', text: `${formatDateTime(e.at)} · ${KIND[e.kind] || e.kind}` }), lines.map((x) => h('p', { text: x })));
+}
+
+// A patient's record (reading it is written to the audit log) and a visit with ICD-10 codes and a prescription.
+async function showRecord(section, ctx, booking) {
+  const box = h('div', { class: 'alert', hidden: true, id: 'hr-alert' });
+  const list = h('ul', { class: 'fb-list', id: 'hr-entries' });
+  const save = h('button', { type: 'submit', class: 'btn', text: 'Lưu lần khám' });
+  const form = h(
+    'form',
+    { id: 'hr-form', novalidate: true },
+    h('h3', { text: 'Ghi lần khám' }),
+    h(
+      'div',
+      { class: 'form-grid' },
+      field('hr-text', 'Ghi chú khám', h('textarea', { id: 'hr-text', name: 'text', rows: 2, maxlength: 2000 })),
+      field('hr-codes', 'Mã chẩn đoán ICD-10 (cách nhau bởi dấu phẩy)', h('input', { id: 'hr-codes', name: 'codes', maxlength: 100, placeholder: 'I10, E11.9' })),
+      field('hr-drug', 'Thuốc', h('input', { id: 'hr-drug', name: 'drug', maxlength: 120 })),
+      field('hr-dose', 'Liều dùng', h('input', { id: 'hr-dose', name: 'dose', maxlength: 120 })),
+      field('hr-days', 'Số ngày', h('input', { id: 'hr-days', name: 'days', type: 'number', min: 1, max: 365 })),
+    ),
+    h('div', { class: 'actions' }, save),
+  );
+  const load = async () => {
+    const rec = await ctx.api.call('GET', `/health/records/${booking.patient_id}`);
+    fill(list, rec.entries.length ? rec.entries.map(entryItem) : h('li', { class: 'muted', text: 'Chưa có ghi nhận nào.' }));
+  };
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearProblems(form, box);
+    const v = formValues(form);
+    const body = { kind: 'visit', appointment_id: booking.id, text: v.text || null };
+    body.diagnoses = (v.codes || '').split(',').map((c) => c.trim()).filter(Boolean).map((code) => ({ code }));
+    body.prescription = v.drug ? [{ drug: v.drug, dose: v.dose, days: Number(v.days) }] : [];
+    try {
+      await busy(save, 'Đang lưu…', () => ctx.api.call('POST', `/health/records/${booking.patient_id}/entries`, { body }));
+      form.reset();
+      notify(box, 'success', 'Đã lưu vào hồ sơ.');
+      await load();
+    } catch (error) {
+      showError(box, form, error);
+    }
+  });
+  fill(section, h('h2', { text: `Hồ sơ sức khỏe: ${booking.patient_name || ''}` }), h('p', { class: 'muted', text: 'Mỗi lần xem hồ sơ được ghi vào nhật ký hệ thống.' }), box, list, form);
+  section.hidden = false;
+  try {
+    await load();
+  } catch (error) {
+    showError(box, null, error);
+  }
+  section.scrollIntoView({ block: 'start' });
 }
