@@ -193,12 +193,15 @@ export async function render(view, ctx) {
   if (ctx.api.token) pharmacyList(pharmacies, ctx, say).catch(() => {});
 }
 
-// Shown only to a patient with a prescription (the API refuses the others): nearest first when the phone says where.
+// Shown only to a patient with a prescription (the API lists none for the others): nearest first when the phone says where.
 async function pharmacyList(section, ctx, say, query = {}) {
   let page;
   try {
     page = await ctx.api.call('GET', '/me/health/pharmacies', { query });
   } catch {
+    page = { prescription: false };
+  }
+  if (!page.prescription) {
     section.hidden = true;
     return;
   }

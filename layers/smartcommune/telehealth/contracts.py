@@ -421,6 +421,9 @@ class PharmacyView(Pharmacy):
 
 
 class PharmacyList(BaseModel):
+    """Empty, with ``prescription`` false, for someone with no prescription (the list is for patients)."""
+
+    prescription: bool
     items: list[PharmacyView]
 
 

@@ -60,7 +60,7 @@ def test_remote_consultation_link_chat_notes_prescription_and_pharmacies(api, pe
     status, booking, _ = call(api, "POST", "/me/health/bookings", people.citizen, {"slot_id": REMOTE})
     assert status == 201 and booking["mode"] == "remote"
     assert booking["meeting_url"].startswith(f"/citizen/#/kham-benh/tu-xa/{booking['id']}/")
-    assert call(api, "GET", "/me/health/pharmacies", people.citizen)[0] == 403  # no prescription yet
+    assert call(api, "GET", "/me/health/pharmacies", people.citizen)[1] == {"prescription": False, "items": []}
     path = f"/health/bookings/{booking['id']}/messages"
     assert call(api, "POST", path, people.citizen, {"text": "Chào bác sĩ, con tôi ho 3 ngày"})[0] == 201
     clock.advance(seconds=40)
@@ -78,7 +78,8 @@ def test_remote_consultation_link_chat_notes_prescription_and_pharmacies(api, pe
     }
     assert call(api, "POST", f"/health/records/{people.citizen_id}/entries", people.nurse, notes)[0] == 201
     status, pharmacies, _ = call(api, "GET", "/me/health/pharmacies?lat=20.2641&lon=106.4762", people.citizen)
-    assert status == 200 and pharmacies["items"][0]["id"] == "qt-so-7" and pharmacies["items"][0]["distance_km"] == 0
+    assert status == 200 and pharmacies["prescription"] is True
+    assert pharmacies["items"][0]["id"] == "qt-so-7" and pharmacies["items"][0]["distance_km"] == 0
     _, record, _ = call(api, "GET", f"/health/records/{people.citizen_id}", people.citizen)
     assert [e["kind"] for e in record["entries"]] == ["chat", "chat", "consultation"]
 

@@ -256,18 +256,16 @@ class RecordService:
 
     # ------------------------------------------------------------ pharmacies
 
-    def pharmacies_for(self, caller: Principal, lat: float | None, lon: float | None) -> list[PharmacyView]:
-        """Nearest pharmacies first, for a citizen who (or whose household member) has a prescription."""
+    def pharmacies_for(self, caller: Principal, lat: float | None, lon: float | None) -> list[PharmacyView] | None:
+        """Nearest pharmacies first, for a citizen who (or whose household member) has a prescription; ``None``
+        for anyone else."""
         patients = [caller.subject_id] + [m.id for m in self._members.of_guardian(caller.commune_id, caller.subject_id)]
         if not any(
             e.kind in ("prescription", "consultation", "visit") and e.prescription
             for p in patients
             for e in self._records.entries(caller.commune_id, p)
         ):
-            raise ForbiddenError(
-                "Danh sách nhà thuốc dành cho người bệnh có đơn thuốc.",
-                "The pharmacy list is shown to patients with a prescription.",
-            )
+            return None
         return nearest(self._setup.setup(caller.commune_id).pharmacies, lat, lon, self._clock())
 
     # ------------------------------------------------------------ criterion 9.1

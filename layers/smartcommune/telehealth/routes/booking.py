@@ -174,14 +174,14 @@ def add_member(request: ApiRequest) -> Member:
     query=PharmacyQuery,
     response=PharmacyList,
     tags=TAGS,
-    summary="Nearest pharmacies with opening hours (for a patient with a prescription)",
+    summary="Nearest pharmacies with opening hours (for a patient with a prescription; empty for anyone else)",
 )
 def my_pharmacies(request: ApiRequest) -> PharmacyList:
     from smartcommune.telehealth.wiring import record_service
 
     query: PharmacyQuery = request.query
     items = request.services.get(record_service).pharmacies_for(request.caller, query.lat, query.lon)
-    return PharmacyList(items=items)
+    return PharmacyList(prescription=items is not None, items=items or [])
 
 
 # ---------------------------------------------------------------- one booking (its owner, or health staff)
