@@ -19,6 +19,7 @@ MODULES: Final[tuple[str, ...]] = (
     "bench.feedback",
     "bench.broadcast",
     "bench.broadcast_province",
+    "bench.merge",
     "bench.booking",
 )
 

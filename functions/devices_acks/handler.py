@@ -20,6 +20,9 @@ topic's thing is authoritative (the IoT policy / broker ACL let a device publish
 its own commune): a message naming another thing is dropped. The topic's commune is checked again here, in case
 a policy is ever loosened: a thing that is not in that commune's registry (a Giao Phong speaker publishing under
 ``sc/bach-long/…``) is dropped and logged as a warning, before anything is written.
+
+After a merger, a speaker keeps the topics of the commune it was provisioned under: a thing not registered in the
+topic's commune is looked for in the commune that one was merged into (only then: one extra read on that path).
 """
 
 from __future__ import annotations
@@ -64,7 +67,10 @@ def handle(event: dict[str, Any], services: Services) -> dict[str, Any]:
                 logger.warning("ack for another thing dropped", extra={"topic_thing": thing, "thing": ack.thing})
                 return {"ok": False, "reason": "thing mismatch"}
             if not fanout.registry(commune_id).registered(thing):
-                return _foreign(kind, commune_id, thing)
+                successor = _successor(services, commune_id)
+                if successor is None or not fanout.registry(successor).registered(thing):
+                    return _foreign(kind, commune_id, thing)
+                commune_id = successor
             row = fanout.deliveries(commune_id).apply_ack(ack, received_at)
             fanout.registry(commune_id).record_command_state(thing, ack.command_id, ack.state, received_at)
             return {"ok": row is not None, "state": row.state if row else None}
@@ -89,10 +95,15 @@ def handle_batch(event: dict[str, Any], services: Services) -> dict[str, Any]:
         commune_id, ack, received_at = parsed
         by_commune.setdefault(commune_id, []).append((str(record["messageId"]), ack, received_at))
     failures: list[dict[str, str]] = []
-    for commune_id, entries in by_commune.items():
+    for topic_commune, entries in by_commune.items():
+        commune_id = topic_commune
         try:
             registry = fanout.registry(commune_id)
             known = registry.things()
+            successor = None if known else _successor(services, commune_id)  # a merged commune has no speakers
+            if successor is not None:
+                commune_id, registry = successor, fanout.registry(successor)
+                known = registry.things()
             mine = [(ack, at) for _, ack, at in entries if ack.thing in known]
             for thing in sorted({ack.thing for _, ack, _ in entries if ack.thing not in known}):
                 _foreign("ack", commune_id, thing)
@@ -137,10 +148,27 @@ def _heartbeat(
             .record_heartbeat(thing, received_at, beat.volume, beat.playing, slot=slot)
         )
     except NotFoundError:
-        return _foreign("heartbeat", commune_id, thing)
+        successor = _successor(services, commune_id)
+        if successor is None:
+            return _foreign("heartbeat", commune_id, thing)
+        try:
+            previous = (
+                services.get(device_fanout)
+                .registry(successor)
+                .record_heartbeat(thing, received_at, beat.volume, beat.playing, slot=slot)
+            )
+        except NotFoundError:
+            return _foreign("heartbeat", commune_id, thing)
     if previous != beat.volume:
         services.get(shadow_store).report(thing, {"volume": beat.volume})
     return {"ok": True}
+
+
+def _successor(services: Services, commune_id: str) -> str | None:
+    """The commune ``commune_id`` was merged into, if it was."""
+    from smartcommune.communes.wiring import commune_repository
+
+    return services.get(commune_repository).successor(commune_id)
 
 
 def _foreign(kind: str, commune_id: str, thing: str) -> dict[str, Any]:

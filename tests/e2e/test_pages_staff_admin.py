@@ -245,6 +245,10 @@ def test_a_cccd_a_citizen_claims_is_verified_by_the_office_typing_it_from_the_ca
     expect(portal.locator("#cccd-hint")).to_contain_text(f"Đã lưu: {masked}")
     expect(portal.locator("#cccd-hint")).not_to_contain_text("chờ")
     assert cccd not in portal.locator("body").inner_text()
+    # with the commune's address as it is since 1/7/2025, and the one people still say
+    expect(portal.locator("#profile-unit")).to_have_text(
+        "Địa giới hành chính: Xã Giao Ninh, Tỉnh Ninh Bình (trước đây: Xã Giao Phong, Huyện Giao Thủy, Tỉnh Nam Định)"
+    )
     problems.assert_none()
 
 

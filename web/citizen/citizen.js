@@ -40,6 +40,8 @@ const EN = {
     'A digital citizen account was created for {phone}. Your profile tells the commune which hamlet you live in, ' +
     'so that your feedback goes to the right people and alerts reach you; you can complete it later.',
   code_again: 'Enter the code sent to {phone}; it is valid for {min} more minutes.',
+  unit_now: 'Administrative address: {current}',
+  unit_was: 'Administrative address: {current} (formerly {former})',
 };
 const VI = {
   signin_first: 'Vui lòng đăng nhập bằng số điện thoại để gửi và theo dõi phản ánh.',
@@ -50,6 +52,8 @@ const VI = {
     'Đã tạo tài khoản Công dân số cho số {phone}. Hồ sơ giúp UBND xã biết bạn ở xóm nào để chuyển phản ánh ' +
     'đúng nơi xử lý và gửi cảnh báo đến bạn; bạn có thể bổ sung sau.',
   code_again: 'Nhập mã đã gửi đến số {phone}; mã còn hiệu lực trong {min} phút.',
+  unit_now: 'Địa giới hành chính: {current}',
+  unit_was: 'Địa giới hành chính: {current} (trước đây: {former})',
 };
 const say = (key, vars = {}) =>
   (language() === 'en' ? EN : VI)[key].replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
@@ -70,6 +74,7 @@ const el = {
   profileAlert: $('#profile-alert'),
   profileForm: $('#profile-form'),
   profilePhone: $('#profile-phone'),
+  profileUnit: $('#profile-unit'),
   saveProfile: $('#save-profile'),
   cccdHint: $('#cccd-hint'),
   account: $('#account'),
@@ -214,6 +219,9 @@ function renderProfile(me) {
       : '';
   fill(el.cccdHint, cccdHint);
   fill(el.profilePhone, me.phone_masked ? say('phone_on_file', { phone: me.phone_masked }) : '');
+  // Since 1/7/2025 communes were merged and districts are gone: today's address, and the former one people know.
+  const unit = me.unit_address;
+  fill(el.profileUnit, unit ? say(unit.former ? 'unit_was' : 'unit_now', unit) : '');
 }
 
 async function showProfile(welcome = false) {

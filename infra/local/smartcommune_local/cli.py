@@ -149,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(broadcast)
     broadcast.set_defaults(handler=_broadcast)
 
+    communes = sub.add_parser("communes", help="xã: sáp nhập / communes: mergers")
+    from smartcommune_local.communes_cli import add_arguments as add_communes_arguments
+
+    add_communes_arguments(communes)
+
     openapi = sub.add_parser("openapi", help="in tài liệu OpenAPI / print the OpenAPI document")
     openapi.set_defaults(handler=_openapi)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from smartcommune.communes.contracts import Commune, Hamlet
 from smartcommune.core.contracts import Role
-from smartcommune.core.table import MainTable
+from smartcommune.core.table import MainTable, MergePolicy
 
 if TYPE_CHECKING:
     from smartcommune.core.services import Services
@@ -42,6 +42,7 @@ GIAO_PHONG = Commune(
     ],
     households=2467,
     population=6835,
+    unit="14212",  # its entry in the unit register (smartcommune.units): Xã Giao Phong until 30/6/2025
 )
 
 BACH_LONG = Commune(
@@ -55,6 +56,7 @@ BACH_LONG = Commune(
         Hamlet(id="tan-tien", name="Xóm Tân Tiến"),
         Hamlet(id="dong-hai", name="Xóm Đông Hải"),
     ],
+    unit="14206",
 )
 
 DEMO_COMMUNES: tuple[Commune, ...] = (GIAO_PHONG, BACH_LONG)
@@ -375,13 +377,16 @@ def seed(services: Services) -> SeedReport:
         report.citizens_imported += services.get(citizen_service).import_citizens(commune.id, new, actor=None)
         DemoSeedItem(DEMO_SEED_PK, commune.id).save()
         report.communes_seeded.append(commune.id)
+    from smartcommune_local.communes_cli import merged_away
     from smartcommune_local.demo_feedback import seed_feedback
 
     for commune in DEMO_COMMUNES:
-        report.feedback_seeded += seed_feedback(services, commune)
+        if not merged_away(services, commune.id):  # its records live in the commune it became part of
+            report.feedback_seeded += seed_feedback(services, commune)
     from smartcommune_local.health_demo import seed_health
 
-    seed_health(services)  # the health station's schedule (rewritten on every start: idempotent)
+    if not merged_away(services, "giao-phong"):
+        seed_health(services)  # the health station's schedule (rewritten on every start: idempotent)
     return report
 
 
@@ -390,3 +395,5 @@ DEMO_SEED_PK = "DEMO_SEED"
 
 class DemoSeedItem(MainTable, discriminator="demo_seed"):
     """Marks a demo commune as fully seeded (local stack only; one item per commune under ``DEMO_SEED``)."""
+
+    merge = MergePolicy.GLOBAL

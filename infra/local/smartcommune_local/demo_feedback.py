@@ -86,8 +86,18 @@ FEEDBACK_PATHS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def seed_feedback(services: Services, commune: Commune) -> int:  # noqa: PLR0915 - one scripted build
+def seed_feedback(  # noqa: PLR0915 - one scripted build
+    services: Services,
+    commune: Commune,
+    *,
+    count: int | None = None,
+    phones: list[str] | None = None,
+    days: int = 28,
+) -> int:
     """Demo feedback of ``commune`` in every status (published ones rated), written in batches; 0 if present.
+
+    ``count`` items (the demo's :data:`FEEDBACK_COUNTS` by default) by the citizens with ``phones`` (the first
+    demo citizens by default), spread over the last ``days`` days (the merger benchmark asks for a year).
 
     Items are built in their final state with their timeline and written with their copies and counters by
     ``FeedbackRepository.import_many`` (no transaction per item: moto copies the table on every transaction).
@@ -103,16 +113,17 @@ def seed_feedback(services: Services, commune: Commune) -> int:  # noqa: PLR0915
     from smartcommune.feedback.logic.rules import RULES
     from smartcommune.feedback.wiring import feedback_repository, feedback_service
 
-    count = FEEDBACK_COUNTS.get(commune.id, 0)
+    count = FEEDBACK_COUNTS.get(commune.id, 0) if count is None else count
     store = services.get(feedback_repository)
     ids = [uuid.uuid5(uuid.NAMESPACE_URL, f"smartcommune-demo-feedback:{commune.id}:{n}").hex for n in range(count)]
     if not ids or store.get(commune.id, ids[0]) is not None:
         return 0
     service = services.get(feedback_service)
     fields = {f.code: f for f in service.fields(commune.id)}
-    people = all_demo_citizens()[commune.id][:12]
+    if phones is None:
+        phones = [p.phone for p in all_demo_citizens()[commune.id][:12]]
     citizens = services.get(citizen_repository)
-    citizen_ids = [c.id for c in (citizens.find_by_phone(commune.id, p.phone) for p in people) if c is not None]
+    citizen_ids = [c.id for c in (citizens.find_by_phone(commune.id, phone) for phone in phones) if c is not None]
     rng = random.Random(f"smartcommune-demo-feedback:{commune.id}")
     now = services.clock()
     year = now.astimezone(VN_TZ).year
@@ -122,7 +133,7 @@ def seed_feedback(services: Services, commune: Commune) -> int:  # noqa: PLR0915
     for n, feedback_id in enumerate(ids):
         field_code, title, description, result = FEEDBACK_TOPICS[n % len(FEEDBACK_TOPICS)]
         field_ = fields[field_code]
-        created = now - timedelta(days=rng.randint(1, 28), hours=rng.randint(0, 20))
+        created = now - timedelta(days=rng.randint(1, days), hours=rng.randint(0, 20))
         hamlet = rng.choice(commune.hamlets)
         item = Feedback(
             id=feedback_id,

@@ -154,7 +154,11 @@ def seed_devices(services: Services, commune_ids: tuple[str, ...] = ("giao-phong
     services.get(bound_table)
     counts = {"speakers": 0, "clusters": 0, "things_created": 0}
     iot = client("iot", services.settings)
+    from smartcommune_local.communes_cli import merged_away
+
     for commune_id in commune_ids:
+        if merged_away(services, commune_id):  # its speakers are the new commune's now (on their old topics)
+            continue
         repo = DeviceRepository(commune_id)
         existing = repo.registry()
         speakers = [s for s in demo_speakers(commune_id) if s.thing not in existing]

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from smartcommune.audit.contracts import AuditEntry, AuditRecord, ChainReport
+from smartcommune.core.contracts import Role
 
 GENESIS = "0" * 64
 
@@ -124,3 +125,67 @@ class AuditVerifier:
         if report.ok and report.head_seq > 0:
             self._anchors.put(commune_id, day, report.head_seq, report.head_hash)
         return report
+
+
+# ---------------------------------------------------------------- commune mergers
+
+MERGER_ACTOR = "system:merger"
+
+
+class SealableJournal(Protocol):
+    def commit(
+        self, commune_id: str, record: AuditRecord, add_writes: Any = None, *, seal_for: str | None = None
+    ) -> Any: ...
+
+    def sealed_by(self, commune_id: str) -> str | None: ...
+
+    def head(self, commune_id: str) -> tuple[int, str] | None: ...
+
+    def page(self, commune_id: str, before_seq: int | None = None, limit: int = 50) -> Any: ...
+
+
+class ChainSealer:
+    """A merger on the audit record: each old chain sealed and anchored, the new chain naming the sealed heads.
+
+    Nothing already written changes: a sealed chain still verifies on its own, and the new chain's entry holds
+    the hashes it continues from. Both steps are idempotent (a resumed merger repeats them harmlessly).
+    """
+
+    def __init__(self, journal: SealableJournal, verifier: AuditVerifier, today: Callable[[], str]) -> None:
+        self._journal = journal
+        self._verifier = verifier
+        self._today = today
+
+    def seal(self, old: str, new: str, effective: str) -> str:
+        if self._journal.sealed_by(old) != new:
+            self._journal.commit(
+                old,
+                AuditRecord(
+                    actor_id=MERGER_ACTOR,
+                    actor_role=Role.ADMIN,
+                    action="commune.merged_into",
+                    target=f"commune/{new}",
+                    after={"merged_into": new, "effective": effective},
+                ),
+                seal_for=new,
+            )
+        report = self._verifier.verify_and_anchor(old, self._today())
+        if not report.ok:
+            raise ValueError(f"the audit chain of {old} does not verify: {report.problems[:3]}")
+        return report.head_hash
+
+    def record_merger(self, new: str, sealed: dict[str, str], effective: str) -> None:
+        after = {"predecessors": dict(sorted(sealed.items())), "effective": effective}
+        recent = self._journal.page(new, limit=20).entries
+        if any(e.action == "commune.merged_from" and e.after == after for e in recent):
+            return
+        self._journal.commit(
+            new,
+            AuditRecord(
+                actor_id=MERGER_ACTOR,
+                actor_role=Role.ADMIN,
+                action="commune.merged_from",
+                target=f"commune/{new}",
+                after=after,
+            ),
+        )

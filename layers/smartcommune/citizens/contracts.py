@@ -13,8 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from smartcommune.core.contracts import Cccd, Contract, PhoneNumber
+from smartcommune.core.contracts import Cccd, CommuneId, Contract, PhoneNumber
 from smartcommune.core.text import mask_cccd, mask_phone
+from smartcommune.units.contracts import Address
 
 CitizenStatus = Literal["active", "locked"]
 
@@ -44,6 +45,8 @@ class Citizen(BaseModel):
     updated_at: datetime
     created_by: str
     version: int | None = None
+    # The commune the account was made in, when a merger moved it to another (kept whole on every save).
+    recorded_under: CommuneId | None = None
 
     @property
     def profile_complete(self) -> bool:
@@ -183,15 +186,19 @@ class CitizenSelf(CitizenView):
     cccd_notice: str | None = None
     cccd_notice_en: str | None = None
     status_updates: StatusUpdates = "sms"
+    unit_address: Address | None = Field(
+        default=None, description="the commune's administrative address today, with the former one if it changed"
+    )
 
     @classmethod
-    def of(cls, citizen: Citizen) -> CitizenSelf:
+    def of(cls, citizen: Citizen, unit_address: Address | None = None) -> CitizenSelf:
         notice = CCCD_PENDING_NOTICE if citizen.cccd_pending else (None, None)
         return cls(
             **CitizenView.of(citizen).model_dump(),
             cccd_notice=notice[0],
             cccd_notice_en=notice[1],
             status_updates=citizen.status_updates,
+            unit_address=unit_address,
         )
 
 

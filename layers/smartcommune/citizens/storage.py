@@ -28,7 +28,7 @@ from pynamodb.exceptions import TransactWriteError
 from smartcommune.citizens.contracts import Citizen
 from smartcommune.citizens.logic import name_key, search_text
 from smartcommune.core.errors import ConflictError
-from smartcommune.core.table import MainTable, commune_pk, decode_cursor, encode_cursor, transaction
+from smartcommune.core.table import MainTable, MergePolicy, commune_pk, decode_cursor, encode_cursor, transaction
 
 if TYPE_CHECKING:
     from pynamodb.expressions.condition import Condition
@@ -42,6 +42,8 @@ _ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class CitizenItem(MainTable, discriminator="citizen"):
+    merge = MergePolicy.MOVE
+
     citizen_id = UnicodeAttribute()
     commune_id = UnicodeAttribute()
     phone = UnicodeAttribute()
@@ -63,6 +65,8 @@ class CitizenItem(MainTable, discriminator="citizen"):
 
 
 class CitizenLookupItem(MainTable, discriminator="citizen_lookup"):
+    merge = MergePolicy.MOVE
+
     citizen_id = UnicodeAttribute()
 
 
@@ -103,6 +107,7 @@ def _to_item(citizen: Citizen) -> CitizenItem:
         updated_at=citizen.updated_at,
         created_by=citizen.created_by,
         search=search_text(citizen),
+        merged_from=citizen.recorded_under,
     )
     if citizen.version is not None:
         item.version = citizen.version
@@ -128,6 +133,7 @@ def to_citizen(item: CitizenItem) -> Citizen:
         updated_at=item.updated_at,
         created_by=item.created_by,
         version=item.version,
+        recorded_under=item.merged_from,
     )
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import UpdateError
 
-from smartcommune.core.table import MainTable
+from smartcommune.core.table import MainTable, MergePolicy
 
 
 def _epoch(moment: datetime) -> int:
@@ -26,6 +26,8 @@ def _failed_condition(exc: Exception) -> bool:
 
 
 class RateCounterItem(MainTable, discriminator="rate_counter"):
+    merge = MergePolicy.GLOBAL
+
     hits = NumberAttribute(default=0)
 
 

@@ -3,6 +3,10 @@
 Key design (``docs/architecture.md`` has the full list): every record of a commune has a partition key that
 starts with ``C#<commune_id>#``, so a repository built for one commune cannot address another's records, and a
 province with hundreds of communes needs no scans — every access is by key or by index.
+
+Tenancy: every record a commune owns also carries ``TENANT`` (its commune id), written by the base model on every
+put and update, and the ``TENANT`` index lists a commune's records (keys and type only). A commune merger walks
+that index and touches each record once; each model declares what a merger does with it (:class:`MergePolicy`).
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ import binascii
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -32,6 +37,23 @@ def commune_pk(commune_id: str, *parts: str) -> str:
     if not commune_id or "#" in commune_id:
         raise ValueError("commune_id is required and may not contain '#'")
     return "#".join(("C", commune_id, *parts))
+
+
+def tenant_of(pk: str) -> str | None:
+    """The commune owning a partition key made by :func:`commune_pk`, else None."""
+    if not pk.startswith("C#"):
+        return None
+    commune_id, sep, _ = pk[2:].partition("#")
+    return commune_id if sep and commune_id else None
+
+
+class MergePolicy(StrEnum):
+    """What a commune merger does with a record of a merged (old) commune."""
+
+    MOVE = "move"  # re-keyed under the new commune, once (its history comes with it)
+    KEEP = "keep"  # stays under the old commune as its history (audit chains, counters by period)
+    DROP = "drop"  # short-lived (codes, heartbeat slots): deleted, its TTL would remove it anyway
+    GLOBAL = "global"  # owned by no commune (sessions, rate counters); aliases resolve the commune it names
 
 
 class Gsi1(GlobalSecondaryIndex["MainTable"]):
@@ -56,8 +78,18 @@ class Gsi2(GlobalSecondaryIndex["MainTable"]):
     gsi2sk = UnicodeAttribute(range_key=True, attr_name="GSI2SK")
 
 
+class TenantIndex(GlobalSecondaryIndex["MainTable"]):
+    """A commune's records (keys and type): what a merger walks. Never on a request path."""
+
+    class Meta:
+        index_name = "TENANT"
+        projection = IncludeProjection(["type", "MERGED_FROM"])
+
+    tenant = UnicodeAttribute(hash_key=True, attr_name="TENANT")
+
+
 class MainTable(Model):
-    """Base of every item. Subclasses declare ``discriminator=...`` and their own attributes."""
+    """Base of every item. Subclasses declare ``discriminator=...``, their own attributes and ``merge``."""
 
     class Meta:
         table_name = "smartcommune-main"
@@ -73,9 +105,35 @@ class MainTable(Model):
     gsi2sk = UnicodeAttribute(null=True, attr_name="GSI2SK")
     # Epoch seconds; DynamoDB's TTL deletes the item some time after (sessions, codes, rate counters).
     expires_at = NumberAttribute(null=True, attr_name="ttl")
+    # The owning commune (see the module's docstring) and, after a merger, the commune it was recorded under.
+    tenant = UnicodeAttribute(null=True, attr_name="TENANT")
+    merged_from = UnicodeAttribute(null=True, attr_name="MERGED_FROM")
 
     gsi1 = Gsi1()
     gsi2 = Gsi2()
+    tenancy = TenantIndex()
+
+    merge: ClassVar[MergePolicy | None] = None
+    """What a merger does with this kind of record; every concrete model declares it (a test checks)."""
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        values: dict[str, dict[str, Any]] = super().serialize(null_check=null_check)
+        if "TENANT" not in values:
+            tenant = tenant_of(self.pk)
+            if tenant:
+                values["TENANT"] = {"S": tenant}
+        return values
+
+    def update(self, actions: list[Any], condition: Any = None, *, add_version_condition: bool = True) -> Any:
+        return super().update(self._with_tenant(actions), condition, add_version_condition=add_version_condition)
+
+    def get_update_kwargs_from_instance(self, actions: list[Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return super().get_update_kwargs_from_instance(self._with_tenant(actions), *args, **kwargs)
+
+    def _with_tenant(self, actions: list[Any]) -> list[Any]:
+        """An update may create the item: it must carry its tenant like a put does."""
+        tenant = tenant_of(self.pk)
+        return [*actions, MainTable.tenant.set(tenant)] if tenant else actions
 
 
 def _all_models(cls: type[Model]) -> Iterator[type[Model]]:

@@ -254,6 +254,16 @@ class Speaker(BaseModel):
     label: str = Field(default="", max_length=120)
     volume: int = Field(default=70, ge=0, le=100, description="desired volume for normal items")
     emergency_volume: int = Field(default=100, ge=0, le=100)
+    topic_commune: CommuneId | None = Field(
+        default=None,
+        description="the commune its topics and command key were provisioned under, when not ``commune_id`` "
+        "(a speaker of a merged commune keeps playing on them until it is provisioned again)",
+    )
+
+    @property
+    def namespace(self) -> str:
+        """The commune segment of its MQTT topics, whose command key it holds."""
+        return self.topic_commune or self.commune_id
 
 
 class SpeakerState(Speaker):

@@ -106,7 +106,7 @@ def speaker_summary(request: ApiRequest) -> SpeakerSummary:
     from smartcommune.communes.wiring import commune_repository
     from smartcommune.devices.wiring import device_fanout
 
-    commune_id = request.path_params["commune_id"]
+    commune_id = _commune_in_path(request)
     if request.services.get(commune_repository).get(commune_id) is None:
         raise NotFoundError("Không tìm thấy xã này.", "No such commune.")
     items = request.services.get(device_fanout).registry(commune_id).states(request.services.clock())
@@ -116,3 +116,10 @@ def speaker_summary(request: ApiRequest) -> SpeakerSummary:
         total=len(items),
         playing=sum(1 for s in items if s.online and s.playing),
     )
+
+
+def _commune_in_path(request: ApiRequest) -> str:
+    """The path's commune id, resolved through mergers (an old commune's links keep answering)."""
+    from smartcommune.communes.wiring import current_commune_id
+
+    return current_commune_id(request.services, request.path_params["commune_id"])

@@ -116,6 +116,10 @@ class StaffAccount(BaseModel):
     commune_id: str
     status: Literal["active", "locked"] = "active"
     created_at: datetime
+    merged_from: str | None = Field(default=None, description="the commune the account came from in a merger")
+    roles_review_pending: bool = Field(
+        default=False, description="came in a merger: the commune's administrator has yet to confirm its roles"
+    )
 
 
 class StaffSelf(StaffAccount):

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from smartcommune.citizens.logic import CitizenService
     from smartcommune.core.api.http import ApiRequest
     from smartcommune.identity.logic.service import IdentityService
+    from smartcommune.units.contracts import Address
 
 TAGS = ("identity",)
 ADMIN_ONLY = frozenset({Role.ADMIN})
@@ -96,9 +97,26 @@ def logout(request: ApiRequest) -> None:
 def me(request: ApiRequest) -> CitizenSelf | StaffSelf:
     caller = request.caller
     if caller.kind == "citizen":
-        return CitizenSelf.of(_citizens(request).own_profile(caller))
+        citizen = _citizens(request).own_profile(caller)
+        return CitizenSelf.of(citizen, _unit_address(request, citizen.recorded_under or citizen.commune_id))
     account = _identity(request).staff_account(caller)
     return StaffSelf(**account.model_dump())
+
+
+def _unit_address(request: ApiRequest, recorded_under: str) -> Address | None:
+    """The administrative address of the commune an account was made in, as it is today (and as it was)."""
+    from smartcommune.communes.wiring import commune_repository
+    from smartcommune.core.contracts import VN_TZ
+    from smartcommune.units.wiring import unit_register
+
+    commune = request.services.get(commune_repository).profile(recorded_under)
+    if commune is None or commune.unit is None:
+        return None
+    today = request.services.clock().astimezone(VN_TZ).date()
+    try:
+        return request.services.get(unit_register).address(commune.unit, today)
+    except KeyError:  # a unit the register does not know
+        return None
 
 
 @router.route(

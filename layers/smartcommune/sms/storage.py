@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
-from smartcommune.core.table import MainTable
+from smartcommune.core.table import MainTable, MergePolicy
 from smartcommune.sms.contracts import SealedSms, SmsMessage
 
 if TYPE_CHECKING:
@@ -220,6 +220,8 @@ def read_outbox(path: str) -> list[dict[str, Any]]:
 
 
 class SmsDeliveryItem(MainTable, discriminator="sms_delivery"):
+    merge = MergePolicy.GLOBAL
+
     state = UnicodeAttribute()  # "sending" (claimed) or "sent"
     claim = UnicodeAttribute()  # who claimed it (one delivery attempt)
     lease_until = NumberAttribute()  # epoch seconds; a "sending" claim past it may be taken over
@@ -292,6 +294,8 @@ class DeliveryLedger:
 
 
 class SmsThreadItem(MainTable, discriminator="sms_thread"):
+    merge = MergePolicy.GLOBAL
+
     latest = UnicodeAttribute()  # the id of the message to send; the others of the thread are superseded
     order = NumberAttribute()
 

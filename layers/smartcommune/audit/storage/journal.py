@@ -14,7 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 from smartcommune.audit.contracts import AuditEntry, AuditPage, AuditRecord
 from smartcommune.audit.logic import GENESIS, chain_next
 from smartcommune.core.errors import ConflictError
-from smartcommune.core.table import MainTable, commune_pk, transaction
+from smartcommune.core.table import MainTable, MergePolicy, commune_pk, transaction
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -25,6 +25,8 @@ AddWrites = Callable[["TransactWrite"], None]
 
 
 class AuditEntryItem(MainTable, discriminator="audit_entry"):
+    merge = MergePolicy.KEEP
+
     seq = NumberAttribute()
     at = UTCDateTimeAttribute()
     actor_id = UnicodeAttribute()
@@ -37,8 +39,11 @@ class AuditEntryItem(MainTable, discriminator="audit_entry"):
 
 
 class AuditHeadItem(MainTable, discriminator="audit_head"):
+    merge = MergePolicy.KEEP
+
     seq = NumberAttribute()
     hash = UnicodeAttribute()
+    sealed_by = UnicodeAttribute(null=True)  # the commune this one was merged into: its chain takes no more entries
 
 
 def _partition(commune_id: str) -> str:
@@ -95,19 +100,38 @@ class AuditRepository:
             return None
         return int(item.seq), item.hash
 
-    def commit(self, commune_id: str, record: AuditRecord, add_writes: AddWrites | None = None) -> AuditEntry:
+    def sealed_by(self, commune_id: str) -> str | None:
+        """The commune a merged commune's chain was sealed for, if it was."""
+        try:
+            return AuditHeadItem.get(_partition(commune_id), "HEAD", consistent_read=True).sealed_by
+        except AuditHeadItem.DoesNotExist:
+            return None
+
+    def commit(
+        self, commune_id: str, record: AuditRecord, add_writes: AddWrites | None = None, *, seal_for: str | None = None
+    ) -> AuditEntry:
         """Write the change (``add_writes`` adds its items) and its audit entry atomically.
 
         Two staff acting at once race for the next sequence number; the loser re-reads the head and tries
         again. If the change's own condition fails, nothing is written and :class:`ConflictError` is raised.
+        ``seal_for`` makes this the chain's last entry (a merger into that commune); a sealed chain refuses more.
         """
         for attempt in range(self.MAX_ATTEMPTS):
             if attempt:
                 # Jittered back-off so racing writers stop colliding on the same head.
                 time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 6)))  # noqa: S311 - jitter, not secrecy
-            prev_seq, prev_hash = self.head(commune_id) or (0, GENESIS)
+            try:
+                current = AuditHeadItem.get(_partition(commune_id), "HEAD", consistent_read=True)
+            except AuditHeadItem.DoesNotExist:
+                current = None
+            if current is not None and current.sealed_by:
+                raise ConflictError(
+                    f"Xã này đã được sáp nhập vào {current.sealed_by}; vui lòng tải lại trang và thử lại.",
+                    f"This commune was merged into {current.sealed_by}; reload the page and try again.",
+                )
+            prev_seq, prev_hash = (int(current.seq), current.hash) if current is not None else (0, GENESIS)
             entry = chain_next(commune_id, record, self._clock(), prev_seq, prev_hash)
-            head = AuditHeadItem(_partition(commune_id), "HEAD", seq=entry.seq, hash=entry.hash)
+            head = AuditHeadItem(_partition(commune_id), "HEAD", seq=entry.seq, hash=entry.hash, sealed_by=seal_for)
             head_condition = AuditHeadItem.pk.does_not_exist() if prev_seq == 0 else AuditHeadItem.seq == prev_seq
             try:
                 with transaction() as tx:

@@ -110,9 +110,16 @@ class BulletinService:
             clock=clock, store=store, publication=self._publication, get=self.get, commune=self.commune
         )
         self._scheduler = Scheduler(store=store, publication=self._publication)
-        self._statistics = DeliveryStatistics(clock=clock, store=store, fanout=fanout, stats=stats)
+        self._statistics = DeliveryStatistics(
+            clock=clock, store=store, fanout=fanout, stats=stats, lineage=self._lineage
+        )
 
     # ------------------------------------------------------------ helpers
+
+    def _lineage(self, commune_id: str) -> list[str]:
+        """The commune and every commune merged into it (their statistics carry over)."""
+        commune = self._communes.get(commune_id)
+        return [commune_id, *(commune.predecessors if commune is not None else [])]
 
     def commune(self, commune_id: str) -> Commune:
         commune = self._communes.get(commune_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from smartcommune.broadcast.contracts import StatsReport, StatsRow
 from smartcommune.broadcast.logic.refusals import invalid
@@ -25,12 +25,20 @@ class DeliveryStatistics:
     """Counts delivery reports into the statistics counters, and reads the counters back as a report."""
 
     def __init__(
-        self, *, clock: Callable[[], datetime], store: BulletinStore, fanout: Fanout, stats: StatsStore
+        self,
+        *,
+        clock: Callable[[], datetime],
+        store: BulletinStore,
+        fanout: Fanout,
+        stats: StatsStore,
+        lineage: Callable[[str], list[str]] = lambda commune_id: [commune_id],
     ) -> None:
+        """``lineage``: a commune and those merged into it, whose counters stay where they were counted."""
         self._clock = clock
         self._store = store
         self._fanout = fanout
         self._stats = stats
+        self._lineage = lineage
 
     def collect_reports(self) -> int:
         """Count every fan-out whose delivery report is complete (or whose commands expired); returns how many."""
@@ -69,8 +77,9 @@ class DeliveryStatistics:
                 keys.append(key)
             day += timedelta(days=1)
         rows = []
+        lineage = self._lineage(caller.commune_id)
         for key in keys:
-            counters = self._stats.period(caller.commune_id, key)
+            counters = _added([self._stats.period(commune_id, key) for commune_id in lineage])
             rows.append(
                 StatsRow(
                     period=key,
@@ -81,3 +90,14 @@ class DeliveryStatistics:
                 )
             )
         return StatsReport(period="day" if period == "day" else "month", rows=rows)
+
+
+def _added(periods: list[dict[str, Any]]) -> dict[str, Any]:
+    """One period's counters of a commune and of the communes merged into it, added up."""
+    out: dict[str, Any] = {"programs": 0, "clusters": {}, "played": {}, "failed": {}}
+    for counters in periods:
+        out["programs"] += counters["programs"]
+        for name in ("clusters", "played", "failed"):
+            for key, value in counters[name].items():
+                out[name][key] = out[name].get(key, 0) + value
+    return out

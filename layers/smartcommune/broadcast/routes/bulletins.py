@@ -250,7 +250,7 @@ def broadcast_statistics(request: ApiRequest) -> StatsReport:
 )
 def commune_alerts(request: ApiRequest) -> PublicAlertPage:
     query: AlertFeedQuery = request.query
-    items = _bulletins(request).alert_feed(request.path_params["commune_id"], query.hamlet, query.limit)
+    items = _bulletins(request).alert_feed(_commune_in_path(request), query.hamlet, query.limit)
     return PublicAlertPage(items=items)
 
 
@@ -295,3 +295,10 @@ def set_alert_subscription(request: ApiRequest) -> AlertSubscription:
         )
     change = AlertSubscription(hamlets=hamlets, enabled=body.enabled, updated_at=request.services.clock())
     return request.services.get(alert_subscriptions).put(caller.commune_id, citizen.id, citizen.phone, change)
+
+
+def _commune_in_path(request: ApiRequest) -> str:
+    """The path's commune id, resolved through mergers (an old commune's links keep answering)."""
+    from smartcommune.communes.wiring import current_commune_id
+
+    return current_commune_id(request.services, request.path_params["commune_id"])

@@ -93,7 +93,7 @@ def cap_index(request: ApiRequest) -> ApiResponse:
     produces=("application/atom+xml",),
 )
 def cap_commune_index(request: ApiRequest) -> ApiResponse:
-    return _atom(request, request.path_params["commune_id"])
+    return _atom(request, _commune_in_path(request))
 
 
 @router.route(
@@ -110,7 +110,7 @@ def cap_alert(request: ApiRequest) -> ApiResponse:
     match = _FILE.match(request.path_params["alert_file"])
     if match is None:
         raise _not_found()
-    commune_id, bulletin_id = request.path_params["commune_id"], match["bulletin"]
+    commune_id, bulletin_id = _commune_in_path(request), match["bulletin"]
     store = request.services.get(bulletin_repository)
     if match["seq"] is None:
         latest = store.get(commune_id, bulletin_id) if re.fullmatch(r"[a-z0-9-]{2,40}", commune_id) else None
@@ -123,3 +123,10 @@ def cap_alert(request: ApiRequest) -> ApiResponse:
     if bulletin is None:
         raise _not_found()
     return ApiResponse(_document(request, bulletin, bulletin.messages[seq - 1]), headers=XML_HEADERS)
+
+
+def _commune_in_path(request: ApiRequest) -> str:
+    """The path's commune id, resolved through mergers (an old commune's links keep answering)."""
+    from smartcommune.communes.wiring import current_commune_id
+
+    return current_commune_id(request.services, request.path_params["commune_id"])

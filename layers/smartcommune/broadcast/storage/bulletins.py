@@ -40,7 +40,7 @@ from smartcommune.broadcast.contracts import (
 from smartcommune.broadcast.logic.lifecycle import stage
 from smartcommune.broadcast.logic.rules import PRIORITY_RANK
 from smartcommune.broadcast.logic.schedules import minute_bucket
-from smartcommune.core.table import MainTable, commune_pk, decode_cursor, encode_cursor
+from smartcommune.core.table import MainTable, MergePolicy, commune_pk, decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 
 
 class BulletinItem(MainTable, discriminator="bulletin"):
+    merge = MergePolicy.MOVE
+
     commune_id = UnicodeAttribute()
     bulletin_id = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -58,6 +60,8 @@ class BulletinItem(MainTable, discriminator="bulletin"):
 
 
 class CapMessageItem(MainTable, discriminator="cap_message"):
+    merge = MergePolicy.MOVE
+
     commune_id = UnicodeAttribute()
     bulletin_id = UnicodeAttribute()
     seq = NumberAttribute()
@@ -65,6 +69,8 @@ class CapMessageItem(MainTable, discriminator="cap_message"):
 
 
 class PublicAlertItem(MainTable, discriminator="public_alert"):
+    merge = MergePolicy.MOVE
+
     reach = UnicodeAttribute()  # " xom-1 xom-2 " or " * " (whole commune): what the hamlet filter matches
     document = UnicodeAttribute()
 

@@ -15,10 +15,12 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 
 from smartcommune.broadcast.storage.bulletins import bulletin_pk
-from smartcommune.core.table import MainTable, commune_pk
+from smartcommune.core.table import MainTable, MergePolicy, commune_pk
 
 
 class StatsCounterItem(MainTable, discriminator="broadcast_stats"):
+    merge = MergePolicy.KEEP
+
     programs = NumberAttribute(default=0)
     airtime_s = NumberAttribute(default=0)
 
@@ -26,8 +28,12 @@ class StatsCounterItem(MainTable, discriminator="broadcast_stats"):
 class StatsMarkerItem(MainTable, discriminator="broadcast_stats_marker"):
     """Marks a delivery report as counted, so counting it twice is impossible."""
 
+    merge = MergePolicy.MOVE
+
 
 class PendingReportItem(MainTable, discriminator="broadcast_pending_report"):
+    merge = MergePolicy.MOVE
+
     commune_id = UnicodeAttribute()
     bulletin_id = UnicodeAttribute()
     command_id = UnicodeAttribute()

@@ -13,16 +13,20 @@ from typing import Protocol
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 
 from smartcommune.broadcast.contracts import AlertSubscription
-from smartcommune.core.table import MainTable, commune_pk, transaction
+from smartcommune.core.table import MainTable, MergePolicy, commune_pk, transaction
 
 
 class AlertSubscriptionItem(MainTable, discriminator="alert_subscription"):
+    merge = MergePolicy.MOVE
+
     hamlets = UnicodeAttribute()  # JSON list
     enabled = BooleanAttribute()
     updated_at = UnicodeAttribute()
 
 
 class HamletSubscriberItem(MainTable, discriminator="hamlet_subscriber"):
+    merge = MergePolicy.MOVE
+
     phone = UnicodeAttribute()
 
 

@@ -47,5 +47,5 @@ class SpeakerSettings:
         if desired:
             audit = settings_audit(caller, before, change, request_id)
             repo.set_desired(before, change.volume, change.emergency_volume, journal=self._journal, audit=audit)
-            self._shadows.desire(caller.commune_id, thing, desired)
+            self._shadows.desire(before.namespace, thing, desired)  # the topics the speaker listens on
         return repo.state(thing, self._clock())

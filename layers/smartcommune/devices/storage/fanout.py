@@ -21,6 +21,7 @@ from smartcommune.devices.contracts import (
     Speaker,
     cmd_topic,
     commune_command_key,
+    sign_command,
     utc_ms,
 )
 from smartcommune.devices.logic import (
@@ -84,9 +85,9 @@ class DeviceFanout:
 
         ``start_at`` is a start shared with other communes' commands (``send_to_communes``); by default the
         start is chosen for this commune's targets."""
-        known, unknown = plan_targets(
-            targets, registry if registry is not None else self.registry(commune_id).registry()
-        )
+        if registry is None:
+            registry = self.registry(commune_id).registry()
+        known, unknown = plan_targets(targets, registry)
         if unknown:
             raise InvalidInputError(
                 f"Loa không có trong danh bạ: {', '.join(unknown[:5])}",
@@ -110,7 +111,7 @@ class DeviceFanout:
             expires_at=choose_expires_at(start_at, priority, expires_in_s),
         )
         self.deliveries(commune_id).create(command, known, now)
-        self.publish(command, known)
+        self.publish(command, known, registry)
         return DeliveryBatch(
             command_id=command.command_id,
             bulletin_id=bulletin_id,
@@ -170,9 +171,19 @@ class DeviceFanout:
     def _registry_of(self, commune_id: str) -> dict[str, Speaker]:
         return self.registry(commune_id).registry()
 
-    def publish(self, command: PlayCommand, things: list[str]) -> None:
-        payload = command.to_json()
-        self.publisher.publish_many([(cmd_topic(command.commune_id, t), payload) for t in things])
+    def publish(self, command: PlayCommand, things: list[str], registry: Mapping[str, Speaker] | None = None) -> None:
+        """Publish ``command`` to each thing's topic; a speaker still provisioned under a merged commune gets it
+        on that commune's topic, signed with that commune's key (same command id, so its ack counts here)."""
+        payloads = {command.commune_id: command.to_json()}
+        messages: list[tuple[str, bytes]] = []
+        for thing in things:
+            speaker = registry.get(thing) if registry is not None else None
+            namespace = speaker.namespace if speaker is not None else command.commune_id
+            if namespace not in payloads:
+                variant = command.model_copy(update={"commune_id": namespace, "signature": None})
+                payloads[namespace] = sign_command(variant, self.key(namespace)).to_json()
+            messages.append((cmd_topic(namespace, thing), payloads[namespace]))
+        self.publisher.publish_many(messages)
 
     def report(self, commune_id: str, bulletin_id: str, command_id: str | None = None) -> DeliveryReport:
         store = self.deliveries(commune_id)
@@ -232,7 +243,7 @@ class DeviceFanout:
                 store.close(command_id)
                 continue
             if missing:
-                self.publish(record.command, missing)
+                self.publish(record.command, missing, self.registry(commune_id).registry())
                 store.record_attempts(command_id, missing, now)
                 resent[command_id] = missing
         return resent

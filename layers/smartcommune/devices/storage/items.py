@@ -29,10 +29,12 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from smartcommune.core.table import MainTable, commune_pk
+from smartcommune.core.table import MainTable, MergePolicy, commune_pk
 
 
 class SpeakerItem(MainTable, discriminator="speaker"):
+    merge = MergePolicy.MOVE
+
     thing = UnicodeAttribute()
     commune_id = UnicodeAttribute()
     cluster_id = UnicodeAttribute()
@@ -47,9 +49,13 @@ class SpeakerItem(MainTable, discriminator="speaker"):
     reported_volume = NumberAttribute(null=True)
     last_command_id = UnicodeAttribute(null=True)
     last_command_state = UnicodeAttribute(null=True)
+    # The commune its topics and command key belong to (a merger keeps it: see contracts.Speaker.topic_commune).
+    topic_commune = UnicodeAttribute(null=True)
 
 
 class ClusterItem(MainTable, discriminator="speaker_cluster"):
+    merge = MergePolicy.MOVE
+
     cluster_id = UnicodeAttribute()
     commune_id = UnicodeAttribute()
     hamlet_id = UnicodeAttribute()
@@ -60,6 +66,8 @@ class ClusterItem(MainTable, discriminator="speaker_cluster"):
 
 
 class CommandItem(MainTable, discriminator="play_command"):
+    merge = MergePolicy.MOVE
+
     command_id = UnicodeAttribute()
     commune_id = UnicodeAttribute()
     bulletin_id = UnicodeAttribute()
@@ -74,6 +82,8 @@ class CommandItem(MainTable, discriminator="play_command"):
 
 
 class DeliveryItem(MainTable, discriminator="delivery"):
+    merge = MergePolicy.MOVE
+
     thing = UnicodeAttribute()
     command_id = UnicodeAttribute()
     state = UnicodeAttribute()
@@ -87,17 +97,23 @@ class DeliveryItem(MainTable, discriminator="delivery"):
 class SpeakerStatItem(MainTable, discriminator="speaker_stat"):
     """A speaker's uptime counter for one day (``D#``) or month (``M#``)."""
 
+    merge = MergePolicy.MOVE
+
     up_s = NumberAttribute(default=0)
 
 
 class HeartbeatSlotItem(MainTable, discriminator="speaker_heartbeat_slot"):
     """Marks one 30 s heartbeat slot of a speaker as counted; DynamoDB's TTL removes it after a few days."""
 
+    merge = MergePolicy.DROP
+
 
 SLOT_KEEP_S = 3 * 24 * 3600
 
 
 class SpeakerOutcomeItem(MainTable, discriminator="speaker_outcome"):
+    merge = MergePolicy.MOVE
+
     played = NumberAttribute(default=0)
     failed = NumberAttribute(default=0)
 

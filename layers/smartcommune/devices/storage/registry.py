@@ -52,6 +52,7 @@ def _speaker_of(item: SpeakerItem) -> Speaker:
         label=item.label,
         volume=int(item.volume),
         emergency_volume=int(item.emergency_volume),
+        topic_commune=item.topic_commune if item.topic_commune and item.topic_commune != item.commune_id else None,
     )
 
 
@@ -79,6 +80,7 @@ class DeviceRepository:
                         label=s.label,
                         volume=s.volume,
                         emergency_volume=s.emergency_volume,
+                        topic_commune=s.namespace,
                     )
                 )
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from smartcommune.core.contracts import Contract
+from smartcommune.core.contracts import CommuneId, Contract
 from smartcommune.feedback.contracts.records import (
     FEEDBACK_ID,
     FIELD_CODE,
@@ -111,3 +111,6 @@ class PublicQuery(Contract):
 class StatsQuery(Contract):
     from_: date | None = Field(default=None, alias="from")
     to: date | None = None
+    former: CommuneId | None = Field(
+        default=None, description="only this former commune's figures (one merged into the caller's commune)"
+    )

@@ -67,7 +67,10 @@ class ReadingMixin(FeedbackBase):
         )
         if query.overdue is False:
             items = [f for f in items if not is_overdue(f, now)]
-        counts = self._store.status_counts(caller.commune_id, unit)
+        counts: dict[str, int] = {}
+        for commune_id in self._lineage(caller.commune_id):  # counters of merged communes carry on here
+            for status, count in self._store.status_counts(commune_id, unit).items():
+                counts[status] = counts.get(status, 0) + count
         return InboxPage(
             items=[self._inbox_item(f, now) for f in items],
             next_cursor=cursor,
@@ -135,11 +138,32 @@ class ReadingMixin(FeedbackBase):
             raise not_found()
         return self._public_with_urls(found)
 
-    def stats(self, caller: Principal, start: date | None, end: date | None) -> FeedbackStats:
-        """Statistics of the caller's commune over Vietnam days ``start``..``end`` (default: the last 30 days)."""
+    def stats(
+        self, caller: Principal, start: date | None, end: date | None, *, former: str | None = None
+    ) -> FeedbackStats:
+        """Statistics of the caller's commune over Vietnam days ``start``..``end`` (default: the last 30 days).
+
+        A commune formed by a merger shows the whole back in time (its own counters and those of the communes
+        merged into it), or one ``former`` commune's alone.
+        """
         today = vn_day(self._clock())
         end = end or today
         start = start or end - timedelta(days=29)
         if start > end or (end - start).days > 366:
             raise invalid("from", "Khoảng thời gian không hợp lệ (tối đa 1 năm).", "Invalid range (1 year at most).")
-        return stats_from(self._store.day_counters(caller.commune_id, start, end), start, end)
+        lineage = self._lineage(caller.commune_id)
+        if former is not None:
+            if former not in lineage[1:]:
+                raise invalid("former", "Xã này không được sáp nhập vào xã của bạn.", "Not a former commune of yours.")
+            lineage = [former]
+        days: dict[date, dict[str, int]] = {}
+        for commune_id in lineage:
+            for day, counters in self._store.day_counters(commune_id, start, end).items():
+                merged = days.setdefault(day, {})
+                for name, value in counters.items():
+                    merged[name] = merged.get(name, 0) + value
+        return stats_from(days, start, end)
+
+    def _lineage(self, commune_id: str) -> list[str]:
+        """The commune and every commune merged into it (whose counters stay where they were counted)."""
+        return [commune_id, *self._commune(commune_id).predecessors]

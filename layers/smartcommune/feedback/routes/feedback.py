@@ -83,7 +83,7 @@ def _idempotency_key(request: ApiRequest) -> str:
     tags=TAGS,
 )
 def list_feedback_fields(request: ApiRequest) -> FieldList:
-    return FieldList(items=_service(request).fields(request.path_params["commune_id"]))
+    return FieldList(items=_service(request).fields(_commune_in_path(request)))
 
 
 @router.route(
@@ -188,7 +188,7 @@ def rate_feedback(request: ApiRequest) -> FeedbackView:
     tags=TAGS,
 )
 def public_feedback(request: ApiRequest) -> PublicPage:
-    return _service(request).public_page(request.path_params["commune_id"], request.query)
+    return _service(request).public_page(_commune_in_path(request), request.query)
 
 
 @router.route(
@@ -200,7 +200,7 @@ def public_feedback(request: ApiRequest) -> PublicPage:
     tags=TAGS,
 )
 def public_feedback_item(request: ApiRequest) -> PublicFeedback:
-    return _service(request).public_item(request.path_params["commune_id"], request.path_params["feedback_id"])
+    return _service(request).public_item(_commune_in_path(request), request.path_params["feedback_id"])
 
 
 # ---------------------------------------------------------------- staff
@@ -285,4 +285,11 @@ def put_feedback_field(request: ApiRequest) -> FeedbackField:
 )
 def feedback_stats(request: ApiRequest) -> FeedbackStats:
     query: StatsQuery = request.query
-    return _service(request).stats(request.caller, query.from_, query.to)
+    return _service(request).stats(request.caller, query.from_, query.to, former=query.former)
+
+
+def _commune_in_path(request: ApiRequest) -> str:
+    """The path's commune id, resolved through mergers (an old commune's links keep answering)."""
+    from smartcommune.communes.wiring import current_commune_id
+
+    return current_commune_id(request.services, request.path_params["commune_id"])

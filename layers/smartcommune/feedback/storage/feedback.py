@@ -283,7 +283,7 @@ class FeedbackRepository(FeedbackReads):
         response = self._connection().update_item(
             commune_pk(commune_id, "FBSEQ"),
             f"Y#{year}",
-            actions=[Path("seq").add(1), Path("type").set("feedback_seq")],
+            actions=[Path("seq").add(1), Path("type").set("feedback_seq"), Path("TENANT").set(commune_id)],
             return_values="UPDATED_NEW",
         )
         return int(response["Attributes"]["seq"]["N"])
@@ -305,6 +305,6 @@ class FeedbackRepository(FeedbackReads):
         targets = [(f"D#{d.isoformat()}", counters) for d, counters in deltas.days.items()]
         targets.append(("TOTAL", deltas.totals))
         for sk, counters in targets:
-            actions: list[Any] = [Path("type").set("feedback_stats")]
+            actions: list[Any] = [Path("type").set("feedback_stats"), Path("TENANT").set(c)]
             actions += [Path(name).add(value) for name, value in counters.items()]
             self._connection().update_item(stats_pk(c), sk, actions=actions)

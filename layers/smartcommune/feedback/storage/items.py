@@ -27,13 +27,15 @@ from datetime import UTC, datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
-from smartcommune.core.table import MainTable, commune_pk
+from smartcommune.core.table import MainTable, MergePolicy, commune_pk
 from smartcommune.feedback.contracts.records import FEEDBACK_ID
 
 FEEDBACK_ID_RE = re.compile(FEEDBACK_ID)
 
 
 class FeedbackItem(MainTable, discriminator="feedback"):
+    merge = MergePolicy.MOVE
+
     document = UnicodeAttribute()
     status = UnicodeAttribute()
     field_code = UnicodeAttribute()
@@ -47,6 +49,8 @@ class FeedbackItem(MainTable, discriminator="feedback"):
 class FeedbackCopyItem(MainTable, discriminator="feedback_copy"):
     """The citizen's copy (SK ``CITIZEN``) and the public copy (SK ``PUBLIC``) of a record."""
 
+    merge = MergePolicy.MOVE
+
     document = UnicodeAttribute()
     field_code = UnicodeAttribute(null=True)
     hamlet_id = UnicodeAttribute(null=True)
@@ -54,25 +58,43 @@ class FeedbackCopyItem(MainTable, discriminator="feedback_copy"):
 
 
 class FeedbackCommentItem(MainTable, discriminator="feedback_comment"):
+    merge = MergePolicy.MOVE
+
     document = UnicodeAttribute()
 
 
 class FeedbackOpenItem(MainTable, discriminator="feedback_open"):
+    merge = MergePolicy.MOVE
+
     unit = UnicodeAttribute()
 
 
 class IdempotencyItem(MainTable, discriminator="idempotency"):
+    merge = MergePolicy.MOVE
+
     feedback_id = UnicodeAttribute()
     fingerprint = UnicodeAttribute()
     body = UnicodeAttribute()
 
 
 class FeedbackFieldsItem(MainTable, discriminator="feedback_fields"):
+    merge = MergePolicy.MOVE
+
     document = UnicodeAttribute()
+
+
+class FeedbackSeqItem(MainTable, discriminator="feedback_seq"):
+    """The tracking-number counter of one year (written by one atomic ADD, ``seq``)."""
+
+    merge = MergePolicy.KEEP  # a merged commune numbers anew under its own prefix; old codes stay valid
+
+    seq = NumberAttribute(default=0)
 
 
 class FeedbackStatsItem(MainTable, discriminator="feedback_stats"):
     """Counters; their attributes are named by the domain (``received``, ``rf_roads``, ``s_assigned`` …)."""
+
+    merge = MergePolicy.KEEP
 
 
 def utc_text(moment: datetime) -> str:

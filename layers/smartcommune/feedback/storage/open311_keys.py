@@ -23,7 +23,7 @@ from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import TransactWriteError
 
 from smartcommune.core.errors import ConflictError, NotFoundError
-from smartcommune.core.table import MainTable, commune_pk, transaction
+from smartcommune.core.table import MainTable, MergePolicy, commune_pk, transaction
 from smartcommune.feedback.logic.open311 import ApiKey, key_hash
 
 if TYPE_CHECKING:
@@ -33,6 +33,8 @@ KEY_PREFIX = "sc311_"
 
 
 class Open311KeyItem(MainTable, discriminator="open311_key"):
+    merge = MergePolicy.MOVE
+
     key_id = UnicodeAttribute()
     commune_id = UnicodeAttribute()
     label = UnicodeAttribute()
@@ -42,6 +44,8 @@ class Open311KeyItem(MainTable, discriminator="open311_key"):
 
 
 class Open311KeyLookupItem(MainTable, discriminator="open311_key_lookup"):
+    merge = MergePolicy.MOVE
+
     key_id = UnicodeAttribute()
     commune_id = UnicodeAttribute()
     label = UnicodeAttribute()
@@ -110,6 +114,7 @@ class Open311KeyRepository:
             "LOOKUP",
             key_id=record.key_id,
             commune_id=commune_id,
+            tenant=commune_id,  # a global key, but a merger must find and re-point it
             label=label,
             created_by=created_by,
             created_at=record.created_at,

@@ -71,6 +71,7 @@ class OtpSignIn:
         """
         policy = self.policy
         commune = self._commune(commune_id)
+        commune_id = commune.id  # a merged commune's id resolves to the commune it is part of now
         now = self._clock()
         phone_key = self._pii.hash(phone)
         existing = self._otps.get(commune_id, phone_key)
@@ -128,6 +129,7 @@ class OtpSignIn:
         """
         policy = self.policy
         commune = self._commune(commune_id)
+        commune_id = commune.id  # a merged commune's id resolves to the commune it is part of now
         now = self._clock()
         wait = self._rates.hit(
             f"otp-verify-client#{self._pii.hash(client_ip)}", policy.otp_max_verifies_per_client_per_hour, 3600, now

@@ -54,7 +54,14 @@ class IdentityService:
     ) -> None:
         self.policy = policy
         self._communes = communes
-        self._sessions = SessionKeeper(policy=policy, clock=clock, citizens=citizens, staff=staff, sessions=sessions)
+        self._sessions = SessionKeeper(
+            policy=policy,
+            clock=clock,
+            citizens=citizens,
+            staff=staff,
+            sessions=sessions,
+            successor=lambda commune_id: _successor(communes, commune_id),
+        )
         self._otp = OtpSignIn(
             policy=policy,
             clock=clock,
@@ -159,3 +166,9 @@ class IdentityService:
     def logout(self, principal: Principal) -> None:
         """End the caller's session (the one whose token signed this request)."""
         self._sessions.logout(principal)
+
+
+def _successor(communes: CommuneStore, commune_id: str) -> str | None:
+    """The commune ``commune_id`` was merged into (its profile is an alias), or None."""
+    current = communes.get(commune_id)
+    return current.id if current is not None and current.id != commune_id else None

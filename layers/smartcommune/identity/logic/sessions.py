@@ -38,12 +38,14 @@ class SessionKeeper:
         citizens: CitizenAccounts,
         staff: StaffStore,
         sessions: SessionStore,
+        successor: Callable[[str], str | None] = lambda _commune_id: None,
     ) -> None:
         self.policy = policy
         self._clock = clock
         self._citizens = citizens
         self._staff = staff
         self._sessions = sessions
+        self._successor = successor
 
     def issue(self, who: PrincipalView, now: datetime) -> SessionIssued:
         """A new session for ``who``, signed in at ``now``: only the token's hash is stored, the token is returned."""
@@ -87,6 +89,14 @@ class SessionKeeper:
             raise UnauthenticatedError(*SESSION_GONE)
         kind, commune_id, subject_id = named
         session, account = self._sessions.get_with_account(token_hash(token), kind, commune_id, subject_id)
+        home = commune_id
+        if session is not None and account is None:
+            # The token names the commune the account was made in; after a merger the account lives on under
+            # the commune it was merged into, and the session stays valid there.
+            successor = self._successor(commune_id)
+            if successor is not None:
+                home = successor
+                _, account = self._sessions.get_with_account(token_hash(token), kind, successor, subject_id)
         if (
             session is None
             or session.expires_at <= now
@@ -121,7 +131,7 @@ class SessionKeeper:
             subject_id=session.subject_id,
             kind=session.subject_kind,
             roles=roles,
-            commune_id=session.commune_id,
+            commune_id=home,
             display_name=name,
             session_id=session.token_hash,
             expires_at=session.expires_at,

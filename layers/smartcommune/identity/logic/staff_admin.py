@@ -76,16 +76,22 @@ class StaffAdministration:
     def set_roles(
         self, actor: Principal, staff_id: str, roles: list[Role], request_id: str | None = None
     ) -> StaffAccount:
-        """Give an account exactly ``roles``; its sessions carry them from the next request on."""
+        """Give an account exactly ``roles``; its sessions carry them from the next request on.
+
+        For an account that came in a merger this is also the administrator's review of its roles (the same
+        roles confirm them).
+        """
         before = self._target(actor, staff_id)
         if staff_id == actor.subject_id and Role.ADMIN not in roles:
             raise ConflictError(
                 "Bạn không thể tự bỏ quyền quản trị của mình. Hãy nhờ một quản trị viên khác của xã.",
                 "You cannot remove your own administrator role. Ask another administrator of the commune.",
             )
-        if roles == before.account.roles:
+        if roles == before.account.roles and not before.account.roles_review_pending:
             return before.account
-        after = replace(before, account=before.account.model_copy(update={"roles": roles}))
+        after = replace(
+            before, account=before.account.model_copy(update={"roles": roles, "roles_review_pending": False})
+        )
         self._commit(
             actor,
             before,

@@ -7,7 +7,7 @@ from datetime import datetime
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
-from smartcommune.core.table import MainTable, commune_pk
+from smartcommune.core.table import MainTable, MergePolicy, commune_pk
 from smartcommune.identity.logic.ports import OtpChallenge
 from smartcommune.identity.storage.common import epoch as _epoch
 from smartcommune.identity.storage.common import failed_condition as _failed_condition
@@ -15,6 +15,8 @@ from smartcommune.identity.storage.common import moment as _moment
 
 
 class OtpChallengeItem(MainTable, discriminator="otp_challenge"):
+    merge = MergePolicy.DROP
+
     code_hash = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
     sent_at = UTCDateTimeAttribute()

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 
-from smartcommune.core.table import MainTable
+from smartcommune.core.table import MainTable, MergePolicy
 from smartcommune.identity.logic.ports import Session, StaffRecord
 from smartcommune.identity.storage.common import epoch as _epoch
 from smartcommune.identity.storage.common import moment as _moment
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 
 class SessionItem(MainTable, discriminator="session"):
+    merge = MergePolicy.GLOBAL
+
     subject_id = UnicodeAttribute()
     subject_kind = UnicodeAttribute()
     commune_id = UnicodeAttribute()

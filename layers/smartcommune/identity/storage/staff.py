@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -10,7 +10,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from smartcommune.core.contracts import Role
 from smartcommune.core.errors import ConflictError
-from smartcommune.core.table import MainTable, commune_pk, transaction
+from smartcommune.core.table import MainTable, MergePolicy, commune_pk, transaction
 from smartcommune.identity.contracts import StaffAccount
 from smartcommune.identity.logic.ports import LoginAttempt, StaffRecord
 from smartcommune.identity.storage.common import epoch as _epoch
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 
 class StaffAccountItem(MainTable, discriminator="staff_account"):
+    merge = MergePolicy.MOVE
+
     staff_id = UnicodeAttribute()
     commune_id = UnicodeAttribute()
     username = UnicodeAttribute()
@@ -35,9 +37,13 @@ class StaffAccountItem(MainTable, discriminator="staff_account"):
     # Sessions issued before this moment are void (signed out everywhere, or locked).
     sessions_valid_after = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    # An account that came in a merger keeps its roles until the new commune's administrator confirms them.
+    roles_reviewed_at = UTCDateTimeAttribute(null=True)
 
 
 class StaffLoginItem(MainTable, discriminator="staff_login"):
+    merge = MergePolicy.MOVE
+
     commune_id = UnicodeAttribute()
     staff_id = UnicodeAttribute()
 
@@ -60,6 +66,8 @@ def to_record(item: StaffAccountItem) -> StaffRecord:
             commune_id=item.commune_id,
             status="locked" if item.status == "locked" else "active",
             created_at=item.created_at,
+            merged_from=item.merged_from,
+            roles_review_pending=item.merged_from is not None and item.roles_reviewed_at is None,
         ),
         password_hash=item.password_hash,
         sessions_valid_after=item.sessions_valid_after,
@@ -67,6 +75,8 @@ def to_record(item: StaffAccountItem) -> StaffRecord:
 
 
 class LoginGuardItem(MainTable, discriminator="staff_login_guard"):
+    merge = MergePolicy.GLOBAL
+
     failures = NumberAttribute(default=0)
     locked_until = UTCDateTimeAttribute(null=True)
 
@@ -115,7 +125,11 @@ class StaffRepository:
 
         def writes(tx: TransactWrite) -> None:
             login = StaffLoginItem(
-                _login_pk(account.username), "LOGIN", commune_id=account.commune_id, staff_id=account.id
+                _login_pk(account.username),
+                "LOGIN",
+                commune_id=account.commune_id,
+                staff_id=account.id,
+                tenant=account.commune_id,  # a global key, but a merger must find and re-point it
             )
             item = StaffAccountItem(
                 staff_pk(account.commune_id, account.id),
@@ -152,6 +166,8 @@ class StaffRepository:
             actions: list[Action] = [StaffAccountItem.status.set(account.status), StaffAccountItem.roles.set(roles)]
             if after.sessions_valid_after is not None:
                 actions.append(StaffAccountItem.sessions_valid_after.set(after.sessions_valid_after))
+            if before.account.roles_review_pending and not account.roles_review_pending:
+                actions.append(StaffAccountItem.roles_reviewed_at.set(datetime.now(UTC)))
             unchanged = (StaffAccountItem.status == before.account.status) & (StaffAccountItem.roles == was)
             tx.update(StaffAccountItem(staff_pk(account.commune_id, account.id), "ACCOUNT"), actions, unchanged)
             if admin_witness != account.id:  # one transaction may not name an item twice

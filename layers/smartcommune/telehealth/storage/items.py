@@ -9,35 +9,43 @@
 - one place per patient per slot: ``C#<c>#APPTGUARD#<slot>`` / patient id
 - household member: ``C#<c>#HMEMBER#<id>`` / ``M``; GSI1 ``C#<c>#HMEMBERS#<guardian>``
 - patient record: ``C#<c>#HREC#<patient>`` / ``HEAD`` (GSI1 ``C#<c>#HRECS``) and ``E#<at>#<id>`` entries
+
+A commune merger moves all of them (keys, ``commune_id`` attributes and documents rewritten): the station, its
+bookings, queue counters and patients' records become the new commune's, history included.
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
-from smartcommune.core.table import MainTable
+from smartcommune.core.table import MainTable, MergePolicy
 
 
 class SetupItem(MainTable, discriminator="health_setup"):
+    merge = MergePolicy.MOVE
     document = UnicodeAttribute()
 
 
 class SlotCounterItem(MainTable, discriminator="health_slot"):
+    merge = MergePolicy.MOVE
     booked = NumberAttribute(null=True)
     capacity = NumberAttribute(null=True)
 
 
 class SessionCounterItem(MainTable, discriminator="health_queue_seq"):
+    merge = MergePolicy.MOVE
     n = NumberAttribute(null=True)
 
 
 class BookingItem(MainTable, discriminator="health_booking"):
+    merge = MergePolicy.MOVE
     document = UnicodeAttribute()
     status = UnicodeAttribute()
     version = NumberAttribute()
 
 
 class ReminderItem(MainTable, discriminator="health_reminder"):
+    merge = MergePolicy.MOVE
     commune_id = UnicodeAttribute()
     booking_id = UnicodeAttribute()
     reminder_kind = UnicodeAttribute()
@@ -46,16 +54,20 @@ class ReminderItem(MainTable, discriminator="health_reminder"):
 
 
 class GuardItem(MainTable, discriminator="health_guard"):
+    merge = MergePolicy.MOVE
     booking_id = UnicodeAttribute()
 
 
 class MemberItem(MainTable, discriminator="health_member"):
+    merge = MergePolicy.MOVE
     document = UnicodeAttribute()
 
 
 class RecordHeadItem(MainTable, discriminator="health_record"):
+    merge = MergePolicy.MOVE
     patient_id = UnicodeAttribute()
 
 
 class RecordEntryItem(MainTable, discriminator="health_entry"):
+    merge = MergePolicy.MOVE
     document = UnicodeAttribute()
