@@ -67,7 +67,9 @@ def _view(route: Route) -> Callable[..., Response]:
     def view(**_uri_params: str) -> Response:
         raw = dispatch(route, _raw_request(), services(), authenticate)
         content_type = raw.headers.get("Content-Type", "")
-        textual = content_type.startswith(("application/json", "text/", "application/xml", "application/atom"))
+        textual = content_type.startswith(
+            ("application/json", "application/fhir+json", "text/", "application/xml", "application/atom")
+        )
         body: str | bytes = raw.body.decode() if textual or not raw.body else raw.body
         headers: dict[str, str | list[str]] = dict(raw.headers)
         return Response(body=body, status_code=raw.status, headers=headers)

@@ -21,6 +21,7 @@ MODULES: Final[tuple[str, ...]] = (
     "bench.broadcast_province",
     "bench.merge",
     "bench.payments",
+    "bench.booking",
 )
 
 _registry: dict[str, Benchmark] = {}

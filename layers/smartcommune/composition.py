@@ -41,6 +41,11 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     "broadcast": ("smartcommune.broadcast.routes.bulletins", "smartcommune.broadcast.routes.cap"),
     "devices": ("smartcommune.devices.routes",),
     "fees": ("smartcommune.fees.routes",),
+    "telehealth": (
+        "smartcommune.telehealth.routes.booking",
+        "smartcommune.telehealth.routes.records",
+        "smartcommune.telehealth.routes.fhir",
+    ),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 
@@ -71,6 +76,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.broadcast.storage.subscriptions",
     "smartcommune.devices.storage.items",
     "smartcommune.fees.storage",
+    "smartcommune.telehealth.storage.items",
 )
 """Every module that declares table items: a merger must know what to do with each type they define."""
 

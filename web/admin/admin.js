@@ -34,6 +34,7 @@ const ACCESS = {
   devices: ['admin', 'culture'],
   staff: ['admin'],
   cccd: ['admin', 'office', 'police'],
+  health: ['health'],
 };
 const SECTIONS = [
   { view: 'feedback', title: 'Phản ánh, kiến nghị', text: 'Tiếp nhận, giao xử lý, theo dõi hạn, duyệt và công khai.' },
@@ -43,6 +44,7 @@ const SECTIONS = [
   { view: 'broadcast', title: 'Truyền thanh', text: 'Soạn, duyệt, thu hồi bản tin; báo cáo phát trên từng loa.' },
   { view: 'devices', title: 'Loa truyền thanh', text: 'Trạng thái trực tuyến và âm lượng của các loa.' },
   { view: 'staff', title: 'Cán bộ', text: 'Tài khoản cán bộ: khóa, mở khóa, vai trò, đăng xuất.' },
+  { view: 'health', title: 'Trạm y tế', text: 'Hàng đợi hôm nay: đón, gọi số, vắng mặt; đặt lịch hộ; thống kê.' },
 ];
 // Views drawn by modules loaded on demand (literal import()s, so the page-size checks follow them).
 const LAZY = {
@@ -54,6 +56,7 @@ const LAZY = {
   cccd: () => import('/admin/cccd.js'),
   audit: () => import('/admin/audit.js'),
   citizen: () => import('/admin/citizen.js'),
+  health: () => import('/admin/health.js'),
 };
 const VIEWS = ['citizens', ...Object.keys(LAZY)];
 const PAGE_SIZE = 20;

@@ -355,9 +355,15 @@ function switchLanguage() {
 // ---------------------------------------------------------------- routing: home (sign-in/profile) or a feedback view
 
 const modules = {};
-// Views drawn by modules loaded on demand: feedback (#/phan-anh, #/cong-dong), alerts (#/thong-bao), fees (#/phi).
-const feedbackRoute = () => /^#\/(phan-anh|cong-dong|thong-bao|phi)(\/|$)/.test(window.location.hash);
-const MODULES = { alerts: () => import('/citizen/alerts.js'), feedback: () => import('/citizen/feedback.js'), fees: () => import('/citizen/fees.js') };
+// Views drawn by modules loaded on demand: feedback (#/phan-anh, #/cong-dong), alerts (#/thong-bao), fees (#/phi),
+// health station (#/kham-benh).
+const feedbackRoute = () => /^#\/(phan-anh|cong-dong|thong-bao|phi|kham-benh)(\/|$)/.test(window.location.hash);
+const MODULES = {
+  alerts: () => import('/citizen/alerts.js'),
+  feedback: () => import('/citizen/feedback.js'),
+  fees: () => import('/citizen/fees.js'),
+  health: () => import('/citizen/health.js'),
+};
 
 function showHome() {
   show($('#fb-view'), false);
@@ -394,7 +400,13 @@ async function route() {
   const view = $('#fb-view');
   show(view, true);
   const hash = window.location.hash;
-  const name = hash.startsWith('#/thong-bao') ? 'alerts' : hash.startsWith('#/phi') ? 'fees' : 'feedback';
+  const name = hash.startsWith('#/thong-bao')
+    ? 'alerts'
+    : hash.startsWith('#/phi')
+      ? 'fees'
+      : hash.startsWith('#/kham-benh')
+        ? 'health'
+        : 'feedback';
   try {
     modules[name] = modules[name] || (await MODULES[name]());
   } catch {

@@ -380,14 +380,14 @@ def seed(services: Services) -> SeedReport:
         report.communes_seeded.append(commune.id)
     from smartcommune_local.communes_cli import merged_away
     from smartcommune_local.demo_feedback import seed_feedback
-
-    for commune in DEMO_COMMUNES:
-        if not merged_away(services, commune.id):  # its records live in the commune it became part of
-            report.feedback_seeded += seed_feedback(services, commune)
     from smartcommune_local.demo_fees import seed_fees
+    from smartcommune_local.health_demo import seed_health
 
-    for commune in DEMO_COMMUNES:
+    for commune in (c for c in DEMO_COMMUNES if not merged_away(services, c.id)):  # merged: its records live on
+        report.feedback_seeded += seed_feedback(services, commune)
         report.fee_invoices_seeded += seed_fees(services, commune).invoices
+        if commune.id == GIAO_PHONG.id:
+            seed_health(services)  # the health station's schedule (rewritten on every start: idempotent)
     return report
 
 

@@ -4,7 +4,16 @@ someone else's), the world they act in, the matrix reader and the runner that co
 Importing this package registers every scenario in :data:`SCENARIOS`.
 """
 
-from tests.support.access import broadcast, citizens, devices, feedback, fees, identity, units  # noqa: F401 - they register
+from tests.support.access import (  # noqa: F401 - they register
+    broadcast,
+    citizens,
+    devices,
+    feedback,
+    fees,
+    identity,
+    telehealth,
+    units,
+)
 from tests.support.access.matrix import Entry, load_matrix
 from tests.support.access.model import SCENARIOS
 from tests.support.access.runner import drive

@@ -40,6 +40,7 @@ ROLE_RESOURCES: dict[str, set[str]] = {
         "SmsKey",
         "CommandKeySecretArn",
     },
+    "HealthRemindersRole": {"HealthRemindersLogGroup", "MainTable", "SmsQueue", "SmsKey"},
 }
 # Roles an AWS service assumes on the platform's behalf (not a function's)
 SERVICE_ROLE_RESOURCES: dict[str, set[str]] = {"DeviceAckRuleRole": {"DeviceAcksQueue"}}
@@ -257,6 +258,7 @@ def test_queued_sms_are_sealed_and_only_the_sender_may_open_them():
     assert grants == {
         "ApiHandlerRole": {"kms:Encrypt"},
         "BroadcastSchedulerRole": {"kms:Encrypt"},
+        "HealthRemindersRole": {"kms:Encrypt"},
         "SmsSenderRole": {"kms:Decrypt"},
     }
     # The sender's table access is its per-message "sent" markers, and reading the threads' newest-news markers

@@ -164,9 +164,9 @@ def page_id(page: Path) -> str:
     return page.parent.name
 
 
-def test_the_three_sites_exist() -> None:
-    # Given the web folder / Then it holds the citizen portal, the admin site and the dashboard
-    assert {page_id(p) for p in PAGES} == {"citizen", "admin", "dashboard"}
+def test_the_sites_exist() -> None:
+    # Given the web folder / Then it holds the citizen portal, the admin site, the dashboard and the station queue
+    assert {page_id(p) for p in PAGES} == {"citizen", "admin", "dashboard", "queue"}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
@@ -247,6 +247,8 @@ def test_the_citizen_portal_splits_feedback_views_out_of_its_first_load() -> Non
         ("admin", "staff.js"),
         ("admin", "cccd.js"),
         ("citizen", "alerts.js"),
+        ("citizen", "health.js"),
+        ("admin", "health.js"),
     ],
 )
 def test_each_section_view_is_loaded_on_demand_not_with_the_page(site: str, view: str) -> None:

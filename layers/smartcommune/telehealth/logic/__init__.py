@@ -1,0 +1,1 @@
+"""Pure telehealth rules and services (every store a port, see ``ports``)."""

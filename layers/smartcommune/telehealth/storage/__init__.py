@@ -1,0 +1,1 @@
+"""Telehealth's storage adapters: the only telehealth code that touches DynamoDB."""

@@ -1,0 +1,118 @@
+"""Booking through the real app on moto: slots, the SMS with code and queue number, cancel and rebook, staff at the
+station (check-in, call next, no-show), the public queue board, statistics."""
+
+from __future__ import annotations
+
+from smartcommune.sms.storage import read_outbox
+from tests.integration.telehealth.helpers import call
+from tests.support.sms import deliver_queued_sms
+
+# The fixtures' clock: Sunday 29/11/2026 08:00 in Vietnam. Monday 30/11 is bookable.
+SLOT = "202611300730.bs-lan.general"
+
+
+def test_a_citizen_sees_free_slots_books_and_gets_an_sms_with_code_and_queue_number(api, people, settings):
+    status, slots, _ = call(api, "GET", "/communes/giao-phong/health/slots?day=2026-11-30&service=general")
+    assert status == 200
+    first = slots["items"][0]
+    assert first["id"] == SLOT and first["free_places"] == 2 and first["start"].endswith("+07:00")
+    status, booking, _ = call(api, "POST", "/me/health/bookings", people.citizen, {"slot_id": SLOT})
+    assert status == 201 and booking["queue_number"] == 1 and booking["status"] == "booked"
+    assert booking["phone"].startswith("091") and "*" in booking["phone"]  # masked in the view
+    deliver_queued_sms(settings)
+    [sms] = [m for m in read_outbox(settings.outbox_path) if m["purpose"] == "health_booking"]
+    assert f"Mã đặt lịch {booking['code']}" in sms["text"] and "Số thứ tự 1" in sms["text"]
+    status, mine, _ = call(api, "GET", "/me/health/bookings", people.citizen)
+    assert [b["id"] for b in mine["items"]] == [booking["id"]]
+    status, theirs, _ = call(api, "GET", "/me/health/bookings", people.other)
+    assert theirs["items"] == []
+    assert call(api, "GET", f"/health/bookings/{booking['id']}", people.other)[0] == 404
+    _, after, _ = call(api, "GET", "/communes/giao-phong/health/slots?day=2026-11-30&service=general")
+    assert after["items"][0]["free_places"] == 1
+
+
+def test_cancellation_frees_the_place_and_rebooking_moves_it(api, people):
+    _, booking, _ = call(api, "POST", "/me/health/bookings", people.citizen, {"slot_id": SLOT})
+    _, _, _ = call(api, "POST", "/me/health/bookings", people.other, {"slot_id": SLOT})
+    _, slots, _ = call(api, "GET", "/communes/giao-phong/health/slots?day=2026-11-30&service=general")
+    assert slots["items"][0]["status"] == "busy"
+    assert call(api, "POST", f"/health/bookings/{booking['id']}/cancel", people.other)[0] == 404
+    status, cancelled, _ = call(api, "POST", f"/health/bookings/{booking['id']}/cancel", people.citizen)
+    assert status == 200 and cancelled["status"] == "cancelled"
+    _, slots, _ = call(api, "GET", "/communes/giao-phong/health/slots?day=2026-11-30&service=general")
+    assert slots["items"][0]["free_places"] == 1
+    _, again, _ = call(api, "POST", "/me/health/bookings", people.citizen, {"slot_id": SLOT})
+    status, moved, _ = call(
+        api,
+        "POST",
+        f"/health/bookings/{again['id']}/rebook",
+        people.citizen,
+        {"slot_id": "202611301400.bs-hung.general"},
+    )
+    assert status == 201 and moved["session"] == "2026-11-30-pm" and moved["queue_number"] == 1
+    _, old, _ = call(api, "GET", f"/health/bookings/{again['id']}", people.citizen)
+    assert old["status"] == "cancelled"
+    _, slots, _ = call(api, "GET", "/communes/giao-phong/health/slots?day=2026-11-30&service=general")
+    assert slots["items"][0]["free_places"] == 1
+
+
+def test_staff_book_for_a_caller_check_in_call_next_and_the_board_shows_numbers_only(api, people, clock):
+    status, phoned, _ = call(
+        api,
+        "POST",
+        "/health/bookings",
+        people.nurse,
+        {"slot_id": SLOT, "phone": "0987 111 222", "full_name": "Cụ Đặng Văn Tư"},
+    )
+    assert status == 201 and phoned["patient_name"] == "Cụ Đặng Văn Tư"
+    _, online, _ = call(api, "POST", "/me/health/bookings", people.citizen, {"slot_id": "202611300745.bs-lan.general"})
+    assert (phoned["queue_number"], online["queue_number"]) == (1, 2)
+    assert call(api, "POST", "/health/bookings", people.police, {"slot_id": SLOT, "phone": "0987111223"})[0] == 403
+    people.wait(clock, hours=23, minutes=50)  # Monday 07:50
+    for booking in (online, phoned):
+        assert call(api, "POST", f"/health/bookings/{booking['id']}/check-in", people.nurse)[0] == 200
+    _, board, _ = call(api, "GET", "/communes/giao-phong/health/queue")
+    assert board == {**board, "serving": [], "waiting": [1, 2], "session": "2026-11-30-am"}
+    clock.advance(minutes=10)
+    status, called, _ = call(api, "POST", "/health/queue/next", people.nurse)
+    assert status == 200 and called["queue_number"] == 1
+    status, board, _ = call(api, "GET", "/communes/giao-phong/health/queue")
+    assert board["serving"] == [1] and board["waiting"] == [2]
+    assert "Đặng" not in json_text(board) and set(board) == {
+        "commune_id",
+        "session",
+        "serving",
+        "waiting",
+        "updated_at",
+    }
+    assert call(api, "POST", f"/health/bookings/{called['id']}/done", people.nurse)[1]["status"] == "done"
+    _, day, _ = call(api, "GET", "/health/bookings?day=2026-11-30", people.nurse)
+    assert [b["queue_number"] for b in day["items"]] == [1, 2]
+    status, stats, _ = call(api, "GET", "/health/statistics?start=2026-11-30&end=2026-11-30", people.admin)
+    assert status == 200 and stats["total_booked"] == 2 and stats["mean_wait_min"] == 10.0
+    assert call(api, "GET", "/health/statistics?start=2026-11-30&end=2026-11-30", people.police)[0] == 403
+
+
+def test_no_show_is_marked_after_the_start(api, people, clock):
+    _, booking, _ = call(api, "POST", "/me/health/bookings", people.citizen, {"slot_id": SLOT})
+    assert call(api, "POST", f"/health/bookings/{booking['id']}/no-show", people.nurse)[0] == 409
+    people.wait(clock, hours=25)  # Monday 09:00: the 07:30 slot is past
+    status, marked, _ = call(api, "POST", f"/health/bookings/{booking['id']}/no-show", people.nurse)
+    assert status == 200 and marked["status"] == "no_show"
+    _, stats, _ = call(api, "GET", "/health/statistics?start=2026-11-30&end=2026-11-30", people.nurse)
+    assert stats["no_show_rate"] == 1.0
+
+
+def test_bad_input_is_explained_in_vietnamese_first(api, people):
+    status, error, _ = call(api, "POST", "/me/health/bookings", people.citizen, {"slot_id": "bad"})
+    assert status == 422 and error["error"]["details"][0]["field"] == "slot_id"
+    status, error, _ = call(
+        api, "POST", "/me/health/bookings", people.citizen, {"slot_id": "202611300731.bs-lan.general"}
+    )
+    assert status == 404 and error["error"]["message"] == "Không có khung giờ khám này."
+
+
+def json_text(data: object) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False)
