@@ -125,6 +125,7 @@ def test_the_api_function_has_the_least_privilege_role(sam):
         "DeviceAckRuleRole",  # the IoT rule's: sqs:SendMessage on the acks queue, nothing else
         "BroadcastRetryRole",
         "BroadcastSchedulerRole",
+        "HealthRemindersRole",  # the telehealth reminder job's (tests/unit/infra/test_template.py checks its grants)
     }
     # And table access covers the table and its indexes, nothing else
     (table,) = [s for s in statements if "dynamodb:Query" in s["Action"]]

@@ -4,6 +4,7 @@ schedules (solar and lunar holidays, the iCalendar feed parsed by the icalendar 
 from __future__ import annotations
 
 import io
+import random
 from datetime import UTC, date, datetime
 
 import icalendar
@@ -30,6 +31,40 @@ NOW = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 )
 def test_amounts_in_vietnamese_words(amount: int, words: str):
     assert receipts.amount_in_words(amount) == words
+
+
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [
+        (1005000, "một triệu không trăm lẻ năm nghìn"),
+        (1000005, "một triệu không trăm lẻ năm"),
+        (2000000000, "hai tỷ"),
+        (105, "một trăm lẻ năm"),
+        (1021, "một nghìn không trăm hai mươi mốt"),
+        (0, "không"),
+    ],
+)
+def test_inner_zero_hundreds_are_read_as_invoices_write_them(number: int, words: str):
+    assert receipts.number_in_words(number) == words
+
+
+def test_numbers_read_as_an_independent_library_reads_them():
+    from num2words import num2words
+
+    rng = random.Random(7)
+    # num2words leaves out an inner "không trăm"; where no inner group starts with a zero both read the same
+    samples = [n for n in (rng.randrange(1, 10**10) for _ in range(3000)) if all(g >= 100 for g in _inner_groups(n))]
+    samples += list(range(1, 1000))
+    for number in samples:
+        assert receipts.number_in_words(number) == num2words(number, lang="vi"), number
+
+
+def _inner_groups(number: int) -> list[int]:
+    groups = []
+    while number >= 1000:
+        groups.append(number % 1000)
+        number //= 1000
+    return groups
 
 
 def _receipt(number: int = 7) -> Receipt:

@@ -24,11 +24,52 @@ def series_for(commune_prefix: str, issued_at: datetime) -> str:
     return f"{commune_prefix}-{issued_at.astimezone(VN_TZ).year % 100:02d}E"
 
 
-def amount_in_words(amount_vnd: int) -> str:
-    """``1250000`` → ``Một triệu hai trăm năm mươi nghìn đồng`` (num2words, Vietnamese)."""
-    from num2words import num2words
+_DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
+_GROUPS = ("", "nghìn", "triệu", "tỷ", "nghìn tỷ", "triệu tỷ")
 
-    words = str(num2words(amount_vnd, lang="vi")).strip()
+
+def _three(n: int, inner: bool) -> list[str]:
+    """Words of 0..999; an ``inner`` group (after a higher one) reads its zero hundreds: "không trăm lẻ năm"."""
+    hundreds, tens, units = n // 100, n // 10 % 10, n % 10
+    words = [_DIGITS[hundreds], "trăm"] if hundreds or inner else []
+    if tens == 0:
+        if units and words:
+            words.append("lẻ")
+        if units:
+            words.append(_DIGITS[units])
+    elif tens == 1:
+        words.append("mười")
+        if units:
+            words.append("lăm" if units == 5 else _DIGITS[units])
+    else:
+        words += [_DIGITS[tens], "mươi"]
+        if units:
+            words.append({1: "mốt", 5: "lăm"}.get(units, _DIGITS[units]))
+    return words
+
+
+def number_in_words(number: int) -> str:
+    """A whole number read in Vietnamese as invoices write it: ``1005000`` → ``một triệu không trăm lẻ năm nghìn``."""
+    if number < 0 or number >= 1000 ** len(_GROUPS):
+        raise ValueError(f"out of range: {number}")
+    if number == 0:
+        return "không"
+    groups: list[int] = []
+    while number:
+        groups.append(number % 1000)
+        number //= 1000
+    words: list[str] = []
+    for index in reversed(range(len(groups))):
+        if groups[index]:
+            words += _three(groups[index], inner=bool(words))
+            if _GROUPS[index]:
+                words.append(_GROUPS[index])
+    return " ".join(words)
+
+
+def amount_in_words(amount_vnd: int) -> str:
+    """``1250000`` → ``Một triệu hai trăm năm mươi nghìn đồng`` (the tests check it against num2words)."""
+    words = number_in_words(amount_vnd)
     return words[:1].upper() + words[1:] + " đồng"
 
 
