@@ -67,7 +67,7 @@ def test_anyone_sees_a_hamlets_next_collections_a_moved_day_and_the_calendar_fee
     page.goto(f"{local_stack.web_url}/citizen/")
     page.locator("#waste-tile").get_by_role("link", name="Lịch thu gom rác").click()
     expect(page.get_by_role("heading", name="Lịch thu gom rác")).to_be_visible()
-    page.get_by_label("Xóm").select_option(hamlet)
+    page.locator("#waste-hamlet").select_option(hamlet)
     expect(page.locator("#waste-list")).to_have_attribute("data-hamlet", hamlet)
     # Then every coming collection is listed with its weekday and dd/mm/yyyy date, time window and route
     items = page.locator("#waste-list li.waste-item")
@@ -117,7 +117,7 @@ def test_a_signed_in_citizen_sees_their_hamlet_and_reports_a_missed_collection(
     # When they open the schedule
     page.goto(f"{local_stack.web_url}/citizen/#/thu-gom-rac")
     expect(page.locator("#waste-list")).to_have_attribute("data-hamlet", citizen.hamlet_id)
-    expect(page.get_by_label("Xóm")).to_have_value(citizen.hamlet_id)
+    expect(page.locator("#waste-hamlet")).to_have_value(citizen.hamlet_id)
     # And report that the truck did not come today
     today = datetime.now(VN).date()
     expect(page.get_by_label("Ngày thu gom (dd/mm/yyyy)")).to_have_value(f"{today:%d/%m/%Y}")
