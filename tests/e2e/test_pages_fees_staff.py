@@ -70,6 +70,15 @@ def test_the_office_sees_arrears_and_records_a_cash_payment_with_its_receipt(
     expect(page.locator("#fa-rows tr")).to_have_count(len(report["lines"]))
     hamlets = {line["hamlet_id"] for line in report["lines"]}
     expect(page.locator("#fa-hamlets tr")).to_have_count(len(hamlets))
+    # And another fee type has its own arrears, then back to the waste fee
+    status, stalls = api_call(
+        local_stack.api_url, "GET", "/fees/arrears?fee_code=market-stall&overdue_only=true&limit=1000", token=token
+    )
+    assert status == 200 and stalls["total_vnd"] != report["total_vnd"]
+    page.locator("#fa-fee").select_option("market-stall")
+    expect(page.locator("#fa-total-vnd")).to_have_text(vnd(stalls["total_vnd"]))
+    page.locator("#fa-fee").select_option(label="Phí thu gom rác thải sinh hoạt")
+    expect(page.locator("#fa-total-vnd")).to_have_text(vnd(report["total_vnd"]))
     one = report["lines"][0]
     expect(page.locator(f'#fa-rows tr[data-household="{one["household_id"]}"]')).to_contain_text(
         vnd(one["balance_vnd"])

@@ -43,6 +43,7 @@ function drawArrears(card, ctx, schedule, cashForm) {
   const box = h('div', { class: 'alert', hidden: true, id: 'fa-alert' });
   const fee = h('select', { id: 'fa-fee', name: 'fee_code' }, (schedule.fee_types || []).map((x) => h('option', { value: x.code, text: x.name })));
   const hamlet = h('select', { id: 'fa-hamlet', name: 'hamlet_id' }, h('option', { value: '', text: 'Tất cả các xóm' }), (ctx.commune.hamlets || []).map((x) => h('option', { value: x.id, text: x.name })));
+  if ((schedule.fee_types || []).some((x) => x.code === 'waste')) fee.value = 'waste'; // the API's default fee
   const overdue = h('input', { type: 'checkbox', id: 'fa-overdue', name: 'overdue_only', value: 'true', checked: true });
   const form = h(
     'form',
