@@ -79,8 +79,8 @@ export async function render(view, ctx) {
     h('p', { class: 'muted', text: say.intro }),
     field('waste-hamlet', say.hamlet, select),
     box,
-    body,
     feed,
+    body,
     missed,
   );
   let me = null;
