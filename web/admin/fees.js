@@ -61,7 +61,7 @@ function drawArrears(card, ctx, schedule, cashForm) {
     form,
     box,
     totals,
-    h('div', { class: 'stat-table' }, h('table', {}, h('thead', {}, h('tr', {}, ['Xóm', 'Số hộ nợ', 'Tổng nợ'].map((x) => h('th', { scope: 'col', text: x })))), byHamlet)),
+    h('div', { class: 'stat-table' }, h('table', {}, h('thead', {}, h('tr', {}, ['Xóm', 'Số hộ nợ', 'Tổng nợ'].map((x, i) => h('th', { scope: 'col', class: i ? 'num' : null, text: x })))), byHamlet)),
     h(
       'table',
       { class: 'cards', id: 'fa-table' },
