@@ -356,13 +356,14 @@ function switchLanguage() {
 
 const modules = {};
 // Views drawn by modules loaded on demand: feedback (#/phan-anh, #/cong-dong), alerts (#/thong-bao), fees (#/phi),
-// health station (#/kham-benh).
-const feedbackRoute = () => /^#\/(phan-anh|cong-dong|thong-bao|phi|kham-benh)(\/|$)/.test(window.location.hash);
+// health station (#/kham-benh), waste collection (#/thu-gom-rac).
+const feedbackRoute = () => /^#\/(phan-anh|cong-dong|thong-bao|phi|kham-benh|thu-gom-rac)(\/|$)/.test(window.location.hash);
 const MODULES = {
   alerts: () => import('/citizen/alerts.js'),
   feedback: () => import('/citizen/feedback.js'),
   fees: () => import('/citizen/fees.js'),
   health: () => import('/citizen/health.js'),
+  waste: () => import('/citizen/waste.js'),
 };
 
 function showHome() {
@@ -406,7 +407,9 @@ async function route() {
       ? 'fees'
       : hash.startsWith('#/kham-benh')
         ? 'health'
-        : 'feedback';
+        : hash.startsWith('#/thu-gom-rac')
+          ? 'waste'
+          : 'feedback';
   try {
     modules[name] = modules[name] || (await MODULES[name]());
   } catch {
