@@ -155,8 +155,8 @@ def test_culture_drafts_an_emergency_bulletin_the_chairman_approves_it_and_40_sp
     screenshot(approver, "admin-broadcast-delivered")
 
     # And the drafter, reloading, sees who approved it and the same report
-    drafter.reload()
-    expect(drafter.locator("#bd-detail")).to_contain_text("Trần Văn Thịnh")
+    drafter.reload()  # (the reloaded page loads its broadcast module again: slow on a busy machine)
+    expect(drafter.locator("#bd-detail")).to_contain_text("Trần Văn Thịnh", timeout=20_000)
     expect(drafter.locator("#dr-played strong")).to_have_text("40")
     # And the list shows it played
     drafter.goto(f"{local_stack.web_url}/admin/#/broadcast")
