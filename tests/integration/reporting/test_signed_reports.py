@@ -147,14 +147,14 @@ def test_kms_signer_key_and_signature_format_as_far_as_moto_goes(aws, tmp_path):
     local = LocalSigner(tmp_path / "k.pem")
 
     class DigestKms:
-        def get_public_key(self, KeyId):  # noqa: N803 - boto3's names
+        def get_public_key(self, KeyId):
             from cryptography.hazmat.primitives import serialization
 
             public = local._key.public_key()
             return {"PublicKey": public.public_bytes(serialization.Encoding.DER,
                                                       serialization.PublicFormat.SubjectPublicKeyInfo)}  # fmt: skip
 
-        def sign(self, KeyId, Message, MessageType, SigningAlgorithm):  # noqa: N803
+        def sign(self, KeyId, Message, MessageType, SigningAlgorithm):
             from cryptography.hazmat.primitives import hashes
             from cryptography.hazmat.primitives.asymmetric import ec
             from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
