@@ -142,18 +142,31 @@ def fees_online_businesses(services: Services) -> Provider:
 
 
 def telehealth_records(services: Services) -> Provider:
-    """9.1: population with a health record kept by the health station's software."""
+    """9.1: population with a health record kept by the health station's software.
+
+    With the commune's population on its profile this is two reads (the count of records, the profile); without
+    it, telehealth's own criterion (which counts the register) is asked.
+    """
+    from smartcommune.communes.wiring import commune_repository
     from smartcommune.reporting.contracts import Computed
-    from smartcommune.telehealth.wiring import record_service
+    from smartcommune.telehealth.wiring import record_repository, record_service
 
     def compute(commune_id: str, period: str) -> Computed | None:
-        found = services.get(record_service).criterion_91(commune_id)
-        if found.share is None:
-            return None
-        base = "dân số của xã" if found.population_source == "commune" else "người trong sổ đăng ký"
+        commune = services.get(commune_repository).get(commune_id)
+        if commune is not None and commune.population:
+            with_record, population, base = (
+                services.get(record_repository).patients_with_record(commune_id),
+                commune.population,
+                "dân số của xã",
+            )
+        else:
+            found = services.get(record_service).criterion_91(commune_id)
+            if found.share is None:
+                return None
+            with_record, population, base = found.with_record, found.population, "người trong sổ đăng ký"
         return Computed(
-            value=round(found.share * 100, 1),
-            detail_vi=f"Tính từ hồ sơ sức khỏe điện tử: {found.with_record}/{found.population} {base}",
+            value=round(with_record / population * 100, 1),
+            detail_vi=f"Tính từ hồ sơ sức khỏe điện tử: {with_record}/{population} {base}",
             evidence="GET /health/criteria/9.1",
         )
 
