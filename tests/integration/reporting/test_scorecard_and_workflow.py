@@ -83,6 +83,8 @@ def test_history_keeps_each_month_as_it_stood(world):
 def test_workflow_roles_lock_and_correction(world):
     report = world.open()
     assert report["status"] == "draft" and report["id"] == "monthly-2026-11" and len(report["lines"]) == 31
+    status, answer = world.call("POST", "/reports", world.office, {"period": "2026-11"})
+    assert status == 409 and "monthly-2026-11" in answer["error"]["message"]
     # Submitting with indicators still empty is refused, naming them
     status, answer = world.call("POST", f"/reports/{report['id']}/submit", world.office, {})
     assert status == 409 and "4.1" in answer["error"]["message"]
