@@ -252,24 +252,36 @@ def report_signer(services: Services) -> Signer:
     settings = services.settings
     if settings.report_kms_key_id:
         from smartcommune.core.aws import client
-        from smartcommune.reporting.storage.keys import KmsSigner
+        from smartcommune.reporting.storage.kms import KmsSigner
 
         return KmsSigner(client("kms", settings), settings.report_kms_key_id)
-    from smartcommune.reporting.storage.keys import LocalSigner
+    try:
+        from smartcommune.reporting.storage.keys import LocalSigner
+    except ImportError:  # the Lambda layer signs with KMS only (docs/reporting.md)
+        from smartcommune.core.errors import ConflictError
 
+        raise ConflictError(
+            "Chưa cấu hình khóa ký báo cáo (KMS) cho máy chủ này.",
+            "No report signing key (KMS) is configured for this server.",
+        ) from None
     return LocalSigner(reports_dir(settings) / "jws-signing-key.pem")
 
 
 def pdf_signer(services: Services) -> PdfSigner:
     """PAdES: the commune's certificate bundle when configured (AWS), else the local demo CA's."""
     settings = services.settings
+    try:
+        from smartcommune.reporting.storage.keys import bundle_pades_signer, local_pades_signer
+    except ImportError:  # cryptography / pyHanko are not in the Lambda layer (docs/reporting.md)
+        from smartcommune.core.errors import ConflictError
+
+        raise ConflictError(
+            "Máy chủ này chưa có bộ ký PDF; hãy dùng bản ký số JWS.",
+            "PDF signing is not available on this server; use the JWS.",
+        ) from None
     bundle = settings.secret("report_pdf_signer")
     if bundle:
-        from smartcommune.reporting.storage.keys import bundle_pades_signer
-
         return bundle_pades_signer(bundle)
-    from smartcommune.reporting.storage.keys import local_pades_signer
-
     return local_pades_signer(reports_dir(settings) / "demo-ca")
 
 

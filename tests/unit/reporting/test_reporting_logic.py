@@ -130,3 +130,24 @@ def test_canonical_json_is_rfc_8785():
     # Keys sorted by UTF-16 code units, no whitespace, ECMAScript number forms, non-ASCII kept as UTF-8
     doc = {"b": [1.0, 1e21, 0.000001], "a": "Đạt", "é": None, "A": True}
     assert canonical(doc) == '{"A":true,"a":"Đạt","b":[1,1e+21,0.000001],"é":null}'.encode()
+
+
+def test_kms_answers_are_read_without_cryptography_as_cryptography_reads_them():
+    # The Lambda layer has no `cryptography`: the KMS signer reads DER signatures and the public key by hand
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    from smartcommune.reporting.logic.signing import jwk_from_point, point_from_spki, public_jwk, raw_from_der
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    for n in range(20):
+        der = key.sign(f"message {n}".encode(), ec.ECDSA(hashes.SHA256()))
+        r, s = decode_dss_signature(der)
+        assert raw_from_der(der) == r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert jwk_from_point(*point_from_spki(spki)) == public_jwk(key.public_key())
+    with pytest.raises(ValueError):
+        raw_from_der(der[:-1])
+    with pytest.raises(ValueError):
+        point_from_spki(spki[1:])
