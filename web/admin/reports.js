@@ -117,7 +117,7 @@ async function detail(body, box, ctx, id) {
       h('td', { 'data-label': 'Chỉ tiêu', text: line.name_vi }),
       h('td', { 'data-label': 'Mục tiêu', text: line.target_text }),
       h('td', { 'data-label': 'Kết quả', class: 'rp-value', text: valueVn(line) }),
-      h('td', { 'data-label': 'Nguồn' }, h('span', { text: SOURCE[line.source] }), line.evidence ? h('div', { class: 'muted', text: line.evidence }) : null),
+      h('td', { 'data-label': 'Nguồn' }, h('span', { text: SOURCE[line.source] }), h('div', { class: 'muted', text: line.source === 'computed' ? line.source_detail_vi : line.evidence || '' })),
     ];
     if (editable && line.source !== 'computed') {
       const value = line.unit === 'dat'
