@@ -148,3 +148,20 @@ def test_criterion_9_1_is_computed_from_the_health_stations_records(world):
     assert card["9.1"]["source"] == "computed" and card["9.1"]["met"] is False
     assert card["9.1"]["value"] == round(2 / population * 100, 1)
     assert f"2/{population}" in card["9.1"]["source_detail_vi"]
+
+
+def test_quarterly_and_yearly_forms_take_each_indicator_at_its_own_period(world):
+    # Given 4.1 entered for October and November, and this year's count of digital-skills classes
+    for period, value in (("2026-10", 84), ("2026-11", 86)):
+        body = {"code": "4.1", "period": period, "value": value, "evidence": "Văn bản nhà mạng"}
+        world.ok("POST", "/reporting/values", world.office, body)
+    world.ok("POST", "/reporting/values", world.office, {"code": "12.1", "period": "2026", "value": 11,
+                                                          "evidence": "Danh sách 11 lớp"})  # fmt: skip
+    # When the office opens the fourth quarter's and the year's forms
+    quarter = {line["code"]: line for line in world.open("2026-Q4")["lines"]}
+    year = {line["code"]: line for line in world.open("2026")["lines"]}
+    # Then a monthly indicator is its latest month's value, the yearly count is the year's, each with its evidence
+    assert quarter["4.1"]["value"] == 86 and quarter["4.1"]["met"] is True
+    assert quarter["12.1"]["value"] == 11 and year["12.1"]["evidence"] == "Danh sách 11 lớp"
+    assert world.ok("GET", "/reports/quarterly-2026-Q4", world.office)["period_type"] == "quarterly"
+    assert world.ok("GET", "/reports/yearly-2026", world.office)["title_vi"].endswith("năm 2026")
