@@ -216,19 +216,33 @@ class NewBooking(Contract):
 
 
 class StaffBooking(Contract):
-    """Staff book for someone who came in or phoned: a registered citizen by id, or by phone (and name)."""
+    """Staff book for someone who came in or phoned: a registered citizen by id, or by phone (and name).
+
+    The patient may be the caller's household member (a grandmother phones for her grandchild): one already listed
+    (``member_id``, from ``GET /health/members``) or one added now (``member``), with the caller as guardian.
+    """
 
     slot_id: str = Field(pattern=SLOT_ID)
     citizen_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     phone: PhoneNumber | None = None
     full_name: str | None = Field(default=None, min_length=2, max_length=100)
+    member_id: str | None = Field(default=None, pattern=r"^m-[0-9a-f]{32}$")
+    member: NewMember | None = None
     reason: str | None = Field(default=None, max_length=300)
 
     @model_validator(mode="after")
     def _someone(self) -> StaffBooking:
         if not self.citizen_id and not self.phone:
             raise ValueError("name the citizen (citizen_id) or give their phone")
+        if self.member_id and self.member:
+            raise ValueError("give either member_id (a listed member) or member (a new one), not both")
         return self
+
+
+class MemberQuery(Contract):
+    """``GET /health/members?phone=…``: the household members of the citizen with this phone."""
+
+    phone: PhoneNumber
 
 
 class Rebooking(Contract):

@@ -144,19 +144,27 @@ class BookingService:
     # ------------------------------------------------------------ household members
 
     def add_member(self, caller: Principal, new: NewMember) -> Member:
+        return self._add_member(caller.commune_id, caller.subject_id, new)
+
+    def _add_member(self, commune_id: str, guardian_id: str, new: NewMember) -> Member:
         if new.birth_date > self._clock().astimezone(VN_TZ).date():
             raise InvalidInputError("Ngày sinh không thể ở tương lai.", "The birth date is in the future.")
         member = Member(
             id=f"m-{uuid.uuid4().hex}",
-            guardian_id=caller.subject_id,
+            guardian_id=guardian_id,
             full_name=new.full_name,
             birth_date=new.birth_date,
             relation=new.relation,
         )
-        return self._members.add(caller.commune_id, member)
+        return self._members.add(commune_id, member)
 
     def members(self, caller: Principal) -> list[Member]:
         return self._members.of_guardian(caller.commune_id, caller.subject_id)
+
+    def members_of_phone(self, caller: Principal, phone: str) -> list[Member]:
+        """Staff at the station: the household members of the citizen with this phone (none if not registered)."""
+        citizen = self._citizens.find_by_phone(caller.commune_id, phone)
+        return [] if citizen is None else self._members.of_guardian(caller.commune_id, citizen.id)
 
     # ------------------------------------------------------------ booking
 
@@ -204,6 +212,18 @@ class BookingService:
         if citizen is None:
             raise NotFoundError("Không tìm thấy công dân này.", "No such citizen.")
         patient = Patient(citizen.id, citizen.id, citizen.full_name, citizen.phone, citizen.birth_date)
+        member: Member | None = None
+        if request.member_id:
+            member = self._members.get(commune_id, request.member_id)
+            if member is None or member.guardian_id != citizen.id:
+                raise ForbiddenError(
+                    "Người này không thuộc hộ của người đặt lịch.", "This person is not in the caller's household."
+                )
+        elif request.member:
+            self._slot(commune_id, request.slot_id)  # a wrong slot adds nobody to the household
+            member = self._add_member(commune_id, citizen.id, request.member)
+        if member is not None:
+            patient = Patient(member.id, citizen.id, member.full_name, citizen.phone, member.birth_date)
         booking = self._book(commune_id, request.slot_id, patient, caller.subject_id, request.reason)
         self._audit.commit(
             commune_id,
