@@ -184,6 +184,9 @@ class SlotList(BaseModel):
 # ---------------------------------------------------------------- household members (patients without an account)
 
 
+MEMBER_ID = r"^[mr]-[0-9a-f]{32}$"  # m-: added at the station or by a guardian; r-: a resident of the register
+
+
 class NewMember(Contract):
     """A household member a citizen books for (a child, an elderly parent without a phone)."""
 
@@ -211,7 +214,7 @@ class NewBooking(Contract):
     """A citizen books a slot for themselves (no ``member_id``) or a household member."""
 
     slot_id: str = Field(pattern=SLOT_ID)
-    member_id: str | None = Field(default=None, pattern=r"^m-[0-9a-f]{32}$")
+    member_id: str | None = Field(default=None, pattern=MEMBER_ID)
     reason: str | None = Field(default=None, max_length=300)
 
 
@@ -226,7 +229,7 @@ class StaffBooking(Contract):
     citizen_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     phone: PhoneNumber | None = None
     full_name: str | None = Field(default=None, min_length=2, max_length=100)
-    member_id: str | None = Field(default=None, pattern=r"^m-[0-9a-f]{32}$")
+    member_id: str | None = Field(default=None, pattern=MEMBER_ID)
     member: NewMember | None = None
     reason: str | None = Field(default=None, max_length=300)
 

@@ -177,3 +177,37 @@ def test_staff_cannot_book_someone_elses_household_member_or_add_one_to_a_wrong_
     assert status in (400, 404)
     _, members, _ = call(api, "GET", "/me/health/members", people.citizen)
     assert [m["full_name"] for m in members["items"]] == ["Trần Minh Khôi"]  # nobody added by the refused booking
+
+
+def test_a_citizen_books_for_a_child_of_their_household_in_the_population_register(api, people, services):
+    from smartcommune.core.contracts import Role
+    from tests.support.identities import staff_token
+
+    # Given the register holds the citizen's household with his daughter, who has no account
+    office = staff_token(services, Role.OFFICE)
+    household = {
+        "id": "gp-8001",
+        "hamlet_id": "dong-thanh",
+        "address": "Xóm Đông Thành",
+        "residents": [
+            {"full_name": "Người Dân Thử", "birth_date": "1985-01-01", "sex": "male", "relation": "head",
+             "citizen_id": people.citizen_id},
+            {"full_name": "Trần Bảo Ngọc", "birth_date": "2019-03-08", "sex": "female", "relation": "child"},
+        ],
+    }  # fmt: skip
+    status, registered, _ = call(api, "POST", "/population/households", office, household)
+    assert status == 201
+    daughter = registered["residents"][1]["id"]
+    # When he opens the booking page, she is listed as his daughter, and he books for her
+    _, members, _ = call(api, "GET", "/me/health/members", people.citizen)
+    assert [(m["id"], m["relation"]) for m in members["items"]] == [(daughter, "child")]
+    status, booking, _ = call(
+        api, "POST", "/me/health/bookings", people.citizen, {"slot_id": SLOT, "member_id": daughter}
+    )
+    assert status == 201 and booking["patient_name"] == "Trần Bảo Ngọc" and booking["patient_id"] == daughter
+    # Then her record opens for him (her guardian) and for the nurse, and not for another citizen
+    assert call(api, "GET", f"/health/records/{daughter}", people.citizen)[0] == 200
+    assert call(api, "GET", f"/health/records/{daughter}", people.nurse)[0] == 200
+    assert call(api, "GET", f"/health/records/{daughter}", people.other)[0] == 403
+    # And someone else cannot book for her
+    assert call(api, "POST", "/me/health/bookings", people.other, {"slot_id": SLOT, "member_id": daughter})[0] == 403
