@@ -3,22 +3,22 @@
 =================  ==============================  ================  ============================================
 item               PK                              SK                indexes
 =================  ==============================  ================  ============================================
-household          ``C#<c>#REGISTER#<household>``  ``HOUSEHOLD``     GSI1 ``C#<c>#REGISTER`` / ``<hamlet>#<id>``
-resident           ``C#<c>#REGISTER#<household>``  ``RESIDENT#<id>`` -
+household book     ``C#<c>#REGISTER#<household>``  ``HOUSEHOLD``     GSI1 ``C#<c>#REGISTER`` / ``<hamlet>#<id>``
 account link       ``C#<c>#REGLINK#<citizen>``     ``LINK``          -
 counters           ``C#<c>#POPULATION``            ``TOTAL``,        -
                                                    ``YEAR#<yyyy>``
 =================  ==============================  ================  ============================================
 
-A household and its residents share a partition: one query reads the whole household book. The counters (living
-residents by birth year and sex, households) change in the same transaction as the records, with DynamoDB's ADD;
-a transaction may not touch an item twice, so the changes are summed per birth year first.
+A household book is one item, its residents inside (at most 30 people: a few kilobytes): one read shows the whole
+book, a change is one conditional write on its version. The counters (living residents by birth year and sex,
+households) change in the same transaction, with DynamoDB's ADD; a transaction may not touch an item twice, so
+the changes are summed per birth year first.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
@@ -35,14 +35,8 @@ if TYPE_CHECKING:
 class RegisterHouseholdItem(MainTable, discriminator="register_household"):
     merge = MergePolicy.MOVE
 
-    data = UnicodeAttribute()
-    residents = NumberAttribute(default=0)
-
-
-class RegisterResidentItem(MainTable, discriminator="register_resident"):
-    merge = MergePolicy.MOVE
-
-    data = UnicodeAttribute()
+    data = UnicodeAttribute()  # the Household, residents included
+    residents = NumberAttribute(default=0)  # living residents (the list's count without a parse)
     version = NumberAttribute()
 
 
@@ -67,23 +61,19 @@ def _partition(commune_id: str, household_id: str) -> str:
     return commune_pk(commune_id, "REGISTER", household_id)
 
 
-def _resident_item(commune_id: str, resident: Resident) -> RegisterResidentItem:
-    return RegisterResidentItem(
-        _partition(commune_id, resident.household_id),
-        f"RESIDENT#{resident.id}",
-        data=resident.model_dump_json(),
-        version=resident.version,
-    )
+def _living(household: Household) -> int:
+    return sum(1 for r in household.residents if r.status == "resident")
 
 
-def _household_item(household: Household, living: int) -> RegisterHouseholdItem:
+def _household_item(household: Household, version: int) -> RegisterHouseholdItem:
     return RegisterHouseholdItem(
         _partition(household.commune_id, household.id),
         "HOUSEHOLD",
         gsi1pk=commune_pk(household.commune_id, "REGISTER"),
         gsi1sk=f"{household.hamlet_id}#{household.id}",
-        data=household.model_dump_json(exclude={"residents"}),
-        residents=living,
+        data=household.model_dump_json(),
+        residents=_living(household),
+        version=version,
     )
 
 
@@ -124,61 +114,44 @@ class RegisterRepository:
         commune_id = household.commune_id
 
         def writes(tx: TransactWrite) -> None:
-            tx.save(
-                _household_item(household, len(household.residents)),
-                condition=RegisterHouseholdItem.pk.does_not_exist(),
-            )
+            tx.save(_household_item(household, 1), condition=RegisterHouseholdItem.pk.does_not_exist())
             for resident in household.residents:
-                tx.save(_resident_item(commune_id, resident))
                 if resident.citizen_id:
                     tx.save(_link_item(commune_id, resident.citizen_id, household.id))
             _count_changes(tx, commune_id, Counter((r.birth_date.year, r.sex) for r in household.residents), 1)
 
         self._journal.commit(commune_id, record, add_writes=writes)
 
-    def add_resident(self, commune_id: str, resident: Resident, record: AuditRecord) -> None:
+    def replace(
+        self, before: Household, version: int, after: Household, changed: Resident, record: AuditRecord
+    ) -> None:
+        """Write ``after`` over ``before`` (read at ``version``): a resident added or leaving, counted with it."""
+        commune_id = after.commune_id
+        was = next((r for r in before.residents if r.id == changed.id), None)
+        counted_before = was is not None and was.status == "resident"
+        counted_after = changed.status == "resident"
+
         def writes(tx: TransactWrite) -> None:
-            tx.update(
-                RegisterHouseholdItem(_partition(commune_id, resident.household_id), "HOUSEHOLD"),
-                actions=[RegisterHouseholdItem.residents.add(1)],
-                condition=RegisterHouseholdItem.pk.exists(),
-            )
-            tx.save(_resident_item(commune_id, resident), condition=RegisterResidentItem.pk.does_not_exist())
-            if resident.citizen_id:
-                tx.save(_link_item(commune_id, resident.citizen_id, resident.household_id))
-            _count_changes(tx, commune_id, Counter({(resident.birth_date.year, resident.sex): 1}), 0)
+            tx.save(_household_item(after, version + 1), condition=RegisterHouseholdItem.version == version)
+            if changed.citizen_id and counted_after and not counted_before:
+                tx.save(_link_item(commune_id, changed.citizen_id, after.id))
+            if changed.citizen_id and counted_before and not counted_after:
+                tx.delete(_link_item(commune_id, changed.citizen_id, after.id))
+            delta = int(counted_after) - int(counted_before)
+            if delta:
+                _count_changes(tx, commune_id, Counter({(changed.birth_date.year, changed.sex): delta}), 0)
 
         self._journal.commit(commune_id, record, add_writes=writes)
 
-    def change_resident(self, commune_id: str, before: Resident, after: Resident, record: AuditRecord) -> None:
-        leaves = before.status == "resident" and after.status != "resident"
-
-        def writes(tx: TransactWrite) -> None:
-            tx.save(_resident_item(commune_id, after), condition=RegisterResidentItem.version == before.version)
-            if leaves:
-                tx.update(
-                    RegisterHouseholdItem(_partition(commune_id, before.household_id), "HOUSEHOLD"),
-                    actions=[RegisterHouseholdItem.residents.add(-1)],
-                    condition=RegisterHouseholdItem.pk.exists(),
-                )
-                if before.citizen_id:
-                    tx.delete(_link_item(commune_id, before.citizen_id, before.household_id))
-                _count_changes(tx, commune_id, Counter({(before.birth_date.year, before.sex): -1}), 0)
-
-        self._journal.commit(commune_id, record, add_writes=writes)
-
-    def household(self, commune_id: str, household_id: str) -> Household | None:
-        head: dict[str, Any] | None = None
-        residents: list[Resident] = []
-        for item in MainTable.query(_partition(commune_id, household_id), consistent_read=True):
-            if isinstance(item, RegisterHouseholdItem):
-                head = Household.model_validate_json(item.data).model_dump()
-            elif isinstance(item, RegisterResidentItem):
-                residents.append(Resident.model_validate_json(item.data))
-        if head is None:
+    def household(self, commune_id: str, household_id: str) -> tuple[Household, int] | None:
+        """The household book and its version, or None."""
+        try:
+            item = RegisterHouseholdItem.get(_partition(commune_id, household_id), "HOUSEHOLD", consistent_read=True)
+        except RegisterHouseholdItem.DoesNotExist:
             return None
-        residents.sort(key=lambda r: (r.relation != "head", r.birth_date))
-        return Household.model_validate({**head, "residents": residents})
+        household = Household.model_validate_json(item.data)
+        household.residents.sort(key=lambda r: (r.relation != "head", r.birth_date))
+        return household, int(item.version)
 
     def household_of_citizen(self, commune_id: str, citizen_id: str) -> str | None:
         try:
@@ -202,11 +175,7 @@ class RegisterRepository:
             h = Household.model_validate_json(item.data)
             items.append(
                 HouseholdSummary(
-                    id=h.id,
-                    hamlet_id=h.hamlet_id,
-                    address=h.address,
-                    head_name=h.head_name,
-                    residents=int(item.residents),
+                    id=h.id, hamlet_id=h.hamlet_id, address=h.address, head_name=h.head_name, residents=_living(h)
                 )
             )
         last = page.last_evaluated_key
@@ -235,12 +204,11 @@ class RegisterRepository:
         with MainTable.batch_write() as batch:
             for household in households:
                 cid = household.commune_id
-                living = [r for r in household.residents if r.status == "resident"]
-                batch.save(_household_item(household, len(living)))
+                batch.save(_household_item(household, 1))
                 for resident in household.residents:
-                    batch.save(_resident_item(cid, resident))
                     if resident.citizen_id and resident.status == "resident":
                         batch.save(_link_item(cid, resident.citizen_id, household.id))
+                living = [r for r in household.residents if r.status == "resident"]
                 deltas.setdefault(cid, Counter()).update((r.birth_date.year, r.sex) for r in living)
                 count[cid] += 1
         for cid, changes in deltas.items():
@@ -248,9 +216,5 @@ class RegisterRepository:
             for start in range(0, len(years), 90):  # a transaction holds at most 100 items
                 chunk = set(years[start : start + 90])
                 with transaction() as tx:
-                    _count_changes(
-                        tx,
-                        cid,
-                        Counter({k: v for k, v in changes.items() if k[0] in chunk}),
-                        count[cid] if start == 0 else 0,
-                    )
+                    part = Counter({k: v for k, v in changes.items() if k[0] in chunk})
+                    _count_changes(tx, cid, part, count[cid] if start == 0 else 0)

@@ -14,13 +14,16 @@ class RegisterStore(Protocol):
         """Write a household with its residents and counters at once; ``ConflictError`` if the number is taken."""
         ...
 
-    def add_resident(self, commune_id: str, resident: Resident, record: AuditRecord) -> None: ...
-
-    def change_resident(self, commune_id: str, before: Resident, after: Resident, record: AuditRecord) -> None:
-        """Replace ``before`` (at its version) with ``after``; a resident who leaves is no longer counted."""
+    def replace(
+        self, before: Household, version: int, after: Household, changed: Resident, record: AuditRecord
+    ) -> None:
+        """Write ``after`` over ``before`` read at ``version`` (``ConflictError`` if it changed meanwhile); the
+        ``changed`` resident is counted or uncounted with it."""
         ...
 
-    def household(self, commune_id: str, household_id: str) -> Household | None: ...
+    def household(self, commune_id: str, household_id: str) -> tuple[Household, int] | None:
+        """The household book and its version."""
+        ...
 
     def household_of_citizen(self, commune_id: str, citizen_id: str) -> str | None: ...
 

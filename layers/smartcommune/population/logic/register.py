@@ -28,6 +28,8 @@ from smartcommune.population.contracts import (
     SexCounts,
 )
 
+MAX_RESIDENTS = 30
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
@@ -107,13 +109,18 @@ class PopulationService:
         return household
 
     def add_resident(self, caller: Principal, household_id: str, new: NewResident) -> Resident:
-        household = self.household(caller, household_id)
+        household, version = self._book(caller.commune_id, household_id)
         if new.relation == "head":
             raise InvalidInputError(
                 "Hộ đã có chủ hộ; hãy ghi quan hệ khác.", "The household has a head already; give another relation."
             )
+        if len(household.residents) >= MAX_RESIDENTS:
+            raise InvalidInputError(
+                f"Một sổ hộ ghi tối đa {MAX_RESIDENTS} người.", f"A household book holds {MAX_RESIDENTS} people."
+            )
         self._check_accounts(caller.commune_id, [new])
         resident = self._resident(household.id, new)
+        after = household.model_copy(update={"residents": [*household.residents, resident]})
         record = AuditRecord(
             actor_id=caller.subject_id,
             actor_role=caller.primary_role,
@@ -121,13 +128,13 @@ class PopulationService:
             target=f"household/{household.id}/resident/{resident.id}",
             after={"relation": resident.relation, "birth_year": resident.birth_date.year},
         )
-        self._store.add_resident(caller.commune_id, resident, record)
+        self._store.replace(household, version, after, resident, record)
         return resident
 
     def change_resident(
         self, caller: Principal, household_id: str, resident_id: str, change: ResidentChange
     ) -> Resident:
-        household = self.household(caller, household_id)
+        household, version = self._book(caller.commune_id, household_id)
         before = next((r for r in household.residents if r.id == resident_id), None)
         if before is None:
             raise NotFoundError("Không có người này trong hộ.", "No such resident in this household.")
@@ -135,7 +142,7 @@ class PopulationService:
             raise ConflictError("Người này đã không còn cư trú trong hộ.", "This person no longer lives here.")
         if change.since > self._today() or change.since < before.birth_date:
             raise InvalidInputError("Ngày thay đổi không hợp lệ.", "The date of the change is not valid.")
-        after = before.model_copy(
+        changed = before.model_copy(
             update={
                 "status": change.status,
                 "status_since": change.since,
@@ -143,22 +150,28 @@ class PopulationService:
                 "version": before.version + 1,
             }
         )
+        after = household.model_copy(
+            update={"residents": [changed if r.id == resident_id else r for r in household.residents]}
+        )
         record = AuditRecord(
             actor_id=caller.subject_id,
             actor_role=caller.primary_role,
             action=f"population.resident_{change.status}",
             target=f"household/{household.id}/resident/{resident_id}",
             before={"status": before.status},
-            after={"status": after.status, "since": change.since.isoformat()},
+            after={"status": changed.status, "since": change.since.isoformat()},
         )
-        self._store.change_resident(caller.commune_id, before, after, record)
-        return after
+        self._store.replace(household, version, after, changed, record)
+        return changed
+
+    def _book(self, commune_id: str, household_id: str) -> tuple[Household, int]:
+        found = self._store.household(commune_id, household_id)
+        if found is None:
+            raise NotFoundError("Không có hộ này trong sổ đăng ký.", "No such household in the register.")
+        return found
 
     def household(self, caller: Principal, household_id: str) -> Household:
-        household = self._store.household(caller.commune_id, household_id)
-        if household is None:
-            raise NotFoundError("Không có hộ này trong sổ đăng ký.", "No such household in the register.")
-        return household
+        return self._book(caller.commune_id, household_id)[0]
 
     def households(self, caller: Principal, query: HouseholdQuery) -> HouseholdPage:
         items, cursor = self._store.households(caller.commune_id, query.hamlet_id, query.cursor, query.limit)
@@ -166,8 +179,7 @@ class PopulationService:
 
     def my_household(self, caller: Principal) -> Household:
         """A citizen's own household (the one a resident linked to their account lives in)."""
-        household_id = self._store.household_of_citizen(caller.commune_id, caller.subject_id)
-        household = self._store.household(caller.commune_id, household_id) if household_id else None
+        household = self.household_of_account(caller.commune_id, caller.subject_id)
         if household is None:
             raise NotFoundError(
                 "Tài khoản của bạn chưa gắn với hộ nào trong sổ đăng ký; hãy liên hệ văn phòng UBND xã.",
@@ -178,7 +190,8 @@ class PopulationService:
     def household_of_account(self, commune_id: str, citizen_id: str) -> Household | None:
         """The household a citizen's account lives in, as the register holds it (None if not registered)."""
         household_id = self._store.household_of_citizen(commune_id, citizen_id)
-        return self._store.household(commune_id, household_id) if household_id else None
+        found = self._store.household(commune_id, household_id) if household_id else None
+        return found[0] if found else None
 
     def age_profile(self, commune_id: str) -> AgeProfile:
         """The commune's residents by birth year and sex, with those of the communes merged into it."""
