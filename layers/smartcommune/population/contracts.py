@@ -122,6 +122,9 @@ class AgeProfile(BaseModel):
     households: int
     residents: int
     by_birth_year: dict[int, SexCounts]
+    by_hamlet: dict[str, dict[int, SexCounts]] = Field(
+        default_factory=dict, description="the same by hamlet (a household's hamlet)"
+    )
 
 
 class AgeBand(BaseModel):

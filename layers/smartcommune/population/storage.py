@@ -6,7 +6,7 @@ item               PK                              SK                indexes
 household book     ``C#<c>#REGISTER#<household>``  ``HOUSEHOLD``     GSI1 ``C#<c>#REGISTER`` / ``<hamlet>#<id>``
 account link       ``C#<c>#REGLINK#<citizen>``     ``LINK``          -
 counters           ``C#<c>#POPULATION``            ``TOTAL``,        -
-                                                   ``YEAR#<yyyy>``
+                                                   ``YEAR#<yyyy>#<hamlet>``
 =================  ==============================  ================  ============================================
 
 A household book is one item, its residents inside (at most 30 people: a few kilobytes): one read shows the whole
@@ -81,8 +81,10 @@ def _link_item(commune_id: str, citizen_id: str, household_id: str) -> RegisterL
     return RegisterLinkItem(commune_pk(commune_id, "REGLINK", citizen_id), "LINK", household_id=household_id)
 
 
-def _count_changes(tx: TransactWrite, commune_id: str, deltas: Counter[tuple[int, str]], households: int) -> None:
-    """ADD the residents' changes (by (birth year, sex)) and the totals to the commune's counters."""
+def _count_changes(
+    tx: TransactWrite, commune_id: str, hamlet_id: str, deltas: Counter[tuple[int, str]], households: int
+) -> None:
+    """ADD the residents' changes (by (birth year, sex)) of one hamlet and the totals to the commune's counters."""
     pk = commune_pk(commune_id, "POPULATION")
     years: dict[int, dict[str, int]] = {}
     for (year, sex), n in deltas.items():
@@ -91,7 +93,7 @@ def _count_changes(tx: TransactWrite, commune_id: str, deltas: Counter[tuple[int
         actions = [getattr(PopulationCounterItem, sex).add(n) for sex, n in by_sex.items() if n]
         if actions:
             tx.update(
-                PopulationCounterItem(pk, f"YEAR#{year}"),
+                PopulationCounterItem(pk, f"YEAR#{year}#{hamlet_id}"),
                 actions=[*actions, PopulationCounterItem.kind.set(PopulationCounterItem)],
             )
     residents = sum(deltas.values())
@@ -118,7 +120,8 @@ class RegisterRepository:
             for resident in household.residents:
                 if resident.citizen_id:
                     tx.save(_link_item(commune_id, resident.citizen_id, household.id))
-            _count_changes(tx, commune_id, Counter((r.birth_date.year, r.sex) for r in household.residents), 1)
+            births: Counter[tuple[int, str]] = Counter((r.birth_date.year, str(r.sex)) for r in household.residents)
+            _count_changes(tx, commune_id, household.hamlet_id, births, 1)
 
         self._journal.commit(commune_id, record, add_writes=writes)
 
@@ -139,7 +142,8 @@ class RegisterRepository:
                 tx.delete(_link_item(commune_id, changed.citizen_id, after.id))
             delta = int(counted_after) - int(counted_before)
             if delta:
-                _count_changes(tx, commune_id, Counter({(changed.birth_date.year, changed.sex): delta}), 0)
+                change: Counter[tuple[int, str]] = Counter({(changed.birth_date.year, str(changed.sex)): delta})
+                _count_changes(tx, commune_id, after.hamlet_id, change, 0)
 
         self._journal.commit(commune_id, record, add_writes=writes)
 
@@ -181,17 +185,17 @@ class RegisterRepository:
         last = page.last_evaluated_key
         return items, encode_cursor(last) if last and len(items) == limit else None
 
-    def counters(self, commune_id: str) -> tuple[int, int, dict[int, SexCounts]]:
+    def counters(self, commune_id: str) -> tuple[int, int, dict[str, dict[int, SexCounts]]]:
         households = residents = 0
-        years: dict[int, SexCounts] = {}
+        hamlets: dict[str, dict[int, SexCounts]] = {}
         for item in PopulationCounterItem.query(commune_pk(commune_id, "POPULATION")):
             if item.sk == "TOTAL":
                 households, residents = int(item.households or 0), int(item.residents or 0)
             else:
-                years[int(item.sk.removeprefix("YEAR#"))] = SexCounts(
-                    male=int(item.male or 0), female=int(item.female or 0)
-                )
-        return households, residents, years
+                _, year, hamlet_id = item.sk.split("#", 2)
+                counts = SexCounts(male=int(item.male or 0), female=int(item.female or 0))
+                hamlets.setdefault(hamlet_id, {})[int(year)] = counts
+        return households, residents, hamlets
 
     def import_households(self, households: list[Household]) -> None:
         """Bulk import (the demo seeder, a commune's first upload): batched puts, then the summed counters.
@@ -199,7 +203,7 @@ class RegisterRepository:
         Not one transaction: the caller imports a register once (the demo seeder keeps a marker) — a second run
         would count its residents twice.
         """
-        deltas: dict[str, Counter[tuple[int, str]]] = {}
+        deltas: dict[tuple[str, str], Counter[tuple[int, str]]] = {}
         count: Counter[str] = Counter()
         with MainTable.batch_write() as batch:
             for household in households:
@@ -209,12 +213,14 @@ class RegisterRepository:
                     if resident.citizen_id and resident.status == "resident":
                         batch.save(_link_item(cid, resident.citizen_id, household.id))
                 living = [r for r in household.residents if r.status == "resident"]
-                deltas.setdefault(cid, Counter()).update((r.birth_date.year, r.sex) for r in living)
+                deltas.setdefault((cid, household.hamlet_id), Counter()).update(
+                    (r.birth_date.year, r.sex) for r in living
+                )
                 count[cid] += 1
-        for cid, changes in deltas.items():
+        for (cid, hamlet_id), changes in deltas.items():
             years = sorted({year for year, _ in changes})
             for start in range(0, len(years), 90):  # a transaction holds at most 100 items
                 chunk = set(years[start : start + 90])
                 with transaction() as tx:
                     part = Counter({k: v for k, v in changes.items() if k[0] in chunk})
-                    _count_changes(tx, cid, part, count[cid] if start == 0 else 0)
+                    _count_changes(tx, cid, hamlet_id, part, count.pop(cid, 0))

@@ -70,6 +70,12 @@ def test_a_household_its_birth_and_a_move_change_the_figures_in_the_same_write(a
     assert an["id"] in [r["id"] for r in mine["residents"]]
     # The public view holds counts only
     assert set(final) == {"commune_id", "households", "residents", "as_of", "bands"}
+    # And the dashboard's forecasts read the same counters by hamlet (Khôi, born 2020, lives in Đông Thành)
+    from smartcommune.population.wiring import population_service
+
+    profile = services.get(population_service).age_profile("giao-phong")
+    assert profile.by_hamlet["dong-thanh"][2020].male >= 1
+    assert sum(c.total for years in profile.by_hamlet.values() for c in years.values()) == final["residents"]
 
 
 def test_a_taken_number_an_unknown_account_or_two_heads_write_nothing(api, services, staff):

@@ -31,8 +31,8 @@ class RegisterStore(Protocol):
         self, commune_id: str, hamlet_id: str | None, cursor: str | None, limit: int
     ) -> tuple[list[HouseholdSummary], str | None]: ...
 
-    def counters(self, commune_id: str) -> tuple[int, int, dict[int, SexCounts]]:
-        """(households, residents, residents by birth year) of one commune's own counters."""
+    def counters(self, commune_id: str) -> tuple[int, int, dict[str, dict[int, SexCounts]]]:
+        """(households, residents, residents by hamlet and birth year) of one commune's own counters."""
         ...
 
 

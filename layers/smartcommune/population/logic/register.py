@@ -51,6 +51,10 @@ def age_bands(profile: AgeProfile, as_of: date, width: int = 5, last: int = 80) 
     ]
 
 
+def _add(a: SexCounts | None, b: SexCounts) -> SexCounts:
+    return b if a is None else SexCounts(male=a.male + b.male, female=a.female + b.female)
+
+
 class PopulationService:
     def __init__(
         self,
@@ -196,18 +200,26 @@ class PopulationService:
     def age_profile(self, commune_id: str) -> AgeProfile:
         """The commune's residents by birth year and sex, with those of the communes merged into it."""
         households = residents = 0
-        by_year: dict[int, SexCounts] = {}
+        by_hamlet: dict[str, dict[int, SexCounts]] = {}
         for cid in [commune_id, *self._communes.predecessors(commune_id)]:
-            h, r, years = self._store.counters(cid)
+            h, r, hamlets = self._store.counters(cid)
             households, residents = households + h, residents + r
+            for hamlet_id, years in hamlets.items():
+                mine = by_hamlet.setdefault(hamlet_id, {})
+                for year, counts in years.items():
+                    mine[year] = _add(mine.get(year), counts)
+        by_year: dict[int, SexCounts] = {}
+        for years in by_hamlet.values():
             for year, counts in years.items():
-                total = by_year.get(year, SexCounts())
-                by_year[year] = SexCounts(male=total.male + counts.male, female=total.female + counts.female)
+                by_year[year] = _add(by_year.get(year), counts)
         return AgeProfile(
             commune_id=commune_id,
             households=households,
             residents=residents,
             by_birth_year={y: c for y, c in sorted(by_year.items()) if c.total},
+            by_hamlet={
+                h: {y: c for y, c in sorted(years.items()) if c.total} for h, years in sorted(by_hamlet.items())
+            },
         )
 
     def public_view(self, commune_id: str) -> PopulationView:
