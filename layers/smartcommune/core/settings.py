@@ -19,6 +19,7 @@ DEVELOPMENT_PII_KEY = "local-development-only-key"
 DEVELOPMENT_COMMAND_KEY = "local-development-command-key"
 DEVELOPMENT_EDGE_SECRET = "local-development-edge-secret"  # noqa: S105 (local development only)
 DEVELOPMENT_PAYMENT_KEY = "local-development-payment-key"  # local development only
+DEVELOPMENT_PROVINCE_KEY = "local-development-province-key"  # local development only
 
 
 class Settings(BaseModel):
@@ -119,6 +120,16 @@ class Settings(BaseModel):
     # file from the TTS layer, /opt/fonts/DejaVuSans.ttf (used when this path does not exist; fees.wiring).
     receipt_font_path: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
+    # ---- the province's signed API (issue 11, criterion 2.1)
+    # "keys": the handler verifies SigV4 with the provisioned clients' secrets (local stack, tests); "iam": API
+    # Gateway's AWS_IAM authorisation verified the signature and names the caller, mapped to a registered client.
+    province_auth: Literal["keys", "iam"] = "keys"
+    # How far X-Amz-Date may be from the server's clock, either way.
+    province_signature_window_s: int = Field(default=300, ge=30, le=900)
+    # The key client secrets are sealed with in the table (AES-GCM; Secrets Manager in AWS).
+    province_key: str = Field(default=DEVELOPMENT_PROVINCE_KEY, min_length=16)
+    province_key_secret_arn: str | None = None
+
     @property
     def trusted_payment_key(self) -> str:
         """The key payment callbacks are verified with; empty (every callback refused) for the public development
@@ -147,6 +158,14 @@ class Settings(BaseModel):
         if self.stage == "prod" and self.sms_queue_url and not self.sms_key_id:
             # Unsealed, a queued SMS shows its phone number and sign-in code to anyone who may read the queue.
             raise ValueError("SMARTCOMMUNE_SMS_KEY_ID must name the KMS key queued SMS are sealed with in production")
+        if (
+            self.stage == "prod"
+            and self.province_auth == "keys"
+            and self.province_key == DEVELOPMENT_PROVINCE_KEY
+            and not self.province_key_secret_arn
+        ):
+            # Client secrets sealed with a public key would be readable by anyone who may read the table.
+            raise ValueError("SMARTCOMMUNE_PROVINCE_KEY must be a secret when the province API verifies keys in prod")
         if self.stage == "prod" and self.staff_password_scrypt_n < 2**17:
             raise ValueError("SMARTCOMMUNE_STAFF_PASSWORD_SCRYPT_N may not be below 2^17 (OWASP) in production")
         return self
@@ -167,7 +186,8 @@ class Settings(BaseModel):
         return cls.model_validate(values)
 
     def secret(self, name: str) -> str:
-        """The secret field ``name`` (``pii_hash_key``, ``command_key``, ``edge_secret``, ``payment_key``): from
+        """The secret field ``name`` (``pii_hash_key``, ``command_key``, ``edge_secret``, ``payment_key``,
+        ``province_key``): from
         Secrets Manager when the field ``<name>_secret_arn`` is set (read once, then cached), else the value field
         itself (local stack, tests)."""
         arn = getattr(self, f"{name}_secret_arn")

@@ -91,6 +91,13 @@ def bearer_token(raw: RawRequest) -> str | None:
 
 def _authenticate(route: Route, raw: RawRequest, services: Services, authenticate: Authenticate) -> Principal | None:
     token = bearer_token(raw)
+    if route.is_signed:
+        if token is not None:  # a citizen's or an official's session opens nothing here
+            raise UnauthenticatedError(
+                "API này không nhận phiên đăng nhập; yêu cầu phải được ký bằng AWS SigV4.",
+                "This API does not accept session tokens; requests must be signed with AWS SigV4.",
+            )
+        return None  # the handler verifies the request's signature
     if token is None:
         return None
     try:
@@ -102,7 +109,7 @@ def _authenticate(route: Route, raw: RawRequest, services: Services, authenticat
 
 
 def _authorise(route: Route, principal: Principal | None) -> None:
-    if route.is_public:
+    if route.is_public or route.is_signed:
         return
     if principal is None:
         raise UnauthenticatedError(

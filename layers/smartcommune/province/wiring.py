@@ -1,0 +1,52 @@
+"""Factories of the province API (imports inside the functions: cold starts)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from smartcommune.core.services import Services
+    from smartcommune.province.logic.access import ProvinceGate
+    from smartcommune.province.logic.clients import ProvinceClients
+    from smartcommune.province.storage import IdempotencyClaims, ProvinceClientRepository
+
+
+def client_repository(services: Services) -> ProvinceClientRepository:
+    from smartcommune.core.wiring import bound_table
+    from smartcommune.province.storage import ProvinceClientRepository, SecretBox
+
+    services.get(bound_table)
+    return ProvinceClientRepository(SecretBox(services.settings.secret("province_key")))
+
+
+def province_gate(services: Services) -> ProvinceGate:
+    """Verify a signed request (→ its province client) and its entitlement to a commune."""
+    from smartcommune.communes.wiring import commune_repository
+    from smartcommune.province.logic.access import ProvinceGate
+    from smartcommune.province.storage import SeenSignatures
+
+    settings = services.settings
+    return ProvinceGate(
+        services.get(client_repository),
+        SeenSignatures(),
+        services.get(commune_repository),
+        services.clock,
+        region=settings.aws_region,
+        mode=settings.province_auth,
+        window_s=settings.province_signature_window_s,
+    )
+
+
+def province_clients(services: Services) -> ProvinceClients:
+    """Create, rotate, revoke and list province clients (operators, through the CLI)."""
+    from smartcommune.province.logic.clients import ProvinceClients
+
+    return ProvinceClients(services.get(client_repository), services.clock)
+
+
+def idempotency_claims(services: Services) -> IdempotencyClaims:
+    from smartcommune.core.wiring import bound_table
+    from smartcommune.province.storage import IdempotencyClaims
+
+    services.get(bound_table)
+    return IdempotencyClaims()
