@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 HOST = "province.example.gov.vn"
@@ -44,8 +46,10 @@ def sign(
     signer: Signer = "botocore",
     region: str = REGION,
     prefix: str = "/api",
+    at: datetime | None = None,
 ) -> Signed:
-    """Sign ``method path`` (``path`` as the API sees it, with any query) as the province's systems would."""
+    """Sign ``method path`` (``path`` as the API sees it, with any query) as the province's systems would; ``at``
+    (botocore only): sign at that time instead of the wall clock's (a test clock)."""
     raw = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body
     extra = dict(headers or {})
     if raw is not None:
@@ -57,9 +61,15 @@ def sign(
         from botocore.credentials import Credentials
 
         request = AWSRequest(method=method, url=url, data=raw or b"", headers=extra)
-        SigV4Auth(Credentials(access_key_id, secret), "execute-api", region).add_auth(request)
+        auth = SigV4Auth(Credentials(access_key_id, secret), "execute-api", region)
+        if at is None:
+            auth.add_auth(request)
+        else:
+            with patch("botocore.auth.get_current_datetime", lambda: at.astimezone(UTC).replace(tzinfo=None)):
+                auth.add_auth(request)
         signed = dict(request.headers.items())
     else:
+        assert at is None, "requests-aws4auth signs at the wall clock's time"
         import requests
         from requests_aws4auth import AWS4Auth
 

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from smartcommune.composition import load_routes
-from smartcommune.core.api.router import PUBLIC, Route
+from smartcommune.core.api.router import PUBLIC, SIGNED, Route
 from smartcommune.core.services import Services
 from tests.support.access import SCENARIOS, World, drive, load_matrix
-from tests.support.access.matrix import LEVELS, ROLE_NAMES
+from tests.support.access.matrix import LEVELS, ROLE_NAMES, SIGNATURES, SIGNED_OWNERS
 from tests.support.fixtures import Clock, moto_resources, settings_for
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 ROUTES = load_routes().routes
 MATRIX, MATRIX_SHAPE = load_matrix()
-ENTRY_KEYS = frozenset({"owner", "public", "access"})
+ENTRY_KEYS = frozenset({"owner", "public", "access", "signed"})
 
 
 def _key(route: Route) -> str:
@@ -122,6 +122,18 @@ def test_the_routes_declaration_is_the_reviewed_one(route: Route):
     problems: list[str] = []
     if set(entry.raw) - ENTRY_KEYS:
         problems.append(f"unknown keys {sorted(set(entry.raw) - ENTRY_KEYS)}")
+    if entry.signed is not None:
+        # A signed route: no session, no role; the caller is a client proven by its signature (e.g. the province)
+        if entry.signed not in SIGNATURES:
+            problems.append(f"signed: {entry.signed!r} is not one of {sorted(SIGNATURES)}")
+        if entry.owner not in SIGNED_OWNERS or entry.public or entry.access:
+            problems.append(f"a signed entry has an owner among {sorted(SIGNED_OWNERS)} and no public/access")
+        if route.allow != SIGNED:
+            problems.append(f"the matrix says signed, the route allows {route.allow!r}")
+        assert problems == [], f"{key}: " + "; ".join(problems)
+        return
+    if route.allow == SIGNED:
+        problems.append("the route is SIGNED, the matrix does not say `signed:`")
     if entry.owner not in ROLE_NAMES | {"public"}:
         problems.append(f"owner {entry.owner!r} is neither a role nor 'public'")
     for role, level in entry.access.items():
