@@ -4,12 +4,13 @@ scorecards themselves are ``reporting.contracts``)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from smartcommune.core.contracts import CommuneId, Contract
+from smartcommune.reporting.contracts import Scorecard
 
 ACCESS_KEY_RE = re.compile(r"^SCPK[A-Z2-7]{16}$")
 PROVINCE_ID_PATTERN = r"^[a-z0-9-]{2,40}$"
@@ -76,34 +77,13 @@ class MonthQuery(Contract):
     month: str | None = Field(default=None, pattern=MONTH_PATTERN, description="YYYY-MM; the current month without")
 
 
-class ReportListQuery(Contract):
-    status: str | None = Field(default=None, max_length=20)
-
-
-class ProvinceReportRequest(Contract):
-    """An ad hoc report the province asks a commune for (seed V.2: "ad hoc with a due date from the province")."""
-
-    title: str = Field(min_length=3, max_length=200)
-    due_on: date = Field(description="the day the commune must send it by")
-    indicator_codes: list[str] = Field(default_factory=list, max_length=100)
-    note: str = Field(default="", max_length=2000)
-
-    @field_validator("indicator_codes")
-    @classmethod
-    def _codes(cls, value: list[str]) -> list[str]:
-        for code in value:
-            if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", code):
-                raise ValueError("mã chỉ tiêu không hợp lệ / invalid indicator code")
-        return value
-
-
 class RollupEntry(BaseModel):
     """One commune of the province's monthly rollup: its scorecard, or why it has none."""
 
     commune_id: CommuneId
     name: str
     status: Literal["ok", "unavailable"]
-    scorecard: dict[str, object] | None = None
+    scorecard: Scorecard | None = None
 
 
 class ScorecardRollup(BaseModel):

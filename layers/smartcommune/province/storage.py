@@ -27,6 +27,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from smartcommune.core.errors import ConflictError, NotFoundError
 from smartcommune.core.table import MainTable, MergePolicy
 from smartcommune.province.contracts import ProvinceClient
+from smartcommune.province.logic.reads import EarlierClaim
 
 _CIPHER_VERSION = "v1"
 _KEY_CONTEXT = b"smartcommune/province-client-secrets/v1"
@@ -171,7 +172,7 @@ class IdempotencyClaims:
     def _pk(access_key_id: str, key: str) -> str:
         return f"PIDEMP#{access_key_id}#{hashlib.sha256(key.encode()).hexdigest()}"
 
-    def claim(self, access_key_id: str, key: str, request_hash: str, now: datetime) -> IdempotencyItem | None:
+    def claim(self, access_key_id: str, key: str, request_hash: str, now: datetime) -> EarlierClaim | None:
         """None if this call claimed the key (go ahead); else the earlier claim (its answer, or still running)."""
         item = IdempotencyItem(
             self._pk(access_key_id, key),
@@ -185,7 +186,8 @@ class IdempotencyClaims:
         except PutError as exc:
             if not _conditional(exc):
                 raise
-            return IdempotencyItem.get(item.pk, "CLAIM", consistent_read=True)
+            earlier = IdempotencyItem.get(item.pk, "CLAIM", consistent_read=True)
+            return EarlierClaim(earlier.request_hash, earlier.response)
         return None
 
     def complete(self, access_key_id: str, key: str, response: str) -> None:

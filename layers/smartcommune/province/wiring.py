@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from smartcommune.core.services import Services
     from smartcommune.province.logic.access import ProvinceGate
     from smartcommune.province.logic.clients import ProvinceClients
+    from smartcommune.province.logic.reads import ReportRequests
     from smartcommune.province.storage import IdempotencyClaims, ProvinceClientRepository
 
 
@@ -50,3 +51,11 @@ def idempotency_claims(services: Services) -> IdempotencyClaims:
 
     services.get(bound_table)
     return IdempotencyClaims()
+
+
+def report_requests(services: Services) -> ReportRequests:
+    """Ad hoc report requests from the province, idempotent by the client's Idempotency-Key."""
+    from smartcommune.province.logic.reads import ReportRequests
+    from smartcommune.reporting.wiring import reports
+
+    return ReportRequests(services.get(idempotency_claims), services.get(reports), services.clock)
