@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, IAMAuthorizer, Response
 
-from smartcommune.composition import authenticate, load_routes
+from smartcommune.composition import authenticate, load_routes, verify_signed_request
 from smartcommune.core.api.dispatch import dispatch
 from smartcommune.core.api.http import RawRequest, client_address
 from smartcommune.core.services import Services
@@ -69,7 +69,7 @@ def _raw_request() -> RawRequest:
 
 def _view(route: Route) -> Callable[..., Response]:
     def view(**_uri_params: str) -> Response:
-        raw = dispatch(route, _raw_request(), services(), authenticate)
+        raw = dispatch(route, _raw_request(), services(), authenticate, verify_signed_request)
         content_type = raw.headers.get("Content-Type", "")
         textual = content_type.startswith(
             (

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Final
 
 from smartcommune.core.api.router import router
 from smartcommune.identity.wiring import authenticate
+from smartcommune.province.wiring import verify_signed_request
 
 if TYPE_CHECKING:
     from smartcommune.communes.contracts import Hamlet, HamletMergeRequest
@@ -28,6 +29,7 @@ __all__ = [
     "hamlet_merger",
     "load_routes",
     "merge_policies",
+    "verify_signed_request",
 ]
 
 CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {

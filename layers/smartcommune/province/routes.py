@@ -37,26 +37,16 @@ if TYPE_CHECKING:
 
 TAGS = ("province",)
 IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,200}")
-API_PREFIX = "/api"  # the stage behind API Gateway, the path prefix the local edge strips
 
 
 def signed_client(request: ApiRequest) -> ProvinceClient:
-    """The province client that signed ``request``, or 401."""
-    from smartcommune.province.logic.sigv4 import SignedRequest
-    from smartcommune.province.wiring import province_gate
+    """The province client that signed ``request`` (verified by dispatch before anything was parsed), or 401."""
+    from smartcommune.province.contracts import ProvinceClient
+    from smartcommune.province.wiring import verify_signed_request
 
-    raw = request.raw
-    path = raw.url_path or _fill(raw.path, raw.path_params)
-    # The client signed the URL it called: through the edge (or API Gateway's stage) that is /api/…, directly /….
-    paths = (path,) if path.startswith(API_PREFIX + "/") else (path, API_PREFIX + path)
-    signed = SignedRequest(method=raw.method, paths=paths, headers=raw.headers, query=raw.query, body=raw.body or b"")
-    return request.services.get(province_gate).authenticate(signed, raw.caller_arn)
-
-
-def _fill(template: str, params: dict[str, str]) -> str:
-    for name, value in params.items():
-        template = template.replace("{" + name + "}", value)
-    return template
+    if isinstance(request.signer, ProvinceClient):
+        return request.signer
+    return verify_signed_request(request.services, request.raw)  # a dispatch handed no verifier (a unit test)
 
 
 @router.route(

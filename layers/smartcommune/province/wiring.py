@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from smartcommune.core.api.http import RawRequest
     from smartcommune.core.services import Services
+    from smartcommune.province.contracts import ProvinceClient
     from smartcommune.province.logic.access import ProvinceGate
     from smartcommune.province.logic.clients import ProvinceClients
     from smartcommune.province.logic.reads import ReportRequests
@@ -59,3 +61,23 @@ def report_requests(services: Services) -> ReportRequests:
     from smartcommune.reporting.wiring import reports
 
     return ReportRequests(services.get(idempotency_claims), services.get(reports), services.clock)
+
+
+API_PREFIX = "/api"  # the stage behind API Gateway, the path prefix the local edge strips
+
+
+def verify_signed_request(services: Services, raw: RawRequest) -> ProvinceClient:
+    """The province client that signed ``raw`` (dispatch calls this for every signed route, before parsing), or 401."""
+    from smartcommune.province.logic.sigv4 import SignedRequest
+
+    path = raw.url_path or _fill(raw.path, raw.path_params)
+    # The client signed the URL it called: through API Gateway's stage or the local edge that is /api/…, else /….
+    paths = (path,) if path.startswith(API_PREFIX + "/") else (path, API_PREFIX + path)
+    signed = SignedRequest(method=raw.method, paths=paths, headers=raw.headers, query=raw.query, body=raw.body or b"")
+    return services.get(province_gate).authenticate(signed, raw.caller_arn)
+
+
+def _fill(template: str, params: dict[str, str]) -> str:
+    for name, value in params.items():
+        template = template.replace("{" + name + "}", value)
+    return template

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 Authenticate = Callable[["Services", str], "Principal"]
 """Resolve a bearer token to its principal, or raise ``UnauthenticatedError``."""
 
+VerifySigned = Callable[["Services", RawRequest], Any]
+"""Verify a signed route's request signature and return who signed it, or raise ``UnauthenticatedError``."""
+
 STATUS_OF: dict[type[SmartCommuneError], int] = {
     InvalidInputError: 422,
     UnauthenticatedError: 401,
@@ -166,17 +169,26 @@ def _to_raw(result: Any, route: Route, request_id: str) -> RawResponse:
     return RawResponse(response.status, headers, _json_bytes(body))
 
 
-def dispatch(route: Route, raw: RawRequest, services: Services, authenticate: Authenticate) -> RawResponse:
+def dispatch(
+    route: Route,
+    raw: RawRequest,
+    services: Services,
+    authenticate: Authenticate,
+    verify_signed: VerifySigned | None = None,
+) -> RawResponse:
     """Run ``route`` for ``raw`` and return the response; never raises for a caller's mistake.
 
-    ``authenticate`` resolves a bearer token to its principal; the composition root hands in identity's, so this
-    base depends on no capability.
+    ``authenticate`` resolves a bearer token to its principal; ``verify_signed`` checks a signed route's signature
+    before anything of the request is parsed (an unsigned caller learns nothing, not even that its body is
+    invalid). The composition root hands in both, so this base depends on no capability.
     """
     logger.set_correlation_id(raw.request_id)
     try:
         principal = _authenticate(route, raw, services, authenticate)
         _authorise(route, principal)
         request = ApiRequest(raw=raw, services=services, principal=principal)
+        if route.is_signed and verify_signed is not None:
+            request.signer = verify_signed(services, raw)
         request.body = _parse_body(route, raw)
         request.query = _parse_query(route, raw)
         result = route.handler(request)

@@ -49,6 +49,7 @@ class ApiRequest:
     principal: Principal | None
     body: Any = None  # the route's body model instance, when it declares one
     query: Any = None  # the route's query model instance, when it declares one
+    signer: Any = None  # on a signed route: who the request's signature names (dispatch's ``verify_signed``)
 
     @property
     def path_params(self) -> dict[str, str]:
