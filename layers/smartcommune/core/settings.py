@@ -140,6 +140,16 @@ class Settings(BaseModel):
     report_pdf_signer_secret_arn: str | None = None
 
     @property
+    def trusted_province_key(self) -> str:
+        """The key province client secrets are sealed with; empty (the province API refuses to start) for the public
+        development value in production when the handler verifies keys itself: secrets sealed with a public key are
+        readable by anyone who may read the table. (With ``iam`` the secrets verify nothing.)"""
+        value = self.secret("province_key")
+        if self.stage == "prod" and self.province_auth == "keys" and value == DEVELOPMENT_PROVINCE_KEY:
+            return ""
+        return value
+
+    @property
     def trusted_payment_key(self) -> str:
         """The key payment callbacks are verified with; empty (every callback refused) for the public development
         value in production: a callback signed with a public key would mark invoices paid for anyone."""
@@ -167,14 +177,6 @@ class Settings(BaseModel):
         if self.stage == "prod" and self.sms_queue_url and not self.sms_key_id:
             # Unsealed, a queued SMS shows its phone number and sign-in code to anyone who may read the queue.
             raise ValueError("SMARTCOMMUNE_SMS_KEY_ID must name the KMS key queued SMS are sealed with in production")
-        if (
-            self.stage == "prod"
-            and self.province_auth == "keys"
-            and self.province_key == DEVELOPMENT_PROVINCE_KEY
-            and not self.province_key_secret_arn
-        ):
-            # Client secrets sealed with a public key would be readable by anyone who may read the table.
-            raise ValueError("SMARTCOMMUNE_PROVINCE_KEY must be a secret when the province API verifies keys in prod")
         if self.stage == "prod" and self.staff_password_scrypt_n < 2**17:
             raise ValueError("SMARTCOMMUNE_STAFF_PASSWORD_SCRYPT_N may not be below 2^17 (OWASP) in production")
         return self

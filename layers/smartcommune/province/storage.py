@@ -58,6 +58,10 @@ class SecretBox:
     def __init__(self, key: str) -> None:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+        if not key:
+            raise RuntimeError(
+                "SMARTCOMMUNE_PROVINCE_KEY(_SECRET_ARN) is not set: province client secrets cannot be sealed"
+            )
         self._aead = AESGCM(hashlib.sha256(_KEY_CONTEXT + key.encode()).digest())
 
     def seal(self, secret: str, access_key_id: str) -> str:

@@ -19,7 +19,7 @@ def client_repository(services: Services) -> ProvinceClientRepository:
     from smartcommune.province.storage import ProvinceClientRepository, SecretBox
 
     services.get(bound_table)
-    return ProvinceClientRepository(SecretBox(services.settings.secret("province_key")))
+    return ProvinceClientRepository(SecretBox(services.settings.trusted_province_key))
 
 
 def province_gate(services: Services) -> ProvinceGate:

@@ -138,3 +138,19 @@ def test_the_secret_is_not_stored_in_clear(world, capsys, aws):
 def test_the_demo_client_is_the_same_on_every_start(world):
     first = ensure_demo_client(world)
     assert ensure_demo_client(world) == first == demo_keys("nam-dinh")
+
+
+def test_in_aws_only_the_province_routes_carry_iam_authorisation():
+    # The REST API Chalice packages: API Gateway checks SigV4 against IAM (AWS_IAM) on /province/v1/* only
+    from chalice.deploy.swagger import TemplatedSwaggerGenerator
+
+    import app as app_module
+
+    document = TemplatedSwaggerGenerator().generate_swagger(app_module.app)
+    assert document["securityDefinitions"]["sigv4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or method == "options":
+                continue
+            signed = operation.get("security") == [{"sigv4": []}]
+            assert signed == path.startswith("/province/v1/"), f"{method.upper()} {path}"
