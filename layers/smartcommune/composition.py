@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Final
 
 from smartcommune.core.api.router import router
 from smartcommune.identity.wiring import authenticate
+from smartcommune.province.wiring import verify_signed_request
 
 if TYPE_CHECKING:
     from smartcommune.communes.contracts import Hamlet, HamletMergeRequest
@@ -28,6 +29,7 @@ __all__ = [
     "hamlet_merger",
     "load_routes",
     "merge_policies",
+    "verify_signed_request",
 ]
 
 CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
@@ -47,6 +49,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
         "smartcommune.telehealth.routes.records",
         "smartcommune.telehealth.routes.fhir",
     ),
+    "province": ("smartcommune.province.routes",),
     "reporting": ("smartcommune.reporting.routes",),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
@@ -80,6 +83,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.devices.storage.items",
     "smartcommune.fees.storage",
     "smartcommune.telehealth.storage.items",
+    "smartcommune.province.storage",
     "smartcommune.reporting.storage.items",
 )
 """Every module that declares table items: a merger must know what to do with each type they define."""

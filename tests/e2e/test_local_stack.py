@@ -159,3 +159,22 @@ def test_the_printout_gives_an_open311_key_that_works(local_stack):
     )
     assert status == 201, body
     assert body[0]["service_request_id"]
+
+
+def test_the_printout_gives_province_keys_that_read_giao_phong_with_a_signed_request(local_stack):
+    import requests
+    from requests_aws4auth import AWS4Auth
+
+    # Given the one line `make up` prints per start for the province's systems
+    output = local_stack.output()
+    lines = [line for line in output.splitlines() if line.startswith("Province API keys: ")]
+    assert len(lines) == output.count("local stack is ready")
+    key, secret = lines[-1].removeprefix("Province API keys: ").split(" ")
+    # When the province signs a request for Giao Phong's scorecard with them (SigV4, execute-api)
+    signer = AWS4Auth(key, secret, "ap-southeast-1", "execute-api")
+    url = f"{local_stack.api_url}/province/v1/communes/giao-phong/scorecard"
+    response = requests.get(url, auth=signer, timeout=30)
+    # Then the scorecard comes back; unsigned, the same request is refused
+    assert response.status_code == 200, response.text
+    assert response.json()["commune_id"] == "giao-phong"
+    assert requests.get(url, timeout=30).status_code == 401

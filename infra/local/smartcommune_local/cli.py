@@ -2,8 +2,8 @@
 
 Subcommands: ``up`` (the local stack), ``reset`` (wipe its saved data), ``outbox [--follow]`` (the SMS the local
 stack "sent"), ``audit verify [--commune ID]``, ``fees invoices --open --limit N`` and ``fees pay REF``,
-``report export --latest [--pdf] --out FILE`` and ``report verify FILE``, ``openapi``, ``package``. Each returns
-the process exit code.
+``province client create|rotate|revoke|list``, ``report export --latest [--pdf] --out FILE`` and ``report
+verify FILE``, ``openapi``, ``package``. Each returns the process exit code.
 Heavy modules are imported by the subcommand that needs them, so ``smartcommune --help`` stays instant.
 """
 
@@ -160,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     from smartcommune_local.cli_fees import add_arguments as add_fee_arguments
 
     add_fee_arguments(fees)
+
+    province = sub.add_parser("province", help="API có chữ ký của tỉnh / the province's signed API")
+    from smartcommune_local.cli_province import add_arguments as add_province_arguments
+
+    add_province_arguments(province)
 
     report = sub.add_parser("report", help="báo cáo có chữ ký / signed reports: export, verify")
     from smartcommune_local.cli_reports import add_arguments as add_report_arguments

@@ -56,7 +56,11 @@ def load_app_module() -> ModuleType:
     """The repository's ``app.py`` (the Chalice app that deploys), imported by its path."""
     import importlib.util
     import sys
+    import warnings
 
+    # Chalice's local server cannot play API Gateway's AWS_IAM authoriser on the province routes and warns on every
+    # request; the handler verifies those signatures itself (smartcommune.province).
+    warnings.filterwarnings("ignore", "IAMAuthorizer is not a supported in local mode", UserWarning)
     if "app" in sys.modules and getattr(sys.modules["app"], "__file__", None) == str(REPO_ROOT / "app.py"):
         return sys.modules["app"]
     spec = importlib.util.spec_from_file_location("app", REPO_ROOT / "app.py")
@@ -82,6 +86,7 @@ class LocalStack:
     edge: Edge | None = None
     seed_report: SeedReport | None = None
     open311_key: str | None = None
+    province_keys: tuple[str, str] | None = None
     iot: Any = None  # smartcommune_local.iot_rules.LocalIot
     web_objects: int = 0
     restored: tuple[int, int] = (0, 0)
@@ -236,6 +241,9 @@ class LocalStack:
             from smartcommune_local.demo_reports import seed_reports
 
             seed_reports(self.services)  # idempotent; re-signs if the restored report's key is not this stack's
+            from smartcommune_local.province_demo import ensure_demo_client
+
+            self.province_keys = ensure_demo_client(self.services)
             if fresh and self.seed_report.communes_seeded and not self.seed_report.notes:
                 import shutil
 
@@ -425,6 +433,12 @@ class LocalStack:
             # Other tools grep for this line: keep it unindented and worded exactly.
             f"Open311 API key: {self.open311_key}" if self.open311_key else "Open311 API key: (chưa tạo / not created)",
             f"  Open311 GeoReport v2             {web}/api/open311/v2/services.json?jurisdiction_id=giao-phong",
+            # Read by tools too: unindented, worded exactly, the two keys separated by one space.
+            f"Province API keys: {self.province_keys[0]} {self.province_keys[1]}"
+            if self.province_keys
+            else "Province API keys: (chưa tạo / not created)",
+            f"  API của tỉnh (ký SigV4, execute-api, {self.services.settings.aws_region if self.services else ''}) "
+            f"/ province API (SigV4-signed)  {config.api_url}/province/v1/communes",
             "",
             f"  Cán bộ / staff (mật khẩu / password: {demo_data.DEMO_PASSWORD} — chỉ dùng cục bộ / local only):",
         ]

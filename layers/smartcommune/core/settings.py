@@ -19,6 +19,7 @@ DEVELOPMENT_PII_KEY = "local-development-only-key"
 DEVELOPMENT_COMMAND_KEY = "local-development-command-key"
 DEVELOPMENT_EDGE_SECRET = "local-development-edge-secret"  # noqa: S105 (local development only)
 DEVELOPMENT_PAYMENT_KEY = "local-development-payment-key"  # local development only
+DEVELOPMENT_PROVINCE_KEY = "local-development-province-key"  # local development only
 
 
 class Settings(BaseModel):
@@ -119,6 +120,16 @@ class Settings(BaseModel):
     # file from the TTS layer, /opt/fonts/DejaVuSans.ttf (used when this path does not exist; fees.wiring).
     receipt_font_path: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
+    # ---- the province's signed API (issue 11, criterion 2.1)
+    # "keys": the handler verifies SigV4 with the provisioned clients' secrets (local stack, tests); "iam": API
+    # Gateway's AWS_IAM authorisation verified the signature and names the caller, mapped to a registered client.
+    province_auth: Literal["keys", "iam"] = "keys"
+    # How far X-Amz-Date may be from the server's clock, either way.
+    province_signature_window_s: int = Field(default=300, ge=30, le=900)
+    # The key client secrets are sealed with in the table (AES-GCM; Secrets Manager in AWS).
+    province_key: str = Field(default=DEVELOPMENT_PROVINCE_KEY, min_length=16)
+    province_key_secret_arn: str | None = None
+
     # ---- signed reports (issue 11, reporting)
     # Local keys (the JWS key file, the demo CA of the PDFs): this folder, else ``<data dir>/reports`` beside the
     # SMS outbox's folder. In AWS: the KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs the JWS, and the commune's
@@ -127,6 +138,16 @@ class Settings(BaseModel):
     report_kms_key_id: str | None = None
     report_pdf_signer: str = ""
     report_pdf_signer_secret_arn: str | None = None
+
+    @property
+    def trusted_province_key(self) -> str:
+        """The key province client secrets are sealed with; empty (the province API refuses to start) for the public
+        development value in production when the handler verifies keys itself: secrets sealed with a public key are
+        readable by anyone who may read the table. (With ``iam`` the secrets verify nothing.)"""
+        value = self.secret("province_key")
+        if self.stage == "prod" and self.province_auth == "keys" and value == DEVELOPMENT_PROVINCE_KEY:
+            return ""
+        return value
 
     @property
     def trusted_payment_key(self) -> str:
@@ -176,7 +197,8 @@ class Settings(BaseModel):
         return cls.model_validate(values)
 
     def secret(self, name: str) -> str:
-        """The secret field ``name`` (``pii_hash_key``, ``command_key``, ``edge_secret``, ``payment_key``): from
+        """The secret field ``name`` (``pii_hash_key``, ``command_key``, ``edge_secret``, ``payment_key``,
+        ``province_key``): from
         Secrets Manager when the field ``<name>_secret_arn`` is set (read once, then cached), else the value field
         itself (local stack, tests)."""
         arn = getattr(self, f"{name}_secret_arn")

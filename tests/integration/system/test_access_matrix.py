@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from smartcommune.composition import load_routes
-from smartcommune.core.api.router import PUBLIC, Route
+from smartcommune.core.api.router import PUBLIC, SIGNED, Route
 from smartcommune.core.services import Services
-from tests.support.access import SCENARIOS, World, drive, load_matrix
-from tests.support.access.matrix import LEVELS, ROLE_NAMES
+from tests.support.access import SCENARIOS, Entry, World, drive, load_matrix
+from tests.support.access.matrix import LEVELS, ROLE_NAMES, SIGNATURES, SIGNED_OWNERS
 from tests.support.fixtures import Clock, moto_resources, settings_for
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 ROUTES = load_routes().routes
 MATRIX, MATRIX_SHAPE = load_matrix()
-ENTRY_KEYS = frozenset({"owner", "public", "access"})
+ENTRY_KEYS = frozenset({"owner", "public", "access", "signed"})
 
 
 def _key(route: Route) -> str:
@@ -113,12 +113,27 @@ def test_every_route_has_a_scenario_and_every_scenario_a_route():
     assert sorted(set(SCENARIOS) - registered) == [], "scenarios of routes that no longer exist"
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=_key)
-def test_the_routes_declaration_is_the_reviewed_one(route: Route):
-    # Given the route's line of the matrix
-    key = _key(route)
-    entry = MATRIX.get(key)
-    assert entry is not None, f"{key} has no entry in docs/access-matrix.yaml"
+def _signed_entry_problems(entry: Entry, route: Route) -> list[str]:
+    """A signed route: no session, no role; the caller is a client proven by its signature (e.g. the province)."""
+    problems: list[str] = []
+    if set(entry.raw) - ENTRY_KEYS:
+        problems.append(f"unknown keys {sorted(set(entry.raw) - ENTRY_KEYS)}")
+    if entry.signed is None:
+        problems.append("the route is SIGNED, the matrix does not say `signed:`")
+    elif entry.signed not in SIGNATURES:
+        problems.append(f"signed: {entry.signed!r} is not one of {sorted(SIGNATURES)}")
+    if entry.owner not in SIGNED_OWNERS or entry.public or entry.access:
+        problems.append(f"a signed entry has an owner among {sorted(SIGNED_OWNERS)} and no public/access")
+    if route.allow != SIGNED:
+        problems.append(f"the matrix says signed, the route allows {route.allow!r}")
+    capability = route.handler.__module__.split(".")[1]
+    if capability != entry.section:
+        problems.append(f"listed under {entry.section!r}, handled by capability {capability!r}")
+    return problems
+
+
+def _entry_problems(entry: Entry, route: Route) -> list[str]:
+    """A public or role-based route."""
     problems: list[str] = []
     if set(entry.raw) - ENTRY_KEYS:
         problems.append(f"unknown keys {sorted(set(entry.raw) - ENTRY_KEYS)}")
@@ -145,6 +160,18 @@ def test_the_routes_declaration_is_the_reviewed_one(route: Route):
     capability = route.handler.__module__.split(".")[1]
     if capability != entry.section:
         problems.append(f"listed under {entry.section!r}, handled by capability {capability!r}")
+    return problems
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=_key)
+def test_the_routes_declaration_is_the_reviewed_one(route: Route):
+    # Given the route's line of the matrix
+    key = _key(route)
+    entry = MATRIX.get(key)
+    assert entry is not None, f"{key} has no entry in docs/access-matrix.yaml"
+    # Then it declares what the matrix says (a signed route: `signed:` and SIGNED; else public or the roles)
+    signed = entry.signed is not None or route.allow == SIGNED
+    problems = _signed_entry_problems(entry, route) if signed else _entry_problems(entry, route)
     assert problems == [], f"{key}: " + "; ".join(problems)
 
 

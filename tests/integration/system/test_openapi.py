@@ -46,11 +46,20 @@ def test_every_operation_says_who_may_call_it(document):
     for path, item in document["paths"].items():
         for method, operation in item.items():
             roles = operation.get("x-allowed-roles")
-            assert roles == "public" or (isinstance(roles, list) and roles), f"{method.upper()} {path}"
-            # and a signed-in operation names its security scheme and its 401/403 answers
+            assert roles in ("public", "signed") or (isinstance(roles, list) and roles), f"{method.upper()} {path}"
+            # and a signed-in operation names its security scheme (a session, or a SigV4 signature for the
+            # province's API) and its 401/403 answers
             if roles != "public":
-                assert operation["security"] == [{"session": []}]
+                assert operation["security"] == [{"sigv4": []} if roles == "signed" else {"session": []}]
                 assert {"401", "403"} <= set(operation["responses"])
+
+
+def test_the_province_api_documents_its_sigv4_scheme(document):
+    scheme = document["components"]["securitySchemes"]["sigv4"]
+    assert scheme["x-amazon-apigateway-authtype"] == "awsSigv4"
+    assert "execute-api" in scheme["description"]
+    province = [op for path, item in document["paths"].items() if path.startswith("/province/") for op in item.values()]
+    assert province and all(op["x-allowed-roles"] == "signed" for op in province)
 
 
 def test_the_document_is_valid_openapi(document):

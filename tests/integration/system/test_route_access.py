@@ -11,12 +11,13 @@ import re
 import pytest
 
 from smartcommune.composition import load_routes
-from smartcommune.core.api.router import PUBLIC
+from smartcommune.core.api.router import PUBLIC, SIGNED
 from smartcommune.core.contracts import Role
 from tests.support.identities import citizen_token, ensure_demo_communes, staff_token
 
 ROUTES = load_routes().routes
-PROTECTED = [r for r in ROUTES if r.allow != PUBLIC]
+PROTECTED = [r for r in ROUTES if r.allow not in (PUBLIC, SIGNED)]
+SIGNED_ROUTES = [r for r in ROUTES if r.allow == SIGNED]
 
 
 def _path(template: str) -> str:
@@ -65,3 +66,12 @@ def test_a_garbage_token_is_refused_not_ignored(api):
     route = PROTECTED[0]
     response = _call(api, route, "not-a-session")
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("route", SIGNED_ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_signed_routes_refuse_anonymous_callers_and_every_session(api, tokens, route):
+    # A signed route (the province's API) takes no session: anonymous and every role's token alike get 401
+    for token in (None, *tokens.values()):
+        response = _call(api, route, token)
+        assert response.status_code == 401, f"{route.method} {route.path}: {response.status_code}"
+        assert json.loads(response.body)["error"]["message"]

@@ -13,6 +13,7 @@ from tests.support.access import (  # noqa: F401 - they register
     identity,
     population,
     reporting,
+    province,
     telehealth,
     units,
 )

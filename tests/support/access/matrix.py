@@ -13,6 +13,8 @@ from smartcommune.core.contracts import Role
 
 MATRIX_PATH = Path(__file__).resolve().parents[3] / "docs" / "access-matrix.yaml"
 LEVELS = frozenset({"all", "own", "unit"})
+SIGNATURES = frozenset({"sigv4"})
+SIGNED_OWNERS = frozenset({"province"})  # who answers for a signed route: not a role of the platform
 ROLE_NAMES = frozenset(r.value for r in Role)
 
 
@@ -48,6 +50,12 @@ class Entry:
     @property
     def public(self) -> bool:
         return self.raw.get("public") is True
+
+    @property
+    def signed(self) -> str | None:
+        """How a signed route's caller proves who it is (``sigv4``); None for a session-based or public route."""
+        value = self.raw.get("signed")
+        return str(value) if value is not None else None
 
     @property
     def access(self) -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """Drive one route as every caller and list, in words, every answer that disagrees with the matrix.
 
+A signed route (``signed: sigv4``) has no roles: the scenario's signed request (a province client's, sent with no
+session) answers 2xx, the same signed by another province's client on a commune not of its province 403, and the
+request without its signature, sent anonymously and with every role's session, 401.
+
 For each caller (anonymous, then every role): on a public route, the valid request answers 2xx. On a protected
 route, anonymous gets 401 and a role the matrix does not list 403, for the owner's valid request; a listed role
 gets 2xx on its own request ("mine") and, on something not its own ("theirs"), 2xx at level ``all`` and 403 or
@@ -87,6 +91,18 @@ def drive(world: World, key: str, entry: Entry) -> Report:
             owner = entry.owner if entry.owner in names else next((r for r in entry.access if r in names), "admin")
             refused.append(scenario(world, Role(owner)).mine())
         return refused[0]
+
+    if entry.signed:
+        from tests.support.access.province import unsigned
+
+        plan = scenario(world, None)
+        expect(f"province {key} signed", plan.mine, None, OK, own=False)
+        if plan.theirs is not None:
+            expect(f"province {key} signed-other-province", plan.theirs, None, REFUSED, own=False)
+        for role in CALLERS:
+            label = f"{_who(role)} {key} unsigned-session" if role else f"anonymous {key} unsigned"
+            expect(label, lambda: unsigned(plan.mine()), role, UNAUTHENTICATED, own=False)
+        return report
 
     for role in CALLERS:
         who = _who(role)

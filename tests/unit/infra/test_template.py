@@ -284,8 +284,10 @@ def test_overlay_adds_only_the_speech_layer_and_its_paths_to_the_globals():
     assert overlay["Layers"] == [{"Ref": "TtsLayer"}]
     # The API makes speech: espeak-ng, lame and the voice data from the TTS layer mounted at /opt; and it alone
     # checks CloudFront's origin secret (tests/integration/identity/test_identity_edge.py)
+    # and the province API trusts API Gateway's AWS_IAM verification of its SigV4 requests (smartcommune.province)
     assert overlay["Environment"]["Variables"] == TTS_ENVIRONMENT | {
-        "SMARTCOMMUNE_EDGE_SECRET_SECRET_ARN": {"Ref": "EdgeOriginSecret"}
+        "SMARTCOMMUNE_EDGE_SECRET_SECRET_ARN": {"Ref": "EdgeOriginSecret"},
+        "SMARTCOMMUNE_PROVINCE_AUTH": "iam",
     }
     assert not set(overlay["Environment"]["Variables"]) & set(
         TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
@@ -336,3 +338,16 @@ def test_edge_serves_pages_privately_and_the_api_under_api():
     from smartcommune_local.edge import CONTENT_SECURITY_POLICY
 
     assert csp == CONTENT_SECURITY_POLICY
+
+
+def test_the_province_role_may_invoke_only_the_province_api():
+    # Given the role the province's systems assume (made only when the province's account is given)
+    overlay = load_template(OVERLAY_PATH)
+    role = overlay["Resources"]["ProvinceApiRole"]
+    assert role["Condition"] == "HasProvinceAccount"
+    principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"]
+    assert "${ProvinceAccountId}" in str(principal)
+    # Then it may call execute-api on /province/v1/* of this API's stage, nothing else
+    (statement,) = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "execute-api:Invoke"
+    assert statement["Resource"]["Fn::Sub"].endswith("${RestAPI}/api/*/province/v1/*")

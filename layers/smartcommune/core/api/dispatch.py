@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 Authenticate = Callable[["Services", str], "Principal"]
 """Resolve a bearer token to its principal, or raise ``UnauthenticatedError``."""
 
+VerifySigned = Callable[["Services", RawRequest], Any]
+"""Verify a signed route's request signature and return who signed it, or raise ``UnauthenticatedError``."""
+
 STATUS_OF: dict[type[SmartCommuneError], int] = {
     InvalidInputError: 422,
     UnauthenticatedError: 401,
@@ -91,6 +94,13 @@ def bearer_token(raw: RawRequest) -> str | None:
 
 def _authenticate(route: Route, raw: RawRequest, services: Services, authenticate: Authenticate) -> Principal | None:
     token = bearer_token(raw)
+    if route.is_signed:
+        if token is not None:  # a citizen's or an official's session opens nothing here
+            raise UnauthenticatedError(
+                "API này không nhận phiên đăng nhập; yêu cầu phải được ký bằng AWS SigV4.",
+                "This API does not accept session tokens; requests must be signed with AWS SigV4.",
+            )
+        return None  # the handler verifies the request's signature
     if token is None:
         return None
     try:
@@ -102,7 +112,7 @@ def _authenticate(route: Route, raw: RawRequest, services: Services, authenticat
 
 
 def _authorise(route: Route, principal: Principal | None) -> None:
-    if route.is_public:
+    if route.is_public or route.is_signed:
         return
     if principal is None:
         raise UnauthenticatedError(
@@ -159,17 +169,26 @@ def _to_raw(result: Any, route: Route, request_id: str) -> RawResponse:
     return RawResponse(response.status, headers, _json_bytes(body))
 
 
-def dispatch(route: Route, raw: RawRequest, services: Services, authenticate: Authenticate) -> RawResponse:
+def dispatch(
+    route: Route,
+    raw: RawRequest,
+    services: Services,
+    authenticate: Authenticate,
+    verify_signed: VerifySigned | None = None,
+) -> RawResponse:
     """Run ``route`` for ``raw`` and return the response; never raises for a caller's mistake.
 
-    ``authenticate`` resolves a bearer token to its principal; the composition root hands in identity's, so this
-    base depends on no capability.
+    ``authenticate`` resolves a bearer token to its principal; ``verify_signed`` checks a signed route's signature
+    before anything of the request is parsed (an unsigned caller learns nothing, not even that its body is
+    invalid). The composition root hands in both, so this base depends on no capability.
     """
     logger.set_correlation_id(raw.request_id)
     try:
         principal = _authenticate(route, raw, services, authenticate)
         _authorise(route, principal)
         request = ApiRequest(raw=raw, services=services, principal=principal)
+        if route.is_signed and verify_signed is not None:
+            request.signer = verify_signed(services, raw)
         request.body = _parse_body(route, raw)
         request.query = _parse_query(route, raw)
         result = route.handler(request)

@@ -29,6 +29,12 @@ class RawRequest:
     body: bytes | None = None
     client_ip: str = "unknown"  # who rate limits count: see client_address
     request_id: str = "local"
+    # The path as the client sent it (not the route's template): what a request signature covers. Behind API
+    # Gateway it starts with the stage (``/api/…``).
+    url_path: str = ""
+    # The IAM identity API Gateway verified a SigV4 request for (AWS_IAM authorisation on signed routes); never
+    # set from anything the client sends.
+    caller_arn: str | None = None
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -43,6 +49,7 @@ class ApiRequest:
     principal: Principal | None
     body: Any = None  # the route's body model instance, when it declares one
     query: Any = None  # the route's query model instance, when it declares one
+    signer: Any = None  # on a signed route: who the request's signature names (dispatch's ``verify_signed``)
 
     @property
     def path_params(self) -> dict[str, str]:

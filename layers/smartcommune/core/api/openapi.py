@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from smartcommune.core.api.router import PUBLIC
+from smartcommune.core.api.router import PUBLIC, SIGNED
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -61,7 +61,7 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         "operationId": route.operation_id,
         "summary": route.summary,
         "tags": list(route.tags),
-        "x-allowed-roles": "public" if route.allow == PUBLIC else sorted(str(r) for r in route.allow),
+        "x-allowed-roles": route.allow if route.allow in (PUBLIC, SIGNED) else sorted(str(r) for r in route.allow),
     }
     params = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
@@ -88,7 +88,11 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {str(route.status): ok}
     if route.body is not None or route.query is not None:
         responses["422"] = _error("Invalid input; nothing was written")
-    if route.allow != PUBLIC:
+    if route.allow == SIGNED:
+        op["security"] = [{"sigv4": []}]
+        responses["401"] = _error("Unsigned, wrongly signed, stale or replayed request (a session token is refused)")
+        responses["403"] = _error("The client is revoked, or the commune is not one of its province's")
+    elif route.allow != PUBLIC:
         op["security"] = [{"session": []}]
         responses["401"] = _error("Not signed in, or the session has expired")
         responses["403"] = _error("Signed in with a role that may not call this")
@@ -116,6 +120,21 @@ def build_document(router: Router) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": dict(sorted(components.items())),
-            "securitySchemes": {"session": {"type": "http", "scheme": "bearer", "description": "Session token"}},
+            "securitySchemes": {
+                "session": {"type": "http", "scheme": "bearer", "description": "Session token"},
+                "sigv4": {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                    "description": (
+                        "AWS Signature Version 4 (AWS4-HMAC-SHA256), service `execute-api`, the deployment's "
+                        "region; signed headers include host, x-amz-date and x-amz-content-sha256. In AWS: the "
+                        "caller's IAM identity (API Gateway AWS_IAM authorisation); locally: a province client's "
+                        "access key id and secret (`smartcommune province client create`). A request is accepted "
+                        "within 5 minutes of its X-Amz-Date, and each signature once."
+                    ),
+                },
+            },
         },
     }

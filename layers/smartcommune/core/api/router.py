@@ -16,7 +16,11 @@ if TYPE_CHECKING:
 PUBLIC: Final = "public"
 """Anyone may call, signed in or not."""
 
-Access = frozenset[Role] | Literal["public"]
+SIGNED: Final = "signed"
+"""No session: the handler verifies the request's own signature (the province's SigV4 API, ``province``); dispatch
+refuses a session token with 401 and roles do not apply."""
+
+Access = frozenset[Role] | Literal["public", "signed"]
 
 ALL_STAFF: Final[frozenset[Role]] = STAFF_ROLES
 CITIZENS: Final[frozenset[Role]] = frozenset({Role.CITIZEN})
@@ -46,8 +50,15 @@ class Route:
     def is_public(self) -> bool:
         return self.allow == PUBLIC
 
+    @property
+    def is_signed(self) -> bool:
+        """Called with a request signature instead of a session (see :data:`SIGNED`)."""
+        return self.allow == SIGNED
+
     def allows(self, roles: Iterable[Role]) -> bool:
-        """Whether a caller with ``roles`` may call this route."""
+        """Whether a caller with ``roles`` may call this route (never, with a session, for a signed route)."""
+        if self.allow == SIGNED:
+            return False
         return self.allow == PUBLIC or any(role in self.allow for role in roles)
 
     @property
@@ -76,8 +87,8 @@ class Router:
         produces: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         """Register the decorated function as the handler of ``method path``."""
-        if allow != PUBLIC and not allow:
-            raise ValueError(f"{method} {path}: a route must allow at least one role or be PUBLIC")
+        if allow not in (PUBLIC, SIGNED) and not allow:
+            raise ValueError(f"{method} {path}: a route must allow at least one role or be PUBLIC or SIGNED")
 
         def register(handler: Handler) -> Handler:
             if any(r.method == method and r.path == path for r in self.routes):
