@@ -79,10 +79,7 @@ def test_too_little_chlorine_is_severe_and_a_ph_excursion_moderate():
     assert breach_warning(TAP, breaches["ph"], AT).severity is WarningSeverity.MODERATE
     # And the warning says in Vietnamese what, how much, against which limit, and where
     warning = breach_warning(TAP, breaches["free_chlorine"], AT, "Xóm Bắc Hải")
-    assert (
-        warning.title_vi
-        == "Clo dư tự do 0,12 mg/L dưới mức tối thiểu 0,2 mg/L tại Vòi cuối mạng xóm Bắc Hải"
-    )
+    assert warning.title_vi == "Clo dư tự do 0,12 mg/L dưới mức tối thiểu 0,2 mg/L tại Vòi cuối mạng xóm Bắc Hải"
     assert warning.category is WarningCategory.ENVIRONMENT and warning.hamlet_id == "bac-hai"
     assert "QCVN 01-1:2018/BYT" in warning.detail_vi
     assert (warning.lat, warning.lon) == (20.2655, 106.4898)
