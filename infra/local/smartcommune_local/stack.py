@@ -262,8 +262,14 @@ class LocalStack:
             port=self.config.mqtt_port,
             sensor_communes=sensor_communes(),
         )
-        # one reading per sensor per minute, as the real ones (the readings function stores them via the queue)
-        self.water = start_water_sensors(self.services.settings, self.config.data_dir)
+        # One reading per sensor per minute, as the real ones (the readings function stores them via the queue);
+        # SMARTCOMMUNE_WATER_INTERVAL_S / SMARTCOMMUNE_WATER_TIME_SCALE compress time for tests and demos.
+        self.water = start_water_sensors(
+            self.services.settings,
+            self.config.data_dir,
+            interval_s=float(os.environ.get("SMARTCOMMUNE_WATER_INTERVAL_S") or 60),
+            time_scale=float(os.environ.get("SMARTCOMMUNE_WATER_TIME_SCALE") or 1),
+        )
 
     def _persistence_for(self, data_dir: Path) -> Persistence:
         from smartcommune_local.persistence import Persistence
