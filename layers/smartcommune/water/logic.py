@@ -387,8 +387,12 @@ class WaterService:
         result = IngestResult()
         sensors = self._registry.sensors(commune_id)
         by_sensor: dict[str, list[tuple[SensorReading, datetime]]] = {}
+        # A redelivered reading that is already its sensor's latest: the attempt that stored it may have failed
+        # before its warnings were evaluated, so they are evaluated again (idempotent: one open warning each).
+        again: dict[str, tuple[SensorReading, datetime]] = {}
         for reading, received_at in entries:
-            if reading.sensor_id not in sensors:
+            state = sensors.get(reading.sensor_id)
+            if state is None:
                 result.unknown += 1
                 continue
             if self._readings.add(commune_id, reading, received_at):
@@ -396,7 +400,9 @@ class WaterService:
                 by_sensor.setdefault(reading.sensor_id, []).append((reading, received_at))
             else:
                 result.duplicates += 1
-        if not by_sensor:
+                if state.last_seq == reading.seq:
+                    again[reading.sensor_id] = (reading, received_at)
+        if not by_sensor and not again:
             return result
         open_ = self._warnings.open_warnings(commune_id)
         names = self._hamlets(commune_id)
@@ -406,6 +412,7 @@ class WaterService:
             newer = [e for e in fresh if state.last_seq is None or e[0].seq > state.last_seq]
             if not newer:
                 continue  # late readings of the past: stored in their day, the latest stays as it is
+            again.pop(sensor_id, None)
             same, previous = state.same_count, state.latest if state.last_seq is not None else None
             for reading, _ in newer:
                 same = same + 1 if previous is not None and same_values(previous, reading) else 0
@@ -413,9 +420,12 @@ class WaterService:
             reading, received_at = newer[-1]
             if not self._readings.set_latest(commune_id, reading, received_at, same):
                 continue  # a concurrent batch stored a later reading: it evaluates the warnings
-            self._evaluate(
-                state.sensor, reading, received_at, same, open_, names.get(state.sensor.hamlet_id, ""), result
-            )
+            hamlet = names.get(state.sensor.hamlet_id, "")
+            self._evaluate(state.sensor, reading, received_at, same, open_, hamlet, result)
+        for sensor_id, (reading, received_at) in again.items():
+            state = sensors[sensor_id]
+            hamlet = names.get(state.sensor.hamlet_id, "")
+            self._evaluate(state.sensor, reading, received_at, state.same_count, open_, hamlet, result)
         return result
 
     def _evaluate(  # noqa: PLR0917 - one sensor's step, called from one place

@@ -148,3 +148,25 @@ def test_a_sensor_that_goes_silent_raises_one_fault_warning_until_it_reports_aga
     listed = json.loads(api.http.get("/water/warnings", headers={"Authorization": f"Bearer {staff}"}).body)["items"]
     assert listed[0]["subject"] == "silence" and listed[0]["resolved_at"] is not None
     assert _summary(api)["gp-wq-06"]["status"] == "ok"
+
+
+def test_a_retry_after_a_failure_past_the_stored_reading_still_raises_its_warning(sensors, clock, monkeypatch):
+    # Given the far tap's low-chlorine reading is stored, but raising its warning fails that time
+    from smartcommune.water.storage import WaterWarnings
+
+    original = WaterWarnings.raise_warning
+
+    def down(self: WaterWarnings, warning: Any) -> bool:
+        raise RuntimeError("throttled")
+
+    monkeypatch.setattr(WaterWarnings, "raise_warning", down)
+    batch = {"Records": [_record(1, _reading(clock, "gp-wq-06", 1, free_chlorine_mg_l=0.1))]}
+    first = water_readings.lambda_handler(batch, None)
+    assert first["batchItemFailures"] == [{"itemIdentifier": "m-1"}]
+    # When the queue delivers it again
+    monkeypatch.setattr(WaterWarnings, "raise_warning", original)
+    retry = water_readings.lambda_handler(batch, None)
+    # Then it is not stored twice, and its warning is raised now
+    assert (retry["stored"], retry["duplicates"], retry["raised"]) == (0, 1, 1)
+    (warning,) = sensors.get(water_warnings).recent_warnings("giao-phong", clock() - timedelta(hours=1))
+    assert warning.hamlet_id == "bac-hai"
