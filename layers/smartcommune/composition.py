@@ -51,6 +51,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "province": ("smartcommune.province.routes",),
     "reporting": ("smartcommune.reporting.routes",),
+    "water": ("smartcommune.water.routes",),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 
@@ -85,6 +86,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.telehealth.storage.items",
     "smartcommune.province.storage",
     "smartcommune.reporting.storage.items",
+    "smartcommune.water.storage",
 )
 """Every module that declares table items: a merger must know what to do with each type they define."""
 

@@ -126,6 +126,9 @@ def test_the_api_function_has_the_least_privilege_role(sam):
         "BroadcastRetryRole",
         "BroadcastSchedulerRole",
         "HealthRemindersRole",  # the telehealth reminder job's (tests/unit/infra/test_template.py checks its grants)
+        "WaterReadingsRole",  # water readings and silence checks (grants checked in tests/unit/infra/test_template.py)
+        "WaterSilenceRole",
+        "WaterReadingRuleRole",  # the IoT rule's: sqs:SendMessage on the readings queue, nothing else
     }
     # And table access covers the table and its indexes, nothing else
     (table,) = [s for s in statements if "dynamodb:Query" in s["Action"]]
