@@ -72,10 +72,11 @@ class DirectoryService:
             photo = None
         if change.photo_upload_id:
             photo = self._photos.keep(caller.commune_id, change.photo_upload_id, None, "photo_upload_id")
-        after = before.model_copy(
-            update={
+        after = Official.model_validate(
+            {
+                **before.model_dump(),
                 **change.model_dump(exclude={"version", "photo_upload_id", "remove_photo"}),
-                "photo": photo,
+                "photo": photo.model_dump() if photo else None,
                 "updated_at": self._clock(),
                 "updated_by": caller.display_name,
                 "version": change.version,

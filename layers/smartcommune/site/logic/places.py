@@ -75,8 +75,9 @@ class PlaceService:
     def update(self, caller: Principal, place_id: str, change: PlaceUpdate) -> PlaceView:
         self._check(caller.commune_id, change)
         before = self.get(caller, place_id)
-        after = before.model_copy(
-            update={
+        after = Place.model_validate(
+            {
+                **before.model_dump(),
                 **change.model_dump(exclude={"version"}),
                 "updated_at": self._clock(),
                 "updated_by": caller.display_name,
