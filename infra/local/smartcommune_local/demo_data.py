@@ -335,6 +335,7 @@ class SeedReport:
     citizens_imported: int = 0
     feedback_seeded: int = 0
     fee_invoices_seeded: int = 0
+    site_entries_seeded: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -381,11 +382,13 @@ def seed(services: Services) -> SeedReport:
     from smartcommune_local.communes_cli import merged_away
     from smartcommune_local.demo_feedback import seed_feedback
     from smartcommune_local.demo_fees import seed_fees
+    from smartcommune_local.demo_site import seed_site
     from smartcommune_local.health_demo import seed_health
 
     for commune in (c for c in DEMO_COMMUNES if not merged_away(services, c.id)):  # merged: its records live on
         report.feedback_seeded += seed_feedback(services, commune)
         report.fee_invoices_seeded += seed_fees(services, commune).invoices
+        report.site_entries_seeded += seed_site(services, commune)
         if commune.id == GIAO_PHONG.id:
             seed_health(services)  # the health station's schedule (rewritten on every start: idempotent)
     return report

@@ -32,14 +32,14 @@ def _kept_place(w: World) -> dict[str, Any]:
 
 
 def _article(w: World, status: str = "draft") -> dict[str, Any]:
+    """A fresh article by the culture officer, taken to ``status`` (draft, in_review or published)."""
     body = {**ARTICLE, "title": f"Bài viết kiểm tra quyền số {w.serial()}"}
     article = dict(w.ok("draft an article", Call("POST", "/site/articles", body), Role.CULTURE))
-    for action, role in (("submit", Role.CULTURE), ("publish", Role.ADMIN))[: ("draft", "in_review", "published")
-                                                                             .index(status)]:  # fmt: skip
-        call = Call(
-            "POST", f"/site/articles/{article['id']}/transitions", {"action": action, "version": article["version"]}
-        )
-        article = dict(w.ok(f"{action} the article", call, role))
+    steps = [("submit", Role.CULTURE), ("publish", Role.ADMIN)]
+    for action, role in steps[: ("draft", "in_review", "published").index(status)]:
+        path = f"/site/articles/{article['id']}/transitions"
+        body = {"action": action, "version": article["version"]}
+        article = dict(w.ok(f"{action} the article", Call("POST", path, body), role))
     return article
 
 
@@ -52,8 +52,8 @@ def _uploaded(w: World) -> str:
     from tests.support.photos import gps_exif, jpeg
 
     data = jpeg(gps_exif())
-    ticket = w.ok("ask for an upload", Call("POST", "/site/uploads", {"content_type": "image/jpeg",
-                  "size_bytes": len(data)}), Role.CULTURE)  # fmt: skip
+    ask = Call("POST", "/site/uploads", {"content_type": "image/jpeg", "size_bytes": len(data)})
+    ticket = w.ok("ask for an upload", ask, Role.CULTURE)
     key = urlsplit(ticket["url"]).path.lstrip("/")
     client("s3", w.settings).put_object(Bucket=w.settings.media_bucket, Key=key, Body=data, ContentType="image/jpeg")
     return str(ticket["upload_id"])
