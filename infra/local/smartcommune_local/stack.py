@@ -39,7 +39,7 @@ log = logging.getLogger("smartcommune_local")
 
 REGION = "ap-southeast-1"
 WEB_DIR = REPO_ROOT / "web"
-SITES = ("citizen", "admin", "dashboard")
+SITES = ("citizen", "admin", "dashboard", "site")
 
 
 def _port_free(host: str, port: int) -> bool:

@@ -165,8 +165,9 @@ def page_id(page: Path) -> str:
 
 
 def test_the_sites_exist() -> None:
-    # Given the web folder / Then it holds the citizen portal, the admin site, the dashboard and the station queue
-    assert {page_id(p) for p in PAGES} == {"citizen", "admin", "dashboard", "queue"}
+    # Given the web folder / Then it holds the citizen portal, the admin site, the dashboard, the station queue and
+    # the commune website
+    assert {page_id(p) for p in PAGES} == {"citizen", "admin", "dashboard", "queue", "site"}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
