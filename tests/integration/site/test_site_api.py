@@ -92,6 +92,10 @@ def test_the_directory_is_public_with_work_contacts_and_counted_for_criterion_3_
     summary = services.get(directory).summary("giao-phong")
     assert (summary.officials, summary.published, summary.with_phone, summary.with_email) == (2, 1, 1, 1)
     assert services.get(directory).published_count("giao-phong") == 1
+    # And the audit trail has both additions, with no phone number in clear
+    _, audit = call(api, "GET", "/audit", token=staff[Role.ADMIN])
+    added = [e for e in audit["entries"] if e["action"] == "site.official_added"]
+    assert len(added) == 2 and "3877101" not in json.dumps(added)
 
 
 def test_a_retried_add_makes_one_entry_and_an_edit_on_an_old_version_is_refused(api, staff):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from smartcommune.audit.contracts import AuditRecord
 from smartcommune.core.errors import FieldProblem, InvalidInputError, NotFoundError
-from smartcommune.core.text import fold, search_tokens
+from smartcommune.core.text import fold, mask_phone, search_tokens
 from smartcommune.site.contracts import PhotoView, SitePhoto, UploadTicket
 
 if TYPE_CHECKING:
@@ -61,6 +61,10 @@ def audit_record(caller: Principal, action: str, target: str, before: Any, after
         if value is None:
             return None
         data: dict[str, Any] = value.model_dump(mode="json", exclude={"version", "history", "body"})
+        # Work numbers are public, but the audit trail keeps no phone number in clear, whoever's it is.
+        for key in ("work_phone", "contact_phone"):
+            if data.get(key):
+                data[key] = mask_phone(data[key])
         return data
 
     return AuditRecord(
