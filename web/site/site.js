@@ -163,7 +163,9 @@ async function start() {
   route();
   try {
     const commune = await api.call('GET', `/communes/${encodeURIComponent(communeId)}`);
-    const name = commune.name || shortCommuneName(communeId);
+    // "Xã Giao Phong" reads "xã Giao Phong" inside a sentence.
+    const full = commune.name || shortCommuneName(communeId);
+    const name = full.charAt(0).toLowerCase() + full.slice(1);
     for (const id of ['#commune-name', '#footer-commune']) fill($(id), name);
     fill($('#commune-place'), [commune.district, commune.province].filter(Boolean).join(', '));
     document.title = `Trang thông tin điện tử ${name}`;
