@@ -157,6 +157,9 @@ async function drawDirectory(card, ctx) {
       field('so-work_phone', 'Điện thoại công vụ', input('so-work_phone', 'work_phone', (o?.work_phone || '').replace(/^\+84/, '0'), { type: 'tel', maxlength: 20 }), 'Di động hoặc máy bàn có mã vùng'),
       field('so-work_email', 'Thư điện tử công vụ', input('so-work_email', 'work_email', o?.work_email, { type: 'email', maxlength: 120 })),
       field('so-rank', 'Thứ tự hiển thị', input('so-rank', 'rank', o?.rank ?? 100, { type: 'number', min: 0, max: 9999 })),
+      o?.photo_url ? h('p', {}, h('img', { src: o.photo_url, alt: '', width: 96, id: 'so-photo' })) : null,
+      field('so-file', o?.photo_url ? 'Đổi ảnh (không bắt buộc)' : 'Ảnh (không bắt buộc)', h('input', { type: 'file', id: 'so-file', accept: 'image/jpeg,image/png,image/webp' })),
+      o?.photo_url ? h('div', { class: 'field check' }, h('input', { type: 'checkbox', id: 'so-remove_photo', name: 'remove_photo', value: 'true' }), h('label', { for: 'so-remove_photo', text: 'Bỏ ảnh' })) : null,
       h('div', { class: 'field check' }, h('input', { type: 'checkbox', id: 'so-published', name: 'published', value: 'true', checked: o ? o.published : true }), h('label', { for: 'so-published', text: 'Công khai trên trang thông tin' })),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'so-save', text: 'Lưu' }),
         o ? h('button', { type: 'button', class: 'btn btn-danger', id: 'so-delete', text: 'Xóa khỏi danh bạ', on: { click: (e) => remove(e.target) } }) : null));  // prettier-ignore
@@ -176,9 +179,12 @@ async function drawDirectory(card, ctx) {
       const v = formValues(form);
       const body = { full_name: v.full_name, position: v.position, unit: v.unit, work_phone: v.work_phone || null, work_email: v.work_email || null, rank: Number(v.rank || 100), published: Boolean(v.published) };
       try {
-        await busy(document.getElementById('so-save'), 'Đang lưu…', () =>
-          o ? ctx.api.call('PUT', `/site/officials/${encodeURIComponent(o.id)}`, { body: { ...body, version: o.version } })
-            : ctx.api.call('POST', '/site/officials', { body, headers: { 'Idempotency-Key': randomId() } }));  // prettier-ignore
+        await busy(document.getElementById('so-save'), 'Đang lưu…', async () => {
+          const chosen = document.getElementById('so-file').files[0];
+          if (chosen) body.photo_upload_id = await uploadPhoto(ctx, chosen);
+          if (o) return ctx.api.call('PUT', `/site/officials/${encodeURIComponent(o.id)}`, { body: { ...body, remove_photo: Boolean(v.remove_photo), version: o.version } });
+          return ctx.api.call('POST', '/site/officials', { body, headers: { 'Idempotency-Key': randomId() } });
+        });
         editor.replaceChildren();
         notify(box, 'success', `Đã lưu: ${body.full_name}.`);
         await load();
@@ -193,9 +199,12 @@ async function drawDirectory(card, ctx) {
 
 // ---------------------------------------------------------------- places
 
-async function putFile(ticket, file) {
+/** Upload one photo with a ticket (a presigned PUT on /media/…); the server checks and strips it when it is kept. */
+async function uploadPhoto(ctx, file) {
+  const ticket = await ctx.api.call('POST', '/site/uploads', { body: { content_type: file.type, size_bytes: file.size } });
   const response = await fetch(ticket.url, { method: 'PUT', headers: { 'Content-Type': ticket.headers['Content-Type'] }, body: file, credentials: 'same-origin' });
   if (!response.ok) throw new Error(`Tải ảnh lên không thành công (mã ${response.status}).`);
+  return ticket.upload_id;
 }
 
 async function drawPlaces(card, ctx) {
@@ -251,9 +260,8 @@ async function drawPlaces(card, ctx) {
         if (!chosen) return;
         clearProblems(null, alert);
         try {
-          const ticket = await ctx.api.call('POST', '/site/uploads', { body: { content_type: chosen.type, size_bytes: chosen.size } });
-          await putFile(ticket, chosen);
-          place = await ctx.api.call('POST', `/site/places/${encodeURIComponent(place.id)}/photos`, { body: { upload_id: ticket.upload_id, caption: caption.value.trim() || null, version: place.version } });
+          const uploadId = await uploadPhoto(ctx, chosen);
+          place = await ctx.api.call('POST', `/site/places/${encodeURIComponent(place.id)}/photos`, { body: { upload_id: uploadId, caption: caption.value.trim() || null, version: place.version } });
           drawPhotos();
           await load();
         } catch (error) {
@@ -261,10 +269,20 @@ async function drawPlaces(card, ctx) {
         }
       }));  // prettier-ignore
       fill(photos, h('h4', { text: 'Ảnh (thông tin vị trí GPS trong ảnh được xóa khi lưu)' }),
-        h('div', { class: 'photo-row' }, (place.photo_views || []).map((v) => h('figure', {}, h('img', { src: v.url, alt: v.caption || '', width: 160 }), h('figcaption', { text: v.caption || '' })))),
+        h('div', { class: 'photo-row' }, (place.photo_views || []).map((v) => h('figure', {}, h('img', { src: v.url, alt: v.caption || '', width: 160 }), h('figcaption', { text: v.caption || '' }),
+          h('button', { type: 'button', class: 'btn btn-secondary btn-small', text: 'Bỏ ảnh', on: { click: (e) => removePhoto(e.target, v.id) } })))),
         field('spl-file', 'Chọn ảnh (JPEG, PNG, WebP; tối đa 5 MB)', file), field('spl-caption', 'Chú thích', caption), add);  // prettier-ignore
       return photos;
     };
+    const removePhoto = (button, photoId) => busy(button, 'Đang lưu…', async () => {
+      try {
+        place = await ctx.api.call('DELETE', `/site/places/${encodeURIComponent(place.id)}/photos/${encodeURIComponent(photoId)}`, { query: { version: place.version } });
+        drawPhotos();
+        await load();
+      } catch (error) {
+        if (error.status !== 401) apiError(alert, null, error);
+      }
+    });  // prettier-ignore
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       clearProblems(form, alert);
