@@ -336,7 +336,6 @@ class SeedReport:
     feedback_seeded: int = 0
     fee_invoices_seeded: int = 0
     residents_registered: int = 0
-    site_entries_seeded: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -386,7 +385,7 @@ def seed(services: Services) -> SeedReport:
         report.feedback_seeded += demo_feedback.seed_feedback(services, commune)
         report.fee_invoices_seeded += demo_fees.seed_fees(services, commune).invoices
         report.residents_registered += demo_population.seed_population(services, commune)
-        report.site_entries_seeded += demo_site.seed_site(services, commune)
+        demo_site.seed_site(services, commune)  # the website (nothing if its directory is filled)
         if commune.id == GIAO_PHONG.id:
             health_demo.seed_health(services)  # the station's schedule (rewritten on every start: idempotent)
     return report
