@@ -52,6 +52,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     "province": ("smartcommune.province.routes",),
     "reporting": ("smartcommune.reporting.routes",),
     "water": ("smartcommune.water.routes",),
+    "site": ("smartcommune.site.routes",),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 
@@ -87,6 +88,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.province.storage",
     "smartcommune.reporting.storage.items",
     "smartcommune.water.storage",
+    "smartcommune.site.storage",
 )
 """Every module that declares table items: a merger must know what to do with each type they define."""
 

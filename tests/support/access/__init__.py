@@ -14,6 +14,7 @@ from tests.support.access import (  # noqa: F401 - they register
     population,
     reporting,
     province,
+    site,
     telehealth,
     units,
     water,
