@@ -119,6 +119,7 @@ def test_the_api_function_has_the_least_privilege_role(sam):
     assert iam == {
         "ApiHandlerRole",
         "ApiHandlerEdgeSecretPolicy",  # the overlay's one grant: reading CloudFront's origin secret
+        "ProvinceApiRole",  # the province's account may call execute-api:Invoke on /province/v1/* only
         "SmsSenderRole",
         "AuditVerifierRole",
         "DeviceAcksRole",
