@@ -1,8 +1,8 @@
 """Replayed camera sequences from real photos: people from the Penn-Fudan set walking across a static street.
 
 For simulated cameras (``make up``), benchmarks and tests. A :class:`Scene` is a background (a Fudan photo with its
-annotated people painted out) and :class:`Walker` s: a person cut out of another photo (GrabCut inside its
-annotated box) moving along timed waypoints, mirrored to face where they walk, smaller when farther up the picture.
+annotated people painted out) and :class:`Walker` s: a person cut out of another photo (a feathered ellipse over
+their annotated box) moving along timed waypoints, mirrored to face where they walk, smaller when farther up the picture.
 Frames carry sensor noise (so a motion gate meets a live camera's flicker) and the ground truth (each walker's box).
 
 ``write_sequence`` saves JPEG frames as ``frame_00000.jpg`` … which ``cv2.VideoCapture(folder / "frame_%05d.jpg")``
@@ -194,12 +194,14 @@ class Composer:
         mx, my = max(int((x2 - x1) * 0.1), 4), max(int((y2 - y1) * 0.04), 4)
         cx1, cy1, cx2, cy2 = max(x1 - mx, 0), max(y1 - my, 0), min(x2 + mx, w), min(y2 + my, h)
         crop = image[cy1:cy2, cx1:cx2].copy()
-        mask = np.zeros(crop.shape[:2], np.uint8)
-        rect = (x1 - cx1, y1 - cy1, x2 - x1, y2 - y1)
-        background_model, foreground_model = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-        cv2.grabCut(crop, mask, rect, background_model, foreground_model, 3, cv2.GC_INIT_WITH_RECT)
-        alpha: NDArray[Any] = np.where((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD), 1.0, 0.0).astype(np.float32)
-        alpha = cv2.GaussianBlur(alpha, (5, 5), 0)
+        # GrabCut's cut-outs lose heads and shirts against dark backgrounds; a feathered ellipse over the annotated
+        # box keeps the whole person (and a little of their street), which is what a detector must see
+        ch, cw = crop.shape[:2]
+        yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
+        centre_x, centre_y = (x1 + x2) / 2 - cx1, (y1 + y2) / 2 - cy1
+        radius_x, radius_y = (x2 - x1) / 2 * 1.25, (y2 - y1) / 2 * 1.08
+        distance = np.sqrt(((xx - centre_x) / radius_x) ** 2 + ((yy - centre_y) / radius_y) ** 2)
+        alpha: NDArray[Any] = np.clip((1.0 - distance) / 0.18, 0.0, 1.0).astype(np.float32)
         ch, cw = crop.shape[:2]
         inner = ((x1 - cx1) / cw, (y1 - cy1) / ch, (x2 - cx1) / cw, (y2 - cy1) / ch)
         return _Sprite(crop, alpha, inner)
