@@ -3,7 +3,8 @@
 For simulated cameras (``make up``), benchmarks and tests. A :class:`Scene` is a background (a Fudan photo with its
 annotated people covered by the street beside them) and :class:`Walker` s: a person cut out of another photo (a
 feathered ellipse over their annotated box) moving along timed waypoints, mirrored to face where they walk, smaller
-when farther up the picture. Frames carry sensor noise (so a motion gate meets a live camera's flicker) and the ground truth (each walker's box).
+when farther up the picture. Frames carry sensor noise (so a motion gate meets a live camera's flicker) and the
+ground truth (each walker's box).
 
 ``write_sequence`` saves JPEG frames as ``frame_00000.jpg`` … which ``cv2.VideoCapture(folder / "frame_%05d.jpg")``
 reads like a stream: the edge agent's code path for a file, an image sequence or an RTSP URL is the same.
