@@ -43,8 +43,19 @@ def _one_core() -> None:
     cv2.setNumThreads(1)
 
 
-def _ap50(detections: list[tuple[str, float, tuple[float, ...]]], truth: dict[str, list[tuple[float, ...]]]) -> float:
-    """VOC all-point interpolated average precision at IoU 0.5 (each true box matched once)."""
+def _cut_at_edge(box: tuple[float, ...]) -> bool:
+    return box[0] <= 0.01 or box[2] >= 0.99
+
+
+def _ap50(
+    detections: list[tuple[str, float, tuple[float, ...]]],
+    truth: dict[str, list[tuple[float, ...]]],
+    *,
+    ignore_edge: bool = False,
+) -> float:
+    """VOC all-point interpolated average precision at IoU 0.5 (each true box matched once). ``ignore_edge``: an
+    unmatched detection touching the left or right edge is neither right nor wrong (Penn-Fudan does not annotate
+    people cut at the edge): a diagnostic of the annotation cap, never the headline figure."""
     from smartcommune.vision.contracts import BoundingBox
 
     positives = sum(len(v) for v in truth.values())
@@ -57,7 +68,7 @@ def _ap50(detections: list[tuple[str, float, tuple[float, ...]]], truth: dict[st
         if best >= 0 and overlaps[best] >= 0.5 and not used[name][best]:
             used[name][best] = True
             hits.append(1)
-        else:
+        elif not (ignore_edge and _cut_at_edge(box)):
             hits.append(0)
     recall, precision, tp = [0.0], [0.0], 0
     for i, hit in enumerate(hits, start=1):
@@ -133,6 +144,7 @@ def _fudan() -> dict[str, Any]:
         "images": len(truth),
         "annotated_people": sum(len(v) for v in truth.values()),
         "person_ap50": round(_ap50(confirm_rows, truth), 4),
+        "person_ap50_edge_cut_ignored": round(_ap50(confirm_rows, truth, ignore_edge=True), 4),
         "person_precision": round(precision, 3),
         "person_recall": round(recall, 3),
         "confirm_min_confidence": CONFIRM_MIN_CONFIDENCE,

@@ -76,9 +76,11 @@ def run_script() -> dict[str, Any]:
     ]
     pipeline = CameraPipeline("script-cam", LocalDetector(), RuleEngine([gate], rules))
     found: list[tuple[str, int | None, str]] = []
+    rejected = 0
     for frame in Composer().frames(scene):
         at = T0 + timedelta(seconds=frame.offset_s)
         outcome = pipeline.process(at, frame.jpeg())
+        rejected += len(outcome.rejected)
         for match in outcome.matches:
             walker = None
             best = 0.3
@@ -95,7 +97,8 @@ def run_script() -> dict[str, Any]:
         "false_events": false_events,
         "missed": sorted(f"{rule}:walker{w}" for rule, w in expected - hits),
         "matches": [{"rule": r, "walker": w, "at": at} for r, w, at in found],
-        "rejected_by_confirmation": None,
+        "rejected_by_confirmation": rejected,
+        "confirmations": pipeline.confirmations,
         "frames": int(scene.duration_s * scene.fps),
         "loitering_limit_s": LOITER_S,
     }

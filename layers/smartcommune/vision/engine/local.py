@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 import cv2
@@ -106,12 +107,17 @@ class LocalDetector:
 
     # ------------------------------------------------------------------ boxes (pixels in, relative boxes out)
 
-    def frame_boxes(self, pixels: NDArray[Any]) -> Boxes:
-        """The per-frame path's people."""
-        return self._get_person().detect(pixels).above(LOW_FLOOR)
+    def frame_boxes(self, pixels: NDArray[Any], region: tuple[float, float, float, float] | None = None) -> Boxes:
+        """The per-frame path's people; with ``region`` (what moved, relative corners), the detector looks at that
+        part of the frame only, enlarged, as NVRs do: a far-away walker is a few pixels at 300×300 on the whole
+        frame but fills the input when it is cropped (the frame is used whole when the region is large)."""
+        return _in_region(pixels, region, lambda part: self._get_person().detect(part).above(LOW_FLOOR))
 
-    def confirm_boxes(self, pixels: NDArray[Any]) -> Boxes:
-        """People fused from three runs, and the vehicles of MobileNet-SSD VOC."""
+    def confirm_boxes(self, pixels: NDArray[Any], region: tuple[float, float, float, float] | None = None) -> Boxes:
+        """People fused from three runs, and the vehicles of MobileNet-SSD VOC (on the moving region, if small)."""
+        return _in_region(pixels, region, self._confirm_whole)
+
+    def _confirm_whole(self, pixels: NDArray[Any]) -> Boxes:
         person = self._get_person()
         voc = self._get_voc().detect(pixels)
         people = fuse([person.detect(pixels), person.detect(pixels, flip=True), voc.only(PERSON)], iou=0.55)
@@ -165,6 +171,41 @@ class LocalDetector:
     def blur_faces(self, image: bytes) -> bytes:
         pixels = decode(image)
         return encode_jpeg(pixelate(pixels, self.face_boxes(pixels).corners))
+
+
+def _in_region(
+    pixels: NDArray[Any], region: tuple[float, float, float, float] | None, detect: Callable[[NDArray[Any]], Boxes]
+) -> Boxes:
+    """``detect`` on the crop around ``region`` (boxes mapped back to the frame), or on the whole frame."""
+    crop = motion_crop(region, pixels.shape[1], pixels.shape[0]) if region else None
+    if crop is None:
+        return detect(pixels)
+    x1, y1, x2, y2 = crop
+    found = detect(pixels[y1:y2, x1:x2])
+    h, w = pixels.shape[:2]
+    scale = np.array([(x2 - x1) / w, (y2 - y1) / h] * 2, np.float32)
+    offset = np.array([x1 / w, y1 / h] * 2, np.float32)
+    return Boxes((found.corners * scale + offset).astype(np.float32), found.scores, found.names)
+
+
+MOTION_CROP_MAX = 0.5
+"""A moving region wider or taller than this share of the frame is detected on the whole frame."""
+
+
+def motion_crop(region: tuple[float, float, float, float], width: int, height: int) -> tuple[int, int, int, int] | None:
+    """Pixel corners of a square-ish crop around the moving region (padded: a walker's whole body and some
+    context), or None when the region is large enough that the whole frame does as well."""
+    x1, y1, x2, y2 = region
+    rw, rh = x2 - x1, y2 - y1
+    if rw > MOTION_CROP_MAX or rh > MOTION_CROP_MAX:
+        return None
+    side = max(rw * width, rh * height) * 1.6 + 24  # pixels: padded and square (the detector's input is square)
+    short = min(width, height)
+    side = min(max(side, short * 0.35), short)
+    cx, cy = (x1 + x2) / 2 * width, (y1 + y2) / 2 * height
+    left = int(min(max(cx - side / 2, 0), width - side))
+    top = int(min(max(cy - side / 2, 0), height - side))
+    return left, top, int(left + side), int(top + side)
 
 
 def pixelate(pixels: NDArray[Any], corners: NDArray[Any], *, grow: float = 0.25) -> NDArray[Any]:

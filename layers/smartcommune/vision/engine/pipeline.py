@@ -1,9 +1,11 @@
 """One camera's analysis, frame by frame: decode, motion gate, per-frame detection, tracking, rules, confirmation.
 
-The cascade: the fast person detector runs on every frame the gate lets through; when a rule matches, the frame is
-confirmed by the fused models, and a match on an object the fused models do not see there (IoU < 0.3 with a
-confirmed instance of its label) is dropped. The tracker's and rules' state can be saved between bursts
-(``state()`` / ``CameraPipeline(..., state=...)``), so a Lambda handling one burst per invocation carries on.
+The cascade: the fast person detector runs on every frame the gate lets through (on the moving region, enlarged,
+when that region is small: far walkers become detectable); when a rule matches, the frame is confirmed by the fused
+models, and a match on an object the fused models do not see there (IoU < 0.3 with a confirmed instance of its
+label) is dropped. ``state()`` is what to save between bursts; a Lambda handling one burst per invocation carries
+on with ``CameraPipeline(camera, detector, RuleEngine.from_state(zones, rules, saved.rules),
+tracker=Tracker.from_state(saved.tracker))``.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class CameraPipeline:
         gate: MotionGate | None = None,
         tracker: Tracker | None = None,
         confirm: bool = True,
+        motion_crop: bool = True,
     ) -> None:
         self.camera_id = camera_id
         self.detector = detector
@@ -73,6 +76,7 @@ class CameraPipeline:
         self.gate = gate if gate is not None else MotionGate()
         self.tracker = tracker if tracker is not None else Tracker()
         self.confirm = confirm
+        self.motion_crop = motion_crop
         self.confirmations = 0
 
     def state(self) -> PipelineState:
@@ -87,7 +91,9 @@ class CameraPipeline:
         if not analyse:
             # nothing moved: tracks stand still, and only time-based rules (health) need a look
             return FrameOutcome(at, False, matches=self.rules.evaluate(self.camera_id, at, [], health), covered=covered)
-        labels = labels_of(self.detector.frame_boxes(pixels), OPERATING_MIN_CONFIDENCE, FRAME_MODEL_VERSION)
+        region = self.gate.last.region if self.gate.last is not None and self.motion_crop else None
+        boxes = self.detector.frame_boxes(pixels, region)
+        labels = labels_of(boxes, OPERATING_MIN_CONFIDENCE, FRAME_MODEL_VERSION)
         tracks = self.tracker.update(at, labels)
         candidates = self.rules.evaluate(self.camera_id, at, tracks, health)
         outcome = FrameOutcome(at, True, labels, covered=covered)
@@ -99,7 +105,8 @@ class CameraPipeline:
             outcome.matches += objects
             return outcome
         self.confirmations += 1
-        confirmed = labels_of(self.detector.confirm_boxes(pixels), CONFIRM_MIN_CONFIDENCE, CONFIRM_MODEL_VERSION)
+        fused = self.detector.confirm_boxes(pixels, region)
+        confirmed = labels_of(fused, CONFIRM_MIN_CONFIDENCE, CONFIRM_MODEL_VERSION)
         outcome.confirmation = confirmed
         for match in objects:
             if all(any(_seen(confirmed, name, box) for name in match.labels) for box in match.boxes):
