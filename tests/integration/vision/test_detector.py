@@ -79,3 +79,22 @@ def test_blurring_destroys_the_detail_of_every_face_found(detector, data):
 def test_bytes_that_are_not_an_image_are_refused(detector):
     with pytest.raises(InvalidImageError, match="invalid image"):
         detector.detect_labels(b"not a jpeg")
+
+
+def test_the_heads_of_people_seen_from_behind_are_blurred_too(detector, data):
+    # Given a shopping street where some people walk away from the camera (no face to find)
+    image = data.image_path("FudanPed00044").read_bytes()
+    original = cv2.imdecode(np.frombuffer(image, np.uint8), cv2.IMREAD_COLOR).astype(np.float32)
+    after = cv2.imdecode(np.frombuffer(detector.blur_faces(image), np.uint8), cv2.IMREAD_COLOR).astype(np.float32)
+    h, w = original.shape[:2]
+    people = detector.detect_labels(image).instances("Person")
+    assert len(people) >= 3
+    # Then the top of every person found has lost its detail, faces found or not
+    for person in people:
+        box = person.BoundingBox
+        cx, top = box.Left + box.Width / 2, box.Top
+        x1, x2 = int((cx - box.Width * 0.15) * w), int((cx + box.Width * 0.15) * w)
+        y1, y2 = int(top * h), int((top + box.Height * 0.12) * h)
+        before = np.abs(cv2.Laplacian(original[y1:y2, x1:x2], cv2.CV_32F)).mean()
+        blurred = np.abs(cv2.Laplacian(after[y1:y2, x1:x2], cv2.CV_32F)).mean()
+        assert blurred < 0.5 * before, (box, before, blurred)

@@ -5,7 +5,8 @@
 - ``confirm`` is the cascade's second stage, run only on a candidate event's frame: the SSDLite, its mirror image
   and MobileNet-SSD VOC fused (people), plus VOC's vehicles.
 - ``detect_faces``: BlazeFace on the whole frame and on the head of each person found (small, far faces that the
-  192×192 full-frame pass misses); ``blur_faces`` pixelates each face found, enlarged to cover hair and chin.
+  192×192 full-frame pass misses); ``blur_faces`` pixelates each face found, enlarged to cover hair and chin, and
+  the head of every person found (faces turned away or too small for BlazeFace).
 """
 
 from __future__ import annotations
@@ -169,8 +170,13 @@ class LocalDetector:
         )
 
     def blur_faces(self, image: bytes) -> bytes:
+        """Every face found, and the head of every person found whose face was not (a face detector misses faces
+        in profile, from behind or small; the person detector finds far more of the people): privacy errs on the
+        side of blurring."""
         pixels = decode(image)
-        return encode_jpeg(pixelate(pixels, self.face_boxes(pixels).corners))
+        people = self.frame_boxes(pixels).above(0.4)
+        faces = self.face_boxes(pixels, people)
+        return encode_jpeg(pixelate(pixels, np.concatenate([faces.corners, heads(people.corners)])))
 
 
 def _in_region(
@@ -206,6 +212,16 @@ def motion_crop(region: tuple[float, float, float, float], width: int, height: i
     left = int(min(max(cx - side / 2, 0), width - side))
     top = int(min(max(cy - side / 2, 0), height - side))
     return left, top, int(left + side), int(top + side)
+
+
+def heads(people: NDArray[Any]) -> NDArray[Any]:
+    """Relative corners of where the head of each person box is: the top fifth, the middle of its width."""
+    if not len(people):
+        return np.zeros((0, 4), np.float32)
+    x1, y1, x2, y2 = people[:, 0], people[:, 1], people[:, 2], people[:, 3]
+    cx, h = (x1 + x2) / 2, y2 - y1
+    half = np.maximum((x2 - x1) * 0.3, h * 0.08)
+    return np.stack([cx - half, y1, cx + half, y1 + h * 0.2], axis=1).astype(np.float32)
 
 
 def pixelate(pixels: NDArray[Any], corners: NDArray[Any], *, grow: float = 0.25) -> NDArray[Any]:
