@@ -34,14 +34,22 @@ def test_a_person_walking_in_is_analysed():
         x = 50 + step * 15
         frame[125:210, x : x + 25] = (20, 30, 160)  # a person in a red shirt, 25×85 px
         analysed.append(gate.should_analyse(frame))
+        assert gate.reason == "motion"
+        assert gate.last is not None and gate.last.region is not None
+        left, top, right, bottom = gate.last.region  # what moved: around the shirt, not the whole frame
+        assert left <= (x + 12) / 320 <= right and top <= 0.7 <= bottom and right - left < 0.3
     assert all(analysed)
 
 
 def test_a_keyframe_refreshes_tracks_of_people_standing_still():
     rng = np.random.default_rng(3)
     gate = MotionGate(keyframe_every=25)
-    decisions = [gate.should_analyse(street(rng)) for _ in range(100)]
+    decisions, reasons = [], []
+    for _ in range(100):
+        decisions.append(gate.should_analyse(street(rng)))
+        reasons.append(gate.reason)
     assert sum(decisions) == 4  # the first frame, then one every 25
+    assert [r for r in reasons if r] == ["first", "keyframe", "keyframe", "keyframe"]
 
 
 def test_a_covered_lens_looks_flat():

@@ -75,3 +75,28 @@ def test_state_round_trips_between_bursts_as_json():
     tracks = resumed.update(T0 + timedelta(seconds=0.5), [person(0.2)])
     # Then the person keeps the same id
     assert [t.track_id for t in tracks] == [1]
+
+
+def test_a_person_standing_still_keeps_their_id_while_frames_are_skipped():
+    # Given a person seen walking, who then stops: the motion gate skips the next frames
+    tracker = Tracker(max_age_s=3.0)
+    for i in range(3):
+        tracker.update(T0 + timedelta(seconds=i / 10), [person(0.3 + 0.01 * i)])
+    held = []
+    for second in range(1, 30):
+        held = tracker.hold(T0 + timedelta(seconds=0.2 + second))
+    # Then 29 s later they are still the same object, standing still
+    assert [t.track_id for t in held] == [1]
+    assert held[0].vx == 0.0
+    (again,) = tracker.update(T0 + timedelta(seconds=30), [person(0.32)])
+    assert again.track_id == 1
+
+
+def test_a_track_lost_before_the_scene_went_still_is_not_kept_alive():
+    tracker = Tracker(max_age_s=3.0)
+    for i in range(3):
+        tracker.update(T0 + timedelta(seconds=i / 10), [person(0.8 + 0.05 * i)])
+    tracker.update(T0 + timedelta(seconds=0.3), [])  # they walked out of the picture
+    for second in range(1, 10):
+        assert tracker.hold(T0 + timedelta(seconds=0.3 + second)) == []
+    assert tracker.update(T0 + timedelta(seconds=10), [person(0.95)])[0:1] == []

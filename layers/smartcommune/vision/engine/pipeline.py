@@ -88,15 +88,17 @@ class CameraPipeline:
         covered = self.gate.last is not None and looks_covered(self.gate.last)
         if health is None:
             health = CameraHealth(last_frame_at=at, covered=covered)
-        if not analyse:
-            # nothing moved: tracks stand still, and only time-based rules (health) need a look
-            return FrameOutcome(at, False, matches=self.rules.evaluate(self.camera_id, at, [], health), covered=covered)
-        region = self.gate.last.region if self.gate.last is not None and self.motion_crop else None
-        boxes = self.detector.frame_boxes(pixels, region)
-        labels = labels_of(boxes, OPERATING_MIN_CONFIDENCE, FRAME_MODEL_VERSION)
-        tracks = self.tracker.update(at, labels)
+        if analyse:
+            region = self.gate.last.region if self.gate.last is not None and self.motion_crop else None
+            found = self.detector.frame_boxes(pixels, region)
+            labels = labels_of(found, OPERATING_MIN_CONFIDENCE, FRAME_MODEL_VERSION)
+            tracks = self.tracker.update(at, labels)
+            outcome = FrameOutcome(at, True, labels, covered=covered)
+        else:
+            # nothing moved: the objects seen last stand where they were (a loitering clock runs on)
+            tracks = self.tracker.hold(at)
+            outcome = FrameOutcome(at, False, covered=covered)
         candidates = self.rules.evaluate(self.camera_id, at, tracks, health)
-        outcome = FrameOutcome(at, True, labels, covered=covered)
         objects = [m for m in candidates if m.kind in OBJECT_RULES]
         outcome.matches = [m for m in candidates if m.kind not in OBJECT_RULES]
         if not objects:
@@ -105,7 +107,14 @@ class CameraPipeline:
             outcome.matches += objects
             return outcome
         self.confirmations += 1
-        fused = self.detector.confirm_boxes(pixels, region)
+        boxes = [b.corners for m in objects for b in m.boxes]
+        around = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+        fused = self.detector.confirm_boxes(pixels, around if self.motion_crop and boxes else None)
         confirmed = labels_of(fused, CONFIRM_MIN_CONFIDENCE, CONFIRM_MODEL_VERSION)
         outcome.confirmation = confirmed
         for match in objects:

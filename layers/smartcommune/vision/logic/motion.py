@@ -56,6 +56,8 @@ class MotionGate:
         self._background: NDArray[np.float32] | None = None
         self._since_analysed = 0
         self.last: FrameStats | None = None
+        self.reason = ""
+        """Why the last frame was analysed: "first", "motion" or "keyframe" ("" when it was skipped)."""
         self.frames = 0
         self.analysed = 0
 
@@ -74,18 +76,22 @@ class MotionGate:
         if background is None or background.shape != grey.shape:
             self._background = grey
             self.last = FrameStats(float(grey.mean()), float(grey.std()), 1.0)
-            return self._analyse()
+            return self._analyse("first")
         moved = np.abs(grey - background) > self.pixel_threshold
         changed = float(moved.mean())
         self.last = FrameStats(float(grey.mean()), float(grey.std()), changed, _region(moved))
         # the background follows slow changes (light, shadows); a passing object barely marks it
         background += self.alpha * (grey - background)
-        if changed >= self.min_changed or self._since_analysed + 1 >= self.keyframe_every:
-            return self._analyse()
+        if changed >= self.min_changed:
+            return self._analyse("motion")
+        if self._since_analysed + 1 >= self.keyframe_every:
+            return self._analyse("keyframe")
         self._since_analysed += 1
+        self.reason = ""
         return False
 
-    def _analyse(self) -> bool:
+    def _analyse(self, reason: str) -> bool:
+        self.reason = reason
         self._since_analysed = 0
         self.analysed += 1
         return True
