@@ -82,3 +82,20 @@ def test_a_far_walker_is_found_on_the_moving_region():
     # Then looking at what moved finds them in every moving frame, the whole frame at 300×300 mostly does not
     assert found[True] == 7
     assert found[False] < found[True]
+
+
+def test_someone_standing_still_by_the_gate_is_loitering_though_nothing_moves():
+    from smartcommune.vision.logic.rules import LoiteringRule, Zone
+
+    # Given a person who walks to the gate and then stands perfectly still for 30 s
+    walker = Walker("FudanPed00030", ((0.0, 1.05, 0.9), (2.0, 0.8, 0.9), (32.0, 0.8, 0.9)), height=0.55)
+    scene = Scene(background="FudanPed00068", walkers=(walker,), duration_s=32.0, fps=2.0)
+    gate = Zone(zone_id="cong", name="Cổng", polygon=[(0.6, 0.6), (1.0, 0.6), (1.0, 1.0), (0.6, 1.0)])
+    rule = LoiteringRule(rule_id="lang-vang", name="Lảng vảng", zone_id="cong", seconds=20)
+    pipeline = CameraPipeline("cam-gate", LocalDetector(), RuleEngine([gate], [rule]))
+    outcomes = [pipeline.process(T0 + timedelta(seconds=f.offset_s), f.jpeg()) for f in Composer().frames(scene)]
+    # Then most frames skipped inference, and the loitering was still matched once, about 20 s after arriving
+    assert sum(not o.analysed for o in outcomes) > len(outcomes) / 2
+    matches = [m for o in outcomes for m in o.matches]
+    assert [m.rule_id for m in matches] == ["lang-vang"]
+    assert 20 <= (matches[0].at - T0).total_seconds() <= 25
