@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import cv2
 import numpy as np
@@ -197,14 +197,20 @@ def _blazeface_anchors(size: int, strides: list[int], interpolated: bool) -> Flo
 
 
 class BlazeFace:
-    """MediaPipe BlazeFace full-range (faces up to ~5 m), 192×192, letterboxed so boxes keep their shape."""
+    """MediaPipe BlazeFace, letterboxed so boxes keep their shape: ``full`` range (faces up to ~5 m, 192×192) for
+    whole frames, ``short`` range (128×128, a quarter of the cost) for close crops such as a person's head."""
 
-    size: Final = 192
-
-    def __init__(self, min_score: float = 0.5) -> None:
-        self._net = _Net(cv2.dnn.readNetFromTFLite(str(models.blazeface_full_range())))
-        self._outputs = ["reshaped_regressor_face_4", "reshaped_classifier_face_4"]
-        self._anchors = _blazeface_anchors(self.size, [4], interpolated=False)
+    def __init__(self, min_score: float = 0.5, model: Literal["full", "short"] = "full") -> None:
+        if model == "full":
+            self._net = _Net(cv2.dnn.readNetFromTFLite(str(models.blazeface_full_range())))
+            self._outputs = ["reshaped_regressor_face_4", "reshaped_classifier_face_4"]
+            self.size = 192
+            self._anchors = _blazeface_anchors(192, [4], interpolated=False)
+        else:
+            self._net = _Net(cv2.dnn.readNetFromTFLite(str(models.blazeface_short_range())))
+            self._outputs = ["regressors", "classificators"]
+            self.size = 128
+            self._anchors = _blazeface_anchors(128, [8, 16, 16, 16], interpolated=True)
         self.min_score = min_score
 
     def detect(self, image: Image) -> Boxes:

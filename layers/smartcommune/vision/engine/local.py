@@ -4,9 +4,10 @@
   gate let through.
 - ``confirm`` is the cascade's second stage, run only on a candidate event's frame: the SSDLite, its mirror image
   and MobileNet-SSD VOC fused (people), plus VOC's vehicles.
-- ``detect_faces``: BlazeFace on the whole frame and on the head of each person found (small, far faces that the
-  192×192 full-frame pass misses); ``blur_faces`` pixelates each face found, enlarged to cover hair and chin, and
-  the head of every person found (faces turned away or too small for BlazeFace).
+- ``detect_faces``: BlazeFace full-range on the whole frame, and short-range on the head of each person found (small,
+  far faces that the 192×192 full-frame pass misses; on the Fudan set's heads short-range finds 66 of 96 faces where
+  full-range finds 47, in 4 ms instead of 11); ``blur_faces`` pixelates each face found, enlarged to cover hair and
+  chin, and the head of every person found (faces turned away or too small for BlazeFace).
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class LocalDetector:
         self._person: PersonSsdLite | None = None
         self._voc: VocMobileNetSsd | None = None
         self._faces: BlazeFace | None = None
+        self._close_faces: BlazeFace | None = None
 
     def _get_person(self) -> PersonSsdLite:
         with self._lock:
@@ -105,6 +107,12 @@ class LocalDetector:
             if self._faces is None:
                 self._faces = BlazeFace()
             return self._faces
+
+    def _get_close_faces(self) -> BlazeFace:
+        with self._lock:
+            if self._close_faces is None:
+                self._close_faces = BlazeFace(model="short")
+            return self._close_faces
 
     # ------------------------------------------------------------------ boxes (pixels in, relative boxes out)
 
@@ -127,7 +135,7 @@ class LocalDetector:
 
     def face_boxes(self, pixels: NDArray[Any], people: Boxes | None = None) -> Boxes:
         """Faces on the whole frame, and in the head region of each person (far faces are a few pixels wide)."""
-        faces = self._get_faces()
+        faces, close = self._get_faces(), self._get_close_faces()
         found = [faces.detect(pixels)]
         h, w = pixels.shape[:2]
         people = people if people is not None else self.frame_boxes(pixels).above(0.3)
@@ -137,7 +145,7 @@ class LocalDetector:
             px1, py1, px2, py2 = int(head[0] * w), int(head[1] * h), int(head[2] * w), int(min(head[3], 1.0) * h)
             if px2 - px1 < 8 or py2 - py1 < 8:
                 continue
-            crop = faces.detect(pixels[py1:py2, px1:px2])
+            crop = close.detect(pixels[py1:py2, px1:px2])  # short range: 3× cheaper, finds more on a head crop
             if len(crop):
                 cw, ch = (px2 - px1) / w, (py2 - py1) / h
                 corners = crop.corners * np.array([cw, ch, cw, ch], np.float32) + np.array(
