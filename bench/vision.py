@@ -32,9 +32,9 @@ SEQUENCE_S = 240.0
 SEQUENCE_FPS = 10.0
 PEOPLE_PER_MINUTE = 2.5  # a village street by day: a passer-by every ~25 s, sometimes two at once
 UPLOAD_FPS = 2.0  # the edge uploads at most two moving frames a second
-BURST_FRAMES = 10  # … batched by five seconds into one S3 object
+BURST_FRAMES = 20  # … batched by up to ten seconds into one S3 object
 KEYFRAME_EVERY = 100  # 10 s at 10 fps: a re-check of the scene (the tracker holds still objects in between)
-RECENT_MOTION_S = 60.0  # the edge uploads keyframes only this long after the last motion (a still street sends none)
+RECENT_MOTION_S = 30.0  # the edge uploads keyframes only this long after the last motion (a still street sends none)
 QUIET_SHARE = 0.25  # night hours: a quarter of the day's motion
 T0 = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
 
