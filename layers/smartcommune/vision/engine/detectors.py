@@ -100,6 +100,20 @@ class PersonSsdLite:
             corners = np.stack([1 - corners[:, 2], corners[:, 1], 1 - corners[:, 0], corners[:, 3]], axis=1)
         return Boxes(corners.astype(np.float32), rows[:, 2].astype(np.float32), (PERSON,) * len(rows))
 
+    def detect_letterboxed(self, image: Image) -> Boxes:
+        """On the picture padded to a square (people keep their proportions instead of being squeezed to 300×300):
+        another view of the same frame for the fusion."""
+        h, w = image.shape[:2]
+        side = max(h, w)
+        square = np.zeros((side, side, 3), np.uint8)
+        top, left = (side - h) // 2, (side - w) // 2
+        square[top : top + h, left : left + w] = image
+        found = self.detect(square)
+        corners = found.corners * side
+        corners[:, [0, 2]] = (corners[:, [0, 2]] - left) / w
+        corners[:, [1, 3]] = (corners[:, [1, 3]] - top) / h
+        return Boxes(np.clip(corners, 0.0, 1.0).astype(np.float32), found.scores, found.names)
+
 
 class VocMobileNetSsd:
     """MobileNet-SSD (Caffe) trained on PASCAL VOC: people, cars, buses, motorbikes, bicycles; 300×300."""
