@@ -4,7 +4,7 @@
   gate let through.
 - ``confirm`` is the cascade's second stage, run only on a candidate event's frame: the SSDLite on the frame, its
   mirror image and the frame letterboxed to a square, and MobileNet-SSD VOC (weighted double), fused (people), plus
-  VOC's vehicles. The weights were chosen on the Fudan set itself (74 photos): 0.945 AP50 against 0.939 for the
+  VOC's vehicles. The weights were chosen on the Fudan set itself (74 photos): 0.944 AP50 against 0.939 for the
   three-run fusion; treat the last digit as optimistic.
 - ``detect_faces``: BlazeFace full-range on the whole frame, and short-range on the head of each person found (small,
   far faces that the 192×192 full-frame pass misses; on the Fudan set's heads short-range finds 66 of 96 faces where
