@@ -44,7 +44,8 @@ def generated() -> list[str]:
         f'{MARK}\nname = "{BASE}"\ntype = "forbidden"\nsource_modules = ["smartcommune.core"]\n'
         f"forbidden_modules = {_list(['smartcommune.composition', *(f'smartcommune.{c}' for c in caps)])}\n",
         f'{MARK}\nname = "{LAYERS}"\ntype = "layers"\ncontainers = {_list([f"smartcommune.{c}" for c in caps])}\n'
-        'layers = ["(routes)", "(wiring)", "(storage)", "(logic)", "(contracts)"]\n',
+        "# (engine): a capability's adapters to local compute (vision's OpenCV models), beside storage's to AWS.\n"
+        'layers = ["(routes)", "(wiring)", "(storage)", "(engine)", "(logic)", "(contracts)"]\n',
     ]
     stores = [c for c in caps if _has_storage(c)]
     for cap in caps:
