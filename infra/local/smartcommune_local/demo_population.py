@@ -165,8 +165,8 @@ def seed_population(services: Services, commune: Commune) -> int:
                 household_id=number,
                 full_name=p.full_name,
                 birth_date=p.birth_date,
-                sex=p.sex,  # type: ignore[arg-type]
-                relation=p.relation,  # type: ignore[arg-type]
+                sex=p.sex,
+                relation=p.relation,
                 citizen_id=p.citizen_id,
             )
             for p in persons
