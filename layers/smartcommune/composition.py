@@ -46,6 +46,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
         "smartcommune.telehealth.routes.records",
         "smartcommune.telehealth.routes.fhir",
     ),
+    "cameras": ("smartcommune.cameras.routes",),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 
@@ -77,6 +78,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.devices.storage.items",
     "smartcommune.fees.storage",
     "smartcommune.telehealth.storage.items",
+    "smartcommune.cameras.storage.items",
 )
 """Every module that declares table items: a merger must know what to do with each type they define."""
 
