@@ -36,6 +36,7 @@ CAMERA_THING_PATTERN = r"^[a-z0-9]{1,12}-cam-\d{2}$"
 _THING = re.compile(CAMERA_THING_PATTERN)
 COMMAND_ID_PATTERN = r"^[0-9a-f-]{36}$"
 BURST_ID_PATTERN = r"^[0-9a-z-]{8,40}$"
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,29}$"
 
 FRAME_PREFIX = "frames/"
 EVENT_PREFIX = "events/"
@@ -134,7 +135,7 @@ def _check_point(p: Point) -> Point:
 class ZoneSpec(Contract):
     """A polygon drawn on the camera's picture, in ratios of its width and height (0,0 = top-left)."""
 
-    zone_id: str = Field(pattern=r"^[a-z0-9-]{1,30}$")
+    zone_id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1, max_length=80)
     polygon: list[Point] = Field(min_length=3, max_length=32)
 
@@ -180,21 +181,25 @@ class TimeWindow(Contract):
 class RuleSpec(Contract):
     """A staff-defined rule on one camera; which fields matter depends on ``kind``."""
 
-    rule_id: str = Field(pattern=r"^[a-z0-9-]{1,30}$")
+    rule_id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1, max_length=80)
     kind: RuleKind
     severity: Severity = "moderate"
     labels: list[str] = Field(default_factory=lambda: ["Person"], max_length=6)
-    zone_id: str | None = Field(default=None, pattern=r"^[a-z0-9-]{1,30}$")
+    zone_id: str | None = Field(default=None, pattern=ID_PATTERN)
     window: TimeWindow | None = None
-    min_count: int | None = Field(default=None, ge=2, le=500, description="crowding: more than this many")
+    more_than: int | None = Field(default=None, ge=1, le=500, description="crowding: more than this many")
     min_seconds: int | None = Field(default=None, ge=5, le=24 * 3600, description="loitering: longer than this")
     line: tuple[Point, Point] | None = Field(default=None, description="line crossing: from A to B")
-    direction: Literal["left_to_right", "right_to_left", "any"] = Field(
-        default="any", description="seen from A towards B: crossing from its left side to its right, or back"
+    direction: Literal["a_to_b", "b_to_a", "any"] = Field(
+        default="any",
+        description="side A is left of the line drawn from its first point to its second (above a line drawn "
+        "left to right); a_to_b: crossing from side A to side B",
     )
-    health: list[Literal["offline", "covered"]] = Field(default_factory=list)
-    cooldown_s: int = Field(default=300, ge=0, le=24 * 3600, description="one event per rule and object per this")
+    condition: Literal["offline", "covered"] | None = Field(default=None, description="camera health rules")
+    cooldown_s: int = Field(
+        default=0, ge=0, le=24 * 3600, description="objects matching within this time after a match fold into it"
+    )
     enabled: bool = True
 
     @field_validator("labels")
@@ -209,10 +214,10 @@ class RuleSpec(Contract):
     def _fields_of_kind(self) -> RuleSpec:
         need: dict[str, tuple[str, ...]] = {
             "zone_presence": ("zone_id",),
-            "crowding": ("min_count",),
-            "loitering": ("min_seconds",),
+            "crowding": ("zone_id", "more_than"),
+            "loitering": ("zone_id", "min_seconds"),
             "line_crossing": ("line",),
-            "camera_health": ("health",),
+            "camera_health": ("condition",),
         }
         missing = [f for f in need[self.kind] if not getattr(self, f)]
         if missing:

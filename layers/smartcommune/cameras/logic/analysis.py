@@ -3,8 +3,13 @@
 A burst is the unit of work (one SQS message: its manifest landed in S3). The camera's scene (tracker and rule
 state) is loaded once, fed the burst's frames in order and saved with its version: two invocations racing on one
 camera make the second fail and come again (its message is reported in ``batchItemFailures``), never a tracker
-fed out of order. A burst older than the scene's last frame (a retry after a later burst) is analysed without
-moving the scene, so its objects are not tracked backwards in time.
+fed out of order. A burst that is not newer than the scene's last frame (a redelivery of a burst already
+analysed, or one overtaken by a later burst) is skipped: its events were recorded the first time, and tracking it
+would move objects backwards in time; its frames stay in S3 for review until the retention setting.
+
+A failure part-way (events recorded for the first frames, then the model fails) leaves the scene unsaved: the
+retry replays the burst from the same saved scene, the tracker gives the same track ids, the rule engine the same
+de-duplication keys, and the events already recorded are not recorded again (their ids derive from those keys).
 """
 
 from __future__ import annotations
@@ -37,9 +42,9 @@ if TYPE_CHECKING:
     )
 
 
-def event_id_for(thing: str, rule_id: str, object_key: str, at: datetime) -> str:
+def event_id_for(thing: str, rule_id: str, object_key: str) -> str:
     """Deterministic: the same match analysed twice (a retried burst) names the same event."""
-    raw = f"{thing}|{rule_id}|{object_key}|{at.isoformat()}"
+    raw = f"{thing}|{rule_id}|{object_key}"
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
@@ -89,10 +94,12 @@ class BurstAnalyser:
         state, version, last_at = self._states.load(manifest.commune_id, manifest.thing)
         first_at = min(f.at for f in manifest.frames)
         stale = last_at is not None and first_at <= last_at
-        scene = self._scenes(manifest.thing, config, None if stale else state)
         outcome = BurstOutcome(
             commune_id=manifest.commune_id, thing=manifest.thing, frames=len(manifest.frames), analysed=0, stale=stale
         )
+        if stale:
+            return outcome
+        scene = self._scenes(manifest.thing, config, state)
         newest = last_at
         for frame in sorted(manifest.frames, key=lambda f: f.at):
             key = frame_key(manifest.commune_id, manifest.thing, manifest.day, manifest.burst_id, frame.index)
@@ -106,10 +113,10 @@ class BurstAnalyser:
                 if rule is None:
                     continue
                 event = self._event(camera, rule, match)
-                if self._events.record(event, match.object_key, rule.cooldown_s):
+                if self._events.record(event, match.object_key, 0):  # the engine folds by cooldown; this is idempotency
                     self._snapshot(event, image, match)
                     outcome.events.append(event)
-        if not stale and newest is not None:
+        if newest is not None:
             self._states.save(manifest.commune_id, manifest.thing, scene.to_state(), version, newest)
         return outcome
 
@@ -117,7 +124,7 @@ class BurstAnalyser:
         thing = camera.thing
         camera_name, hamlet_id = camera.name, camera.hamlet_id
         return CameraEvent(
-            event_id=event_id_for(thing, rule.rule_id, match.object_key, match.at),
+            event_id=event_id_for(thing, rule.rule_id, match.object_key),
             commune_id=camera.commune_id,
             thing=thing,
             camera_name=camera_name,

@@ -7,20 +7,24 @@ from smartcommune.cameras.logic.analysis import event_id_for
 
 
 def health_event(camera: Camera, config: StoredCameraConfig, health: CameraHealth) -> tuple[CameraEvent, int] | None:
-    """The event (and its cooldown) of the first enabled ``camera_health`` rule this report matches."""
+    """The event (and its cooldown: at least a minute, reports come every 30 s) of the first enabled
+    ``camera_health`` rule this report matches."""
     problems = [p for p, bad in (("covered", health.covered), ("offline", not health.stream_ok)) if bad]
     if not problems:
         return None
     for rule in config.rules:
         if not rule.enabled or rule.kind != "camera_health":
             continue
-        hit = [p for p in problems if p in rule.health]
-        if not hit:
+        if rule.condition not in problems:
             continue
-        detail = "Ống kính camera bị che" if "covered" in hit else "Camera không đọc được luồng hình"
+        detail = (
+            "Ống kính bị che / lens covered"
+            if rule.condition == "covered"
+            else "Camera không đọc được luồng hình / the stream does not read"
+        )
         return (
             CameraEvent(
-                event_id=event_id_for(camera.thing, rule.rule_id, "health", health.at),
+                event_id=event_id_for(camera.thing, rule.rule_id, f"health:{health.at.isoformat()}"),
                 commune_id=camera.commune_id,
                 thing=camera.thing,
                 camera_name=camera.name,
@@ -32,6 +36,6 @@ def health_event(camera: Camera, config: StoredCameraConfig, health: CameraHealt
                 at=health.at,
                 detail=detail,
             ),
-            rule.cooldown_s,
+            max(rule.cooldown_s, 60),
         )
     return None

@@ -97,7 +97,27 @@ class Journal(Protocol):
 class FeedbackDesk(Protocol):
     """The feedback capability's service (``feedback.wiring.feedback_service``)."""
 
-    def submit_from_open311(self, commune_id: str, **kwargs: Any) -> Any: ...
+    def submit_from_open311(
+        self,
+        commune_id: str,
+        *,
+        field_code: str,
+        description: str,
+        title: str | None,
+        lat: float | None,
+        lon: float | None,
+        address: str | None,
+        email: str | None,
+        phone: str | None,
+        first_name: str | None,
+        last_name: str | None,
+        media_url: str | None,
+        idempotency_key: str | None,
+        api_client: str,
+        api_client_label: str | None = None,
+        hamlet_id: str | None = None,
+        request_id: str | None = None,
+    ) -> Any: ...
 
     def inbox(self, caller: Principal, query: Any) -> Any: ...
 

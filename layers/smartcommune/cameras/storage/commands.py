@@ -37,4 +37,6 @@ class CameraCommands:
             self._shadow(health.thing, {"reported": health.model_dump(mode="json", exclude={"thing"})})
 
     def _shadow(self, thing: str, state: dict[str, Any]) -> None:
+        if self._iot is None:
+            return
         self._iot.update_thing_shadow(thingName=thing, payload=json.dumps({"state": state}).encode())

@@ -8,7 +8,7 @@ same burst analysed twice after a retry) makes one event.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -75,7 +75,7 @@ class EventRepository:
                 tx.update(
                     day,
                     actions=[
-                        CameraDayItem.count.add(1),
+                        CameraDayItem.events.add(1),
                         CameraDayItem.last_event_at.set(event.at),
                         CameraDayItem.expires_at.set(int(at_s + DAY_KEEP_S)),
                     ],
@@ -100,7 +100,7 @@ class EventRepository:
         key = "GSI2PK" if thing else "GSI1PK"
         start = decode_cursor(cursor, key, partition) if cursor else None
         result = index.query(partition, scan_index_forward=False, limit=limit, last_evaluated_key=start)
-        items = [CameraEvent.model_validate_json(i.data) for i in result]
+        items = [CameraEvent.model_validate_json(cast("CameraEventItem", i).data) for i in result]
         last = result.last_evaluated_key
         return EventPage(items=items, next_cursor=encode_cursor(last) if last and len(items) == limit else None)
 
@@ -111,14 +111,14 @@ class EventRepository:
             scan_index_forward=False,
             limit=limit,
         )
-        return [CameraEvent.model_validate_json(i.data) for i in result]
+        return [CameraEvent.model_validate_json(cast("CameraEventItem", i).data) for i in result]
 
     def day_counts(self, commune_id: str, at: datetime) -> tuple[dict[str, int], datetime | None]:
         counts: dict[str, int] = {}
         last: datetime | None = None
         prefix = f"DAY#{_day(at)}#"
         for item in CameraDayItem.query(stats_pk(commune_id), CameraDayItem.sk.startswith(prefix)):
-            counts[item.sk[len(prefix) :]] = int(item.count or 0)
+            counts[item.sk[len(prefix) :]] = int(item.events or 0)
             if item.last_event_at is not None and (last is None or item.last_event_at > last):
                 last = item.last_event_at
         return counts, last

@@ -90,5 +90,5 @@ class CameraEventItem(MainTable, discriminator="camera_event"):
 class CameraDayItem(MainTable, discriminator="camera_day"):
     merge = MergePolicy.KEEP  # counts of a past day stay with the commune they were counted in
 
-    count = NumberAttribute(default=0)
+    events = NumberAttribute(default=0)
     last_event_at = UTCDateTimeAttribute(null=True)

@@ -146,7 +146,8 @@ class CameraRegistry:
         """Replace the zones and rules if nobody changed them since ``version``; audited in the same transaction."""
         stored = StoredCameraConfig(**config.model_dump(), version=version + 1, updated_at=at, updated_by=by)
         item = CameraConfigItem(cameras_pk(commune_id), f"CFG#{thing}", data=stored.model_dump_json())
-        item.version = version if version else None
+        if version:
+            item.version = version
 
         def writes(tx: Any) -> None:
             tx.save(item)
@@ -170,7 +171,8 @@ class CameraRegistry:
         self, commune_id: str, thing: str, state: dict[str, Any], version: int | None, last_at: datetime
     ) -> None:
         item = SceneStateItem(camera_pk(commune_id, thing), "SCENE", data=json.dumps(state), last_at=last_at)
-        item.version = version
+        if version is not None:
+            item.version = version
         try:
             item.save()
         except PutError as exc:
