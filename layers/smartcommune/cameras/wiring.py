@@ -111,8 +111,16 @@ def camera_service(services: Services) -> CameraService:
         bulletins=lambda: services.get(bulletin_service),
         feedback_query=lambda: InboxQuery(field="security", limit=30),
         new_bulletin=NewBulletin,
+        hamlets=lambda commune_id: _hamlets(services, commune_id),
         clock=services.clock,
     )
+
+
+def _hamlets(services: Services, commune_id: str) -> set[str]:
+    from smartcommune.communes.wiring import commune_repository
+
+    commune = services.get(commune_repository).get(commune_id)
+    return {h.id for h in commune.hamlets} if commune is not None else set()
 
 
 def camera_warnings(services: Services) -> WarningSource:

@@ -148,6 +148,7 @@ class CameraService:
         bulletins: Callable[[], BulletinDesk],
         feedback_query: Callable[[], Any],
         new_bulletin: Callable[..., Any],
+        hamlets: Callable[[str], set[str]],
         clock: Callable[[], datetime],
     ) -> None:
         self._registry = registry
@@ -160,6 +161,7 @@ class CameraService:
         self._bulletins = bulletins
         self._feedback_query = feedback_query
         self._new_bulletin = new_bulletin
+        self._hamlets = hamlets
         self._clock = clock
 
     # -- cameras
@@ -288,7 +290,8 @@ class CameraService:
             idempotency_key=f"camera-event-{event.event_id}",
             api_client=f"camera-{event.thing}",
             api_client_label="Camera an ninh",
-            hamlet_id=event.hamlet_id or None,
+            # the camera's hamlet when the commune still has it (hamlets merge; a camera's record may lag)
+            hamlet_id=event.hamlet_id if event.hamlet_id in self._hamlets(caller.commune_id) else None,
             request_id=request_id,
         )
         after = event.model_copy(update={"feedback_id": str(feedback.id)})
