@@ -1,7 +1,7 @@
 """The camera bucket: upload grants (presigned POST per camera prefix), frames and manifests, event snapshots,
 short-lived links for viewing, and the retention sweep.
 
-Why presigned POST: a POST policy can bind a key *prefix* (``starts-with``), the content type and a size range,
+Why presigned POST: a POST policy can bind a key *prefix* (``starts-with``) and a size range,
 so one grant lets a camera upload every burst of the next hour under its own prefix only, with one MQTT
 round-trip an hour instead of one per frame. moto does not check presigned policies, so the constraints the
 policy states are checked again where frames are read (size and JPEG magic, ``frame``).
@@ -44,10 +44,10 @@ class CameraBucket:
         post = self._s3.generate_presigned_post(
             Bucket=self.bucket,
             Key=prefix + "${filename}",
-            Fields={"Content-Type": "image/jpeg"},
             Conditions=[
                 ["starts-with", "$key", prefix],
-                {"Content-Type": "image/jpeg"},
+                # JPEG frames and the JSON manifest: what each is, is checked where it is read (``frame``)
+                ["starts-with", "$Content-Type", ""],
                 ["content-length-range", 1, MAX_FRAME_BYTES],
             ],
             ExpiresIn=GRANT_S,
