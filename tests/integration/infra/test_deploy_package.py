@@ -126,6 +126,9 @@ def test_the_api_function_has_the_least_privilege_role(sam):
         "BroadcastRetryRole",
         "BroadcastSchedulerRole",
         "HealthRemindersRole",  # the telehealth reminder job's (tests/unit/infra/test_template.py checks its grants)
+        "CameraDevicesRole",  # camera acks, health and upload grants (presigned POSTs under frames/ only)
+        "CameraAnalyseRole",  # burst analysis: reads frames/, writes events/ crops
+        "CameraRetentionRole",  # the lifecycle sweep: lists and deletes expired objects
     }
     # And table access covers the table and its indexes, nothing else
     (table,) = [s for s in statements if "dynamodb:Query" in s["Action"]]
