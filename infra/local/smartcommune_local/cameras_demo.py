@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from smartcommune.cameras.contracts import (
     Camera,
     CameraConfig,
+    CameraSite,
     GeoPoint,
     RuleSpec,
     TimeWindow,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 CAMERA_POLICY_NAME = "smartcommune-camera"
 FOOTAGE_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "pennfudan-fudan"
 _CENTRE = (20.2560, 106.4940)
-_SITES: tuple[tuple[str, str, str], ...] = (
+_SITES: tuple[tuple[CameraSite, str, str], ...] = (
     ("main_road", "dong-thanh", "Đường trục xã - trước UBND"),
     ("alley", "tay-son", "Ngõ 3 xóm Tây Sơn"),
     ("crossing", "nam-phong", "Ngã tư chợ Giao Phong"),
@@ -60,7 +61,7 @@ def demo_cameras(commune_id: str, footage_root: Path | None = None) -> list[Came
                 thing=thing,
                 commune_id=commune_id,
                 hamlet_id=hamlet,
-                site=site,  # type: ignore[arg-type]
+                site=site,
                 name=name,
                 location=GeoPoint(lat=round(_CENTRE[0] + 0.002 * (n - 3), 5), lon=round(_CENTRE[1] + 0.0015 * n, 5)),
                 stream_url=stream,
@@ -224,6 +225,13 @@ def _boxes(annotation: Path) -> list[tuple[int, int, int, int]]:
     return out
 
 
+def _read(cv2: Any, path: Path) -> Any:
+    image = cv2.imread(str(path))
+    if image is None:
+        raise FileNotFoundError(path)
+    return image
+
+
 def compose_sequence(
     out_dir: Path,
     *,
@@ -244,7 +252,7 @@ def compose_sequence(
     rng = random.Random(seed)
     images = sorted((root / "images").glob("*.jpg"))
     background_path = rng.choice(images)
-    background = cv2.imread(str(background_path))
+    background = _read(cv2, background_path)
     mask = np.zeros(background.shape[:2], np.uint8)
     for x1, y1, x2, y2 in _boxes(root / "annotations" / (background_path.stem + ".txt")):
         mask[max(0, y1 - 4) : y2 + 4, max(0, x1 - 4) : x2 + 4] = 255
@@ -257,7 +265,7 @@ def compose_sequence(
         if not boxes:
             continue
         x1, y1, x2, y2 = max(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
-        crop = cv2.imread(str(path))[y1:y2, x1:x2]
+        crop = _read(cv2, path)[y1:y2, x1:x2]
         scale = height * 0.62 / crop.shape[0]
         sprites.append(cv2.resize(crop, (max(8, int(crop.shape[1] * scale)), int(crop.shape[0] * scale))))
         if len(sprites) == walkers:
