@@ -60,7 +60,7 @@ def get_camera(request: ApiRequest) -> CameraState:
     response=StoredCameraConfig,
     tags=TAGS,
 )
-def get_config(request: ApiRequest) -> StoredCameraConfig:
+def get_camera_config(request: ApiRequest) -> StoredCameraConfig:
     return _service(request).config(request.caller.commune_id, request.path_params["thing"])
 
 
@@ -73,7 +73,7 @@ def get_config(request: ApiRequest) -> StoredCameraConfig:
     summary="Replace a camera's zones and rules (optimistic locking by version; audited; zones sent to the camera)",
     tags=TAGS,
 )
-def put_config(request: ApiRequest) -> StoredCameraConfig:
+def put_camera_config(request: ApiRequest) -> StoredCameraConfig:
     body = request.body
     assert isinstance(body, CameraConfigUpdate)
     return _service(request).set_config(request.caller, request.path_params["thing"], body, request.raw.request_id)
@@ -89,7 +89,7 @@ def put_config(request: ApiRequest) -> StoredCameraConfig:
     summary="Send a camera a command (snapshot, settings, zones, reboot); it acts once per command id",
     tags=TAGS,
 )
-def post_command(request: ApiRequest) -> CommandRecord:
+def post_camera_command(request: ApiRequest) -> CommandRecord:
     body = request.body
     assert isinstance(body, CommandRequest)
     return _service(request).command(request.caller, request.path_params["thing"], body)
@@ -103,7 +103,7 @@ def post_command(request: ApiRequest) -> CommandRecord:
     summary="A command and the camera's answer",
     tags=TAGS,
 )
-def get_command(request: ApiRequest) -> CommandRecord:
+def get_camera_command(request: ApiRequest) -> CommandRecord:
     params = request.path_params
     return _service(request).command_state(request.caller.commune_id, params["thing"], params["command_id"])
 
@@ -117,7 +117,7 @@ def get_command(request: ApiRequest) -> CommandRecord:
     summary="Camera events, newest first (optionally of one camera)",
     tags=TAGS,
 )
-def list_events(request: ApiRequest) -> EventPage:
+def list_camera_events(request: ApiRequest) -> EventPage:
     query: EventsQuery = request.query
     return _service(request).events(request.caller.commune_id, query)
 
@@ -130,7 +130,7 @@ def list_events(request: ApiRequest) -> EventPage:
     summary="One camera event",
     tags=TAGS,
 )
-def get_event(request: ApiRequest) -> CameraEvent:
+def get_camera_event(request: ApiRequest) -> CameraEvent:
     return _service(request).event(request.caller.commune_id, request.path_params["event_id"])
 
 
@@ -143,7 +143,7 @@ def get_event(request: ApiRequest) -> CameraEvent:
     summary="A short link to the event's crop: faces blurred; raw=true for the police only (audited)",
     tags=TAGS,
 )
-def get_snapshot(request: ApiRequest) -> SnapshotLink:
+def get_camera_snapshot(request: ApiRequest) -> SnapshotLink:
     query: SnapshotQuery = request.query
     return _service(request).snapshot(
         request.caller, request.path_params["event_id"], query.raw, request.raw.request_id
@@ -159,7 +159,7 @@ def get_snapshot(request: ApiRequest) -> SnapshotLink:
     summary="The police acknowledge an event with a note (audited)",
     tags=TAGS,
 )
-def acknowledge(request: ApiRequest) -> CameraEvent:
+def acknowledge_camera_event(request: ApiRequest) -> CameraEvent:
     body = request.body
     assert isinstance(body, Acknowledge)
     return _service(request).acknowledge(
@@ -175,7 +175,7 @@ def acknowledge(request: ApiRequest) -> CameraEvent:
     summary="Turn an event into a feedback item in the security field (once)",
     tags=TAGS,
 )
-def to_feedback(request: ApiRequest) -> EventOutcome:
+def camera_event_to_feedback(request: ApiRequest) -> EventOutcome:
     return _service(request).to_feedback(request.caller, request.path_params["event_id"], request.raw.request_id)
 
 
@@ -188,7 +188,7 @@ def to_feedback(request: ApiRequest) -> EventOutcome:
     summary="Draft an alert bulletin from a severe event (a draft only: approval plays it)",
     tags=TAGS,
 )
-def draft_bulletin(request: ApiRequest) -> EventOutcome:
+def camera_event_bulletin(request: ApiRequest) -> EventOutcome:
     body = request.body
     assert isinstance(body, BulletinDraftRequest)
     return _service(request).draft_bulletin(
@@ -204,7 +204,7 @@ def draft_bulletin(request: ApiRequest) -> EventOutcome:
     summary="The police view: camera events beside citizens' security reports",
     tags=TAGS,
 )
-def police_view(request: ApiRequest) -> PoliceView:
+def camera_police_view(request: ApiRequest) -> PoliceView:
     return _service(request).police_view(request.caller)
 
 
@@ -216,5 +216,5 @@ def police_view(request: ApiRequest) -> PoliceView:
     summary="Cameras online and today's events by rule kind",
     tags=TAGS,
 )
-def summary(request: ApiRequest) -> CameraSummary:
+def camera_summary(request: ApiRequest) -> CameraSummary:
     return _service(request).summary(request.caller.commune_id)
