@@ -2,7 +2,7 @@
 
 Subcommands: ``up`` (the local stack), ``reset`` (wipe its saved data), ``outbox [--follow]`` (the SMS the local
 stack "sent"), ``audit verify [--commune ID]``, ``fees invoices --open --limit N`` and ``fees pay REF``,
-``openapi``, ``package``. Each returns the process exit code.
+``vision detect [--min-confidence N] IMAGE...``, ``openapi``, ``package``. Each returns the process exit code.
 Heavy modules are imported by the subcommand that needs them, so ``smartcommune --help`` stays instant.
 """
 
@@ -159,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     from smartcommune_local.cli_fees import add_arguments as add_fee_arguments
 
     add_fee_arguments(fees)
+
+    vision = sub.add_parser("vision", help="camera: nhận diện ảnh / cameras: what the vision engine sees")
+    from smartcommune_local.cli_vision import add_arguments as add_vision_arguments
+
+    add_vision_arguments(vision)
 
     openapi = sub.add_parser("openapi", help="in tài liệu OpenAPI / print the OpenAPI document")
     openapi.set_defaults(handler=_openapi)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import cv2
 import numpy as np
@@ -99,6 +99,20 @@ class PersonSsdLite:
         if flip:
             corners = np.stack([1 - corners[:, 2], corners[:, 1], 1 - corners[:, 0], corners[:, 3]], axis=1)
         return Boxes(corners.astype(np.float32), rows[:, 2].astype(np.float32), (PERSON,) * len(rows))
+
+    def detect_letterboxed(self, image: Image) -> Boxes:
+        """On the picture padded to a square (people keep their proportions instead of being squeezed to 300×300):
+        another view of the same frame for the fusion."""
+        h, w = image.shape[:2]
+        side = max(h, w)
+        square = np.zeros((side, side, 3), np.uint8)
+        top, left = (side - h) // 2, (side - w) // 2
+        square[top : top + h, left : left + w] = image
+        found = self.detect(square)
+        corners = found.corners * side
+        corners[:, [0, 2]] = (corners[:, [0, 2]] - left) / w
+        corners[:, [1, 3]] = (corners[:, [1, 3]] - top) / h
+        return Boxes(np.clip(corners, 0.0, 1.0).astype(np.float32), found.scores, found.names)
 
 
 class VocMobileNetSsd:
@@ -197,14 +211,20 @@ def _blazeface_anchors(size: int, strides: list[int], interpolated: bool) -> Flo
 
 
 class BlazeFace:
-    """MediaPipe BlazeFace full-range (faces up to ~5 m), 192×192, letterboxed so boxes keep their shape."""
+    """MediaPipe BlazeFace, letterboxed so boxes keep their shape: ``full`` range (faces up to ~5 m, 192×192) for
+    whole frames, ``short`` range (128×128, a quarter of the cost) for close crops such as a person's head."""
 
-    size: Final = 192
-
-    def __init__(self, min_score: float = 0.5) -> None:
-        self._net = _Net(cv2.dnn.readNetFromTFLite(str(models.blazeface_full_range())))
-        self._outputs = ["reshaped_regressor_face_4", "reshaped_classifier_face_4"]
-        self._anchors = _blazeface_anchors(self.size, [4], interpolated=False)
+    def __init__(self, min_score: float = 0.5, model: Literal["full", "short"] = "full") -> None:
+        if model == "full":
+            self._net = _Net(cv2.dnn.readNetFromTFLite(str(models.blazeface_full_range())))
+            self._outputs = ["reshaped_regressor_face_4", "reshaped_classifier_face_4"]
+            self.size = 192
+            self._anchors = _blazeface_anchors(192, [4], interpolated=False)
+        else:
+            self._net = _Net(cv2.dnn.readNetFromTFLite(str(models.blazeface_short_range())))
+            self._outputs = ["regressors", "classificators"]
+            self.size = 128
+            self._anchors = _blazeface_anchors(128, [8, 16, 16, 16], interpolated=True)
         self.min_score = min_score
 
     def detect(self, image: Image) -> Boxes:

@@ -24,6 +24,8 @@ class FrameStats:
     brightness: float
     contrast: float
     changed: float
+    region: tuple[float, float, float, float] | None = None
+    """Relative corners of what changed (None: nothing, or the whole frame is new)."""
 
 
 COVERED_CONTRAST = 6.0
@@ -54,6 +56,8 @@ class MotionGate:
         self._background: NDArray[np.float32] | None = None
         self._since_analysed = 0
         self.last: FrameStats | None = None
+        self.reason = ""
+        """Why the last frame was analysed: "first", "motion" or "keyframe" ("" when it was skipped)."""
         self.frames = 0
         self.analysed = 0
 
@@ -72,17 +76,22 @@ class MotionGate:
         if background is None or background.shape != grey.shape:
             self._background = grey
             self.last = FrameStats(float(grey.mean()), float(grey.std()), 1.0)
-            return self._analyse()
-        changed = float((np.abs(grey - background) > self.pixel_threshold).mean())
-        self.last = FrameStats(float(grey.mean()), float(grey.std()), changed)
+            return self._analyse("first")
+        moved = np.abs(grey - background) > self.pixel_threshold
+        changed = float(moved.mean())
+        self.last = FrameStats(float(grey.mean()), float(grey.std()), changed, _region(moved))
         # the background follows slow changes (light, shadows); a passing object barely marks it
         background += self.alpha * (grey - background)
-        if changed >= self.min_changed or self._since_analysed + 1 >= self.keyframe_every:
-            return self._analyse()
+        if changed >= self.min_changed:
+            return self._analyse("motion")
+        if self._since_analysed + 1 >= self.keyframe_every:
+            return self._analyse("keyframe")
         self._since_analysed += 1
+        self.reason = ""
         return False
 
-    def _analyse(self) -> bool:
+    def _analyse(self, reason: str) -> bool:
+        self.reason = reason
         self._since_analysed = 0
         self.analysed += 1
         return True
@@ -90,3 +99,13 @@ class MotionGate:
     @property
     def skipped_ratio(self) -> float:
         return 1 - self.analysed / self.frames if self.frames else 0.0
+
+
+def _region(moved: NDArray[np.bool_]) -> tuple[float, float, float, float] | None:
+    """The box around the changed cells, ignoring rows and columns with a single changed cell (sensor noise)."""
+    rows = np.nonzero(moved.sum(axis=1) >= 2)[0]
+    cols = np.nonzero(moved.sum(axis=0) >= 2)[0]
+    if not len(rows) or not len(cols):
+        return None
+    h, w = moved.shape
+    return float(cols[0] / w), float(rows[0] / h), float((cols[-1] + 1) / w), float((rows[-1] + 1) / h)

@@ -35,7 +35,7 @@ class Track(BaseModel):
         return (self.last_seen - self.first_seen).total_seconds()
 
     def predicted(self, at: datetime) -> BoundingBox:
-        dt = max((at - self.last_seen).total_seconds(), 0.0)
+        dt = min(max((at - self.last_seen).total_seconds(), 0.0), 1.0)  # beyond a second, velocity is a guess
         b = self.box
         return BoundingBox.from_corners(
             b.Left + self.vx * dt,
@@ -48,6 +48,8 @@ class Track(BaseModel):
 class TrackerState(BaseModel):
     next_id: int = 1
     tracks: list[Track] = Field(default_factory=list)
+    last_update: datetime | None = None
+    """When detections last came in (``hold`` keeps the tracks seen then)."""
 
 
 class Tracker:
@@ -79,6 +81,23 @@ class Tracker:
     @property
     def tracks(self) -> list[Track]:
         return list(self._state.tracks)
+
+    def hold(self, at: datetime) -> list[Track]:
+        """Nothing moved since the last analysed frame (the motion gate skipped this one): the objects seen then
+        are still where they were. Keeps them alive (a person standing still keeps their id, and a loitering clock
+        keeps running) without letting a track that was already lost live on."""
+        state = self._state
+        if state.last_update is None:
+            return []
+        held = []
+        for track in state.tracks:
+            if track.last_seen == state.last_update:
+                track.last_seen = at
+                track.vx = track.vy = 0.0
+                if track.hits >= self.min_hits:
+                    held.append(track.model_copy())
+        state.last_update = at
+        return held
 
     def update(self, at: datetime, detections: Iterable[Detection] | DetectLabelsResult) -> list[Track]:
         """The confirmed tracks seen in this frame, after matching ``detections`` (taken at ``at``)."""
@@ -122,6 +141,7 @@ class Tracker:
                     )
                 )
                 state.next_id += 1
+        state.last_update = at
         return [t.model_copy() for t in state.tracks if t.last_seen == at and t.hits >= self.min_hits]
 
     @staticmethod
