@@ -5,10 +5,12 @@ from __future__ import annotations
 from smartcommune.cameras.contracts import Camera, CameraEvent, CameraHealth, StoredCameraConfig
 from smartcommune.cameras.logic.analysis import event_id_for
 
+HEALTH_COOLDOWN_S = 3600
+
 
 def health_event(camera: Camera, config: StoredCameraConfig, health: CameraHealth) -> tuple[CameraEvent, int] | None:
-    """The event (and its cooldown: at least a minute, reports come every 30 s) of the first enabled
-    ``camera_health`` rule this report matches."""
+    """The event (and its cooldown: at least an hour, as reports come every 30 s and a lens stays covered until
+    someone climbs the pole) of the first enabled ``camera_health`` rule this report matches."""
     problems = [p for p, bad in (("covered", health.covered), ("offline", not health.stream_ok)) if bad]
     if not problems:
         return None
@@ -36,6 +38,6 @@ def health_event(camera: Camera, config: StoredCameraConfig, health: CameraHealt
                 at=health.at,
                 detail=detail,
             ),
-            max(rule.cooldown_s, 60),
+            max(rule.cooldown_s, HEALTH_COOLDOWN_S),
         )
     return None
