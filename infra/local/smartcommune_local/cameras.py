@@ -58,7 +58,8 @@ def start_cameras(
     pki = LocalPki(pki_dir(data_dir))
     agents: dict[str, CameraAgent] = {}
     for n, camera in enumerate(c for c in demo_cameras(commune_id, root) if c.thing in things):
-        compose_sequence(root / camera.thing, seed=n + 1, frames=240)
+        # five minutes at 1 frame/s: two people cross in 25 s each, the rest is a quiet street (nothing uploaded)
+        compose_sequence(root / camera.thing, seed=n + 1, frames=300, walkers=2, walk_frames=25)
         agent = CameraAgent(
             CameraAgentConfig(
                 thing=camera.thing,

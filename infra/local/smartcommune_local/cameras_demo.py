@@ -240,6 +240,7 @@ def compose_sequence(
     size: tuple[int, int] = (640, 360),
     root: Path = FOOTAGE_DIR,
     walkers: int = 3,
+    walk_frames: int | None = None,
 ) -> int:
     """Write ``frame_%04d.jpg`` (once: an existing sequence is kept); returns how many frames there are."""
     import cv2
@@ -272,13 +273,14 @@ def compose_sequence(
             break
     # each walker crosses the frame once, in turn, with a quiet stretch between them
     per_walk = frames // (len(sprites) + 1)
+    crossing = min(per_walk * 3 // 4, walk_frames or per_walk)  # frames a walker takes to cross; then quiet
     for i in range(frames):
         frame = background.copy()
         walk, step = divmod(i, per_walk)
-        if walk < len(sprites) and step < per_walk * 3 // 4:
+        if walk < len(sprites) and step < crossing:
             sprite = sprites[walk]
             sh, sw = sprite.shape[:2]
-            progress = step / max(1, per_walk * 3 // 4 - 1)
+            progress = step / max(1, crossing - 1)
             if walk % 2:
                 progress = 1 - progress
             x = int(-sw * 0.2 + progress * (width - sw * 0.6))
