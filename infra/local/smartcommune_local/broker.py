@@ -9,6 +9,7 @@ The ACL mirrors the IoT policy of ``template.yaml``: a speaker (CN = thing name)
 ``shadow/get`` and ``shadow/update`` topics, all under its own commune (as the policy fills the commune segment
 from the thing's ``commune`` attribute); the platform's identity may write commands and shadow answers and read
 acks, heartbeats and shadow requests. An identity whose commune is not given, and anyone else, may do nothing.
+Cameras (``CameraPolicy``) get the same on their own topics (``CAMERA_ACL``); the platform commands them too.
 
 Usage::
 
@@ -50,6 +51,11 @@ topic read sc/+/speakers/+/heartbeat
 topic read sc/+/speakers/+/shadow/get
 topic read sc/+/speakers/+/shadow/update
 topic read sc/+/water/+/reading
+topic write sc/+/cameras/+/cmd
+topic write sc/+/cameras/+/upload/grant
+topic read sc/+/cameras/+/ack
+topic read sc/+/cameras/+/health
+topic read sc/+/cameras/+/upload/request
 """
 # No `pattern` lines: mosquitto applies them to every user, and `%u` cannot name a commune. Each speaker gets its
 # own block with its commune written out, as the IoT policy's ${iot:Connection.Thing.Attributes[commune]}.
@@ -68,6 +74,16 @@ SENSOR_ACL = """\
 user {sensor}
 topic write sc/{commune}/water/{sensor}/reading
 """
+# A camera (``<prefix>-cam-NN``): the CameraPolicy of template.yaml, its commune written out likewise.
+CAMERA_ACL = """\
+user {thing}
+topic read sc/{commune}/cameras/{thing}/cmd
+topic read sc/{commune}/cameras/{thing}/upload/grant
+topic write sc/{commune}/cameras/{thing}/ack
+topic write sc/{commune}/cameras/{thing}/health
+topic write sc/{commune}/cameras/{thing}/upload/request
+"""
+_CAMERA = re.compile(r"^[a-z0-9]{1,12}-cam-\d{2}$")
 _ACL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -80,7 +96,8 @@ def acl_text(
         for thing, commune in sorted(names.items()):
             if not (_ACL_NAME.match(thing) and _ACL_NAME.match(commune)):  # no wildcards, no line breaks
                 raise ValueError(f"not a thing/commune name: {thing!r} / {commune!r}")
-            blocks.append(template.format(thing=thing, sensor=thing, commune=commune))
+            block = CAMERA_ACL if template is DEVICE_ACL and _CAMERA.match(thing) else template
+            blocks.append(block.format(thing=thing, sensor=thing, commune=commune))
     return "\n".join(blocks)
 
 

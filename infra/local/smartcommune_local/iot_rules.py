@@ -315,6 +315,9 @@ def start_local_iot(
     tls = platform_tls_settings(data_dir, settings.mqtt_username)
     settings = settings.model_copy(update={"mqtt_port": port, "fanout_transport": "mqtt"} | tls)
     communes = {t: c for c in commune_ids for t in demo_things(c)}  # the broker binds each thing to its commune
+    from smartcommune_local.cameras_demo import demo_cameras
+
+    communes.update({cam.thing: c for c in commune_ids for cam in demo_cameras(c)})  # and each camera
     pki = LocalPki(pki_dir(data_dir))
     pki.client(settings.mqtt_username)
     for thing in [*communes, *(sensor_communes or {})]:

@@ -89,6 +89,7 @@ class LocalStack:
     province_keys: tuple[str, str] | None = None
     iot: Any = None  # smartcommune_local.iot_rules.LocalIot
     water: Any = None  # smartcommune_local.water_demo.WaterFleet
+    cameras: Any = None  # smartcommune_local.cameras.CameraFleet
     web_objects: int = 0
     restored: tuple[int, int] = (0, 0)
     _moto: Any = None
@@ -281,6 +282,21 @@ class LocalStack:
             interval_s=float(os.environ.get("SMARTCOMMUNE_WATER_INTERVAL_S") or 60),
             time_scale=float(os.environ.get("SMARTCOMMUNE_WATER_TIME_SCALE") or 1),
         )
+        self._start_cameras()
+
+    def _start_cameras(self) -> None:
+        """The demo security cameras (registry, things, zones and rules) and three simulated ones replaying real
+        footage at one frame a second; a failure here leaves the rest of the stack running."""
+        from smartcommune_local.cameras import footage_root, start_cameras
+        from smartcommune_local.cameras_demo import seed_cameras
+
+        assert self.services is not None
+        try:
+            seed_cameras(self.services, footage_root=footage_root(self.config.data_dir))
+            settings = self.services.settings.model_copy(update={"mqtt_port": self.config.mqtt_port})
+            self.cameras = start_cameras(settings, self.config.data_dir)
+        except Exception:
+            log.exception("the simulated cameras did not start")
 
     def _persistence_for(self, data_dir: Path) -> Persistence:
         from smartcommune_local.persistence import Persistence
@@ -361,6 +377,7 @@ class LocalStack:
                 checks["mqtt"] = "ok" if iot["broker"] == "ok" and iot["iot_rules"] == "ok" else "down"
                 result["speakers_online"] = iot["speakers_online"]
                 result["water_sensors_online"] = self.water.online() if self.water is not None else 0
+            result["cameras_online"] = self.cameras.online() if self.cameras is not None else 0
             persistence = self.persistence
             checks["snapshots"] = (
                 "ok" if persistence is not None and persistence.last_error is None else f"failing: {persistence}"
@@ -412,6 +429,8 @@ class LocalStack:
             self.triggers.stop()
         if self.water is not None:
             self.water.stop()
+        if self.cameras is not None:
+            self.cameras.stop()
         if self.iot is not None:
             self.iot.stop()
         if self.persistence is not None:

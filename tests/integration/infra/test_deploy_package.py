@@ -130,6 +130,9 @@ def test_the_api_function_has_the_least_privilege_role(sam):
         "WaterReadingsRole",  # water readings and silence checks (grants checked in tests/unit/infra/test_template.py)
         "WaterSilenceRole",
         "WaterReadingRuleRole",  # the IoT rule's: sqs:SendMessage on the readings queue, nothing else
+        "CameraDevicesRole",  # camera acks, health and upload grants (presigned POSTs under frames/ only)
+        "CameraAnalyseRole",  # burst analysis: reads frames/, writes events/ crops
+        "CameraRetentionRole",  # the lifecycle sweep: lists and deletes expired objects
     }
     # And table access covers the table and its indexes, nothing else
     (table,) = [s for s in statements if "dynamodb:Query" in s["Action"]]

@@ -27,6 +27,7 @@ ROLE_RESOURCES: dict[str, set[str]] = {
         "PiiHashKeySecretArn",
         "CommandKeySecretArn",
         "PaymentKeySecretArn",  # payment callbacks are verified with it (fees)
+        "CameraBucket",  # presigned links to event crops (events/ only)
     },
     "SmsSenderRole": {"SmsSenderLogGroup", "SmsQueue", "SmsKey", "MainTable"},
     "AuditVerifierRole": {"AuditVerifierLogGroup", "MainTable", "AuditAnchorBucket"},
@@ -43,6 +44,9 @@ ROLE_RESOURCES: dict[str, set[str]] = {
     "HealthRemindersRole": {"HealthRemindersLogGroup", "MainTable", "SmsQueue", "SmsKey"},
     "WaterReadingsRole": {"WaterReadingsLogGroup", "MainTable", "WaterReadingsQueue"},
     "WaterSilenceRole": {"WaterSilenceLogGroup", "MainTable"},
+    "CameraDevicesRole": {"CameraDevicesLogGroup", "MainTable", "CameraBucket"},
+    "CameraAnalyseRole": {"CameraAnalyseLogGroup", "MainTable", "CameraBucket", "CameraBurstQueue"},
+    "CameraRetentionRole": {"CameraRetentionLogGroup", "CameraBucket"},
 }
 # Roles an AWS service assumes on the platform's behalf (not a function's)
 SERVICE_ROLE_RESOURCES: dict[str, set[str]] = {
