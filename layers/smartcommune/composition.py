@@ -46,6 +46,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
         "smartcommune.telehealth.routes.records",
         "smartcommune.telehealth.routes.fhir",
     ),
+    "operations": ("smartcommune.operations.routes",),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 

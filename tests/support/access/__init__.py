@@ -11,6 +11,7 @@ from tests.support.access import (  # noqa: F401 - they register
     feedback,
     fees,
     identity,
+    operations,
     telehealth,
     units,
 )

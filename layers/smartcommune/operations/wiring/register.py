@@ -1,0 +1,53 @@
+"""The population register and the commune profile, as the dashboard's ports (citizens' and communes' wiring)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from smartcommune.operations.logic.dashboard import CommuneFacts
+from smartcommune.operations.logic.forecasts import Person, person_of
+
+if TYPE_CHECKING:
+    from smartcommune.core.services import Services
+
+PAGE = 1000
+
+
+class PopulationRegister:
+    """Every citizen of the commune (the register's commune index, page by page): birth date, CCCD, hamlet."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def people(self, commune_id: str) -> tuple[list[Person], int]:
+        from smartcommune.citizens.wiring import citizen_repository
+
+        repo = self._services.get(citizen_repository)
+        people: list[Person] = []
+        unknown = 0
+        cursor: str | None = None
+        while True:
+            page, cursor = repo.page(commune_id, hamlet_id=None, status=None, words=[], cursor=cursor, limit=PAGE)
+            for citizen in page:
+                person = person_of(citizen.birth_date, citizen.cccd, citizen.hamlet_id)
+                if person is None:
+                    unknown += 1
+                else:
+                    people.append(person)
+            if cursor is None:
+                return people, unknown
+
+
+class CommuneProfiles:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def facts(self, commune_id: str) -> CommuneFacts | None:
+        from smartcommune.communes.wiring import commune_repository
+
+        commune = self._services.get(commune_repository).get(commune_id)
+        if commune is None:
+            return None
+        return CommuneFacts(
+            name=commune.name, population=commune.population, hamlets={h.id: h.name for h in commune.hamlets}
+        )
