@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := chromium mosquitto espeak-ng lame fonts-dejavu-core
+DEBIAN_PACKAGES := chromium mosquitto espeak-ng lame fonts-dejavu-core poppler-utils
 
 .PHONY: up test lint typecheck unit bench package reset clean debian venv openapi
 

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 app = Chalice(app_name="smartcommune-api")
 app.api.cors = False  # pages are served from the same origin (CloudFront / the local edge)
-app.api.binary_types.append("application/pdf")  # receipts (fees)
+app.api.binary_types.append("application/pdf")  # receipts (fees), signed reports (reporting)
+# reports as XLSX for the province's spreadsheets (reporting)
+app.api.binary_types.append("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 _services: Services | None = None
 
@@ -68,7 +70,15 @@ def _view(route: Route) -> Callable[..., Response]:
         raw = dispatch(route, _raw_request(), services(), authenticate)
         content_type = raw.headers.get("Content-Type", "")
         textual = content_type.startswith(
-            ("application/json", "application/fhir+json", "text/", "application/xml", "application/atom")
+            (
+                "application/json",
+                "application/fhir+json",
+                "text/",
+                "application/xml",
+                "application/atom",
+                "application/jose",  # signed reports (compact JWS)
+                "application/x-pem-file",  # the reports' CA root
+            )
         )
         body: str | bytes = raw.body.decode() if textual or not raw.body else raw.body
         headers: dict[str, str | list[str]] = dict(raw.headers)

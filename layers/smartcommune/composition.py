@@ -47,6 +47,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
         "smartcommune.telehealth.routes.fhir",
     ),
     "operations": ("smartcommune.operations.routes",),
+    "reporting": ("smartcommune.reporting.routes",),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 
@@ -78,6 +79,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.devices.storage.items",
     "smartcommune.fees.storage",
     "smartcommune.telehealth.storage.items",
+    "smartcommune.reporting.storage.items",
 )
 """Every module that declares table items: a merger must know what to do with each type they define."""
 

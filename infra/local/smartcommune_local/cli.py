@@ -2,7 +2,8 @@
 
 Subcommands: ``up`` (the local stack), ``reset`` (wipe its saved data), ``outbox [--follow]`` (the SMS the local
 stack "sent"), ``audit verify [--commune ID]``, ``fees invoices --open --limit N`` and ``fees pay REF``,
-``openapi``, ``package``. Each returns the process exit code.
+``report export --latest [--pdf] --out FILE`` and ``report verify FILE``, ``openapi``, ``package``. Each returns
+the process exit code.
 Heavy modules are imported by the subcommand that needs them, so ``smartcommune --help`` stays instant.
 """
 
@@ -159,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     from smartcommune_local.cli_fees import add_arguments as add_fee_arguments
 
     add_fee_arguments(fees)
+
+    report = sub.add_parser("report", help="báo cáo có chữ ký / signed reports: export, verify")
+    from smartcommune_local.cli_reports import add_arguments as add_report_arguments
+
+    add_report_arguments(report)
 
     openapi = sub.add_parser("openapi", help="in tài liệu OpenAPI / print the OpenAPI document")
     openapi.set_defaults(handler=_openapi)

@@ -233,6 +233,9 @@ class LocalStack:
             from smartcommune_local.open311_demo import ensure_demo_key
 
             self.open311_key = ensure_demo_key(self.services)  # idempotent, so a restored cache needs no re-seed
+            from smartcommune_local.demo_reports import seed_reports
+
+            seed_reports(self.services)  # idempotent; re-signs if the restored report's key is not this stack's
             if fresh and self.seed_report.communes_seeded and not self.seed_report.notes:
                 import shutil
 

@@ -119,6 +119,15 @@ class Settings(BaseModel):
     # file from the TTS layer, /opt/fonts/DejaVuSans.ttf (used when this path does not exist; fees.wiring).
     receipt_font_path: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
+    # ---- signed reports (issue 11, reporting)
+    # Local keys (the JWS key file, the demo CA of the PDFs): this folder, else ``<data dir>/reports`` beside the
+    # SMS outbox's folder. In AWS: the KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs the JWS, and the commune's
+    # certificate with its chain and private key as one PEM bundle in Secrets Manager (docs/reporting.md).
+    report_keys_dir: str = ""
+    report_kms_key_id: str | None = None
+    report_pdf_signer: str = ""
+    report_pdf_signer_secret_arn: str | None = None
+
     @property
     def trusted_payment_key(self) -> str:
         """The key payment callbacks are verified with; empty (every callback refused) for the public development
