@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from smartcommune.core.contracts import Contract
 from smartcommune.core.warnings import OperationalWarning
 
 Tone = Literal["ok", "warn", "bad", "info"]
@@ -160,6 +161,10 @@ class HistoryPoint(BaseModel):
     month: str
     value: float | None
     met: bool | None = None
+
+
+class HistoryQuery(Contract):
+    months: int = Field(default=12, ge=1, le=24)
 
 
 class CriterionHistory(BaseModel):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from smartcommune.core.api.router import PUBLIC, router
 from smartcommune.core.contracts import Role
 from smartcommune.core.errors import NotFoundError
-from smartcommune.operations.contracts import DashboardPayload
+from smartcommune.operations.contracts import CriterionHistory, DashboardPayload, HistoryQuery
 
 if TYPE_CHECKING:
     from smartcommune.core.api.http import ApiRequest
@@ -64,3 +64,41 @@ def public_dashboard(request: ApiRequest) -> DashboardPayload:
     if payload is None:
         raise _not_found()
     return payload
+
+
+@router.route(
+    "GET",
+    "/dashboard/criteria/{code}/history",
+    allow=READERS,
+    query=HistoryQuery,
+    response=CriterionHistory,
+    summary="One criterion of the scorecard month by month (the dashboard's chart)",
+    tags=TAGS,
+)
+def criterion_history(request: ApiRequest) -> CriterionHistory:
+    principal = request.principal
+    assert principal is not None
+    query: HistoryQuery = request.query
+    found = _service(request).history(principal.commune_id, request.path_params["code"], query.months)
+    if found is None or not found.points:
+        raise NotFoundError("Không có chỉ tiêu này trong bảng chỉ tiêu.", "No such criterion on the scorecard.")
+    return found
+
+
+@router.route(
+    "GET",
+    "/communes/{commune_id}/dashboard/criteria/{code}/history",
+    allow=PUBLIC,
+    query=HistoryQuery,
+    response=CriterionHistory,
+    summary="One criterion month by month, for the commune hall screen",
+    tags=TAGS,
+)
+def public_criterion_history(request: ApiRequest) -> CriterionHistory:
+    from smartcommune.communes.wiring import current_commune_id
+
+    commune_id = current_commune_id(request.services, request.path_params["commune_id"])
+    found = _service(request).history(commune_id, request.path_params["code"], request.query.months)
+    if found is None or not found.points:
+        raise NotFoundError("Không có chỉ tiêu này trong bảng chỉ tiêu.", "No such criterion on the scorecard.")
+    return found

@@ -156,5 +156,37 @@ def test_the_payload_reads_by_key_and_index_only(services, world):
     assert payload is not None
     assert counter.scans() == 0
     operations = {op for (svc, op) in counter.calls if svc == "dynamodb"}
-    assert operations <= {"GetItem", "Query", "BatchGetItem"}, operations
-    assert counter.dynamodb() <= 20, counter.calls
+    # reads by key or index; the one write is reporting's snapshot of this month's scorecard
+    assert operations <= {"GetItem", "Query", "BatchGetItem", "PutItem"}, operations
+    assert counter.calls[("dynamodb", "PutItem")] <= 1
+    print(dict(counter.calls))
+    assert counter.dynamodb() <= 60, counter.calls
+
+
+def test_the_scorecard_lists_every_criterion_with_its_source_and_history(api, services, world):
+    from smartcommune.reporting.wiring import scorecards
+
+    status, payload = _get(api, "/dashboard", world["admin"])
+    assert status == 200
+    card = payload["scorecard"]
+    truth = services.get(scorecards).scorecard("giao-phong")
+    # Then every criterion is there with the reporting capability's value, target, met and source
+    assert [c["code"] for c in card["criteria"]] == [c.code for c in truth.criteria]
+    by_code = {c["code"]: c for c in card["criteria"]}
+    for score in truth.criteria:
+        row = by_code[score.code]
+        assert (row["value"], row["met"], row["target_text"], row["source"]) == (
+            score.value,
+            score.met,
+            score.target_text,
+            score.source,
+        )
+        assert row["source_detail_vi"]
+    assert card["met"] == truth.met_count and card["total"] == truth.total
+    # And one criterion's history has a point per month, this month last
+    status, history = _get(api, "/dashboard/criteria/1.2/history?months=3", world["office"])
+    assert status == 200, history
+    assert [p["month"] for p in history["points"]] == ["2026-09", "2026-10", "2026-11"]
+    assert history["points"][-1]["value"] == by_code["1.2"]["value"]
+    assert _get(api, "/communes/giao-phong/dashboard/criteria/1.2/history?months=2")[0] == 200
+    assert _get(api, "/dashboard/criteria/99.9/history", world["office"])[0] == 404

@@ -20,3 +20,13 @@ def staff_dashboard(w: World, role: Role | None) -> Plan:
 @scenario("GET /communes/{commune_id}/dashboard")
 def public_dashboard(w: World, role: Role | None) -> Plan:
     return same(Call("GET", "/communes/giao-phong/dashboard"))
+
+
+@scenario("GET /dashboard/criteria/{code}/history")
+def criterion_history(w: World, role: Role | None) -> Plan:
+    return same(Call("GET", "/dashboard/criteria/1.2/history?months=3"))
+
+
+@scenario("GET /communes/{commune_id}/dashboard/criteria/{code}/history")
+def public_criterion_history(w: World, role: Role | None) -> Plan:
+    return same(Call("GET", "/communes/giao-phong/dashboard/criteria/1.2/history?months=3"))

@@ -90,7 +90,7 @@ def scorecard_source(services: Services) -> ScorecardSource | None:
     from smartcommune.operations.wiring.scorecard import ReportingScorecards
 
     found = installed(*SCORECARD_PROVIDER)
-    return ReportingScorecards(services.get(found)) if found else None
+    return ReportingScorecards(services.get(found), services.clock) if found else None
 
 
 def dashboard_service(services: Services) -> DashboardService:

@@ -1,59 +1,103 @@
-"""The criteria scorecard, read from the reporting capability (``reporting.wiring.scorecards``) by its shape:
-a scorecard with ``criteria`` (code, name_vi, target_text, value, unit, met, source, source_detail_vi) and a
-``history(commune_id, code, months)`` per criterion.
+"""The criteria scorecard from the reporting capability (``reporting.wiring.scorecards``): this month's scorecard
+(every criterion with its target, value, met or not, and where the value comes from) and one criterion's monthly
+history (reporting's snapshots, this month live).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
+from smartcommune.core.contracts import VN_TZ
 from smartcommune.operations.contracts import CriterionHistory, HistoryPoint, ScorecardRow, ScorecardView
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
-def _data(raw: Any) -> Any:
-    return raw.model_dump(mode="json") if hasattr(raw, "model_dump") else raw
+SOURCE_LABELS_VI = {
+    "computed": "Tính từ dữ liệu của nền tảng",
+    "entered": "Cán bộ nhập, có minh chứng",
+    "missing": "Chưa có số liệu",
+}
 
 
-def _cell(value: Any) -> float | int | str | None:
-    return value if value is None or isinstance(value, int | float | str) else str(value)
+class Score(Protocol):
+    """What the dashboard reads of one criterion's score (reporting's ``CriterionScore``)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name_vi(self) -> str: ...
+    @property
+    def target_text(self) -> str: ...
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def met(self) -> bool | None: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def source_detail_vi(self) -> str: ...
+    @property
+    def as_of(self) -> datetime: ...
+
+
+class Card(Protocol):
+    @property
+    def month(self) -> str: ...
+    @property
+    def criteria(self) -> Sequence[Score]: ...
+
+
+class Scorecards(Protocol):
+    """Reporting's public scorecard service."""
+
+    def scorecard(self, commune_id: str, month: str | None = None) -> Any: ...
+
+
+def _row(score: Score) -> ScorecardRow:
+    detail = score.source_detail_vi or SOURCE_LABELS_VI.get(str(score.source), "")
+    return ScorecardRow(
+        code=score.code,
+        name_vi=score.name_vi,
+        target_text=score.target_text,
+        value=score.value,
+        unit=score.unit,
+        met=score.met,
+        source=str(score.source),
+        source_detail_vi=detail,
+    )
 
 
 class ReportingScorecards:
-    def __init__(self, scorecards: Any) -> None:
+    def __init__(self, scorecards: Scorecards, clock: Callable[[], datetime]) -> None:
         self._scorecards = scorecards
+        self._clock = clock
 
     def scorecard(self, commune_id: str) -> ScorecardView:
-        data = _data(self._scorecards.scorecard(commune_id, month=None))
-        rows = [
-            ScorecardRow(
-                code=str(c["code"]),
-                name_vi=str(c.get("name_vi") or ""),
-                target_text=str(c.get("target_text") or ""),
-                value=_cell(c.get("value")),
-                unit=str(c.get("unit") or ""),
-                met=c.get("met"),
-                source=str(c.get("source") or ""),
-                source_detail_vi=str(c.get("source_detail_vi") or ""),
-            )
-            for c in (_data(c) for c in data.get("criteria", []))
-        ]
-        return ScorecardView(month=data.get("month"), criteria=rows, met=sum(1 for r in rows if r.met), total=len(rows))
+        card: Card = self._scorecards.scorecard(commune_id, month=None)
+        rows = [_row(score) for score in card.criteria]
+        return ScorecardView(month=card.month, criteria=rows, met=sum(1 for r in rows if r.met), total=len(rows))
 
     def history(self, commune_id: str, code: str, months: int = 12) -> CriterionHistory:
-        raw = _data(self._scorecards.history(commune_id, code, months=months))
-        points_raw: list[Any] = (raw.get("points") or raw.get("history") or []) if isinstance(raw, dict) else raw
-        points = []
-        for raw_point in points_raw:
-            p = _data(raw_point)
-            value = p.get("value")
-            points.append(
-                HistoryPoint(
-                    month=str(p.get("month") or p.get("period")),
-                    value=float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None,
-                    met=p.get("met"),
-                )
-            )
-        meta = raw if isinstance(raw, dict) else {}
-        return CriterionHistory(
-            code=code, name_vi=str(meta.get("name_vi") or ""), unit=str(meta.get("unit") or ""), points=points
-        )
+        """One criterion over the last ``months`` months, each month's own scorecard (reporting serves a past month
+        from its snapshot, as it stood; this month live)."""
+        points: list[HistoryPoint] = []
+        name, unit = "", ""
+        for month in months_back(self._clock(), months):
+            card: Card = self._scorecards.scorecard(commune_id, month=month)
+            score = next((c for c in card.criteria if c.code == code), None)
+            if score is None:
+                continue
+            name, unit = score.name_vi, score.unit
+            points.append(HistoryPoint(month=month, value=score.value, met=score.met))
+        return CriterionHistory(code=code, name_vi=name, unit=unit, points=points)
+
+
+def months_back(now: datetime, months: int) -> list[str]:
+    """The ``months`` months up to ``now``'s (Vietnam time), oldest first, as ``YYYY-MM``."""
+    local = now.astimezone(VN_TZ)
+    index = local.year * 12 + local.month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - months + 1, index + 1)]
