@@ -48,6 +48,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "operations": ("smartcommune.operations.routes",),
     "reporting": ("smartcommune.reporting.routes",),
+    "water": ("smartcommune.water.routes",),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 
@@ -80,6 +81,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.fees.storage",
     "smartcommune.telehealth.storage.items",
     "smartcommune.reporting.storage.items",
+    "smartcommune.water.storage",
 )
 """Every module that declares table items: a merger must know what to do with each type they define."""
 

@@ -41,9 +41,14 @@ ROLE_RESOURCES: dict[str, set[str]] = {
         "CommandKeySecretArn",
     },
     "HealthRemindersRole": {"HealthRemindersLogGroup", "MainTable", "SmsQueue", "SmsKey"},
+    "WaterReadingsRole": {"WaterReadingsLogGroup", "MainTable", "WaterReadingsQueue"},
+    "WaterSilenceRole": {"WaterSilenceLogGroup", "MainTable"},
 }
 # Roles an AWS service assumes on the platform's behalf (not a function's)
-SERVICE_ROLE_RESOURCES: dict[str, set[str]] = {"DeviceAckRuleRole": {"DeviceAcksQueue"}}
+SERVICE_ROLE_RESOURCES: dict[str, set[str]] = {
+    "DeviceAckRuleRole": {"DeviceAcksQueue"},
+    "WaterReadingRuleRole": {"WaterReadingsQueue"},
+}
 # The only Allow statements on "*": X-Ray has no resource-level permissions; SMS to a phone number has no ARN.
 STAR_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "sns:Publish"}
 
