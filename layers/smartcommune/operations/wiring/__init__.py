@@ -47,6 +47,13 @@ def _health(services: Services) -> TileSource | None:
     return HealthTile(services)
 
 
+def _water(services: Services) -> TileSource | None:
+    from smartcommune.operations.wiring.water_tile import WaterTile
+
+    found = installed("smartcommune.water.wiring", "water_summary")
+    return WaterTile(services.get(found)) if found else None
+
+
 def _summary_tile(name: str, module: str, factory: str) -> Callable[[Services], TileSource | None]:
     """A tile from another capability's ``summary(commune_id)`` service, when that capability is installed."""
 
@@ -63,7 +70,7 @@ TILE_PROVIDERS: Final[dict[str, Callable[[Services], TileSource | None]]] = {
     "feedback": _feedback,
     "loudspeakers": _loudspeakers,
     "cameras": _summary_tile("cameras", "smartcommune.cameras.wiring", "camera_summary"),
-    "water": _summary_tile("water", "smartcommune.water.wiring", "water_summary"),
+    "water": _water,
     "health": _health,
     "directory": _summary_tile("directory", "smartcommune.site.wiring", "directory"),
 }
