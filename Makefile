@@ -4,9 +4,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := chromium mosquitto espeak-ng lame fonts-dejavu-core poppler-utils
+DEBIAN_PACKAGES := chromium mosquitto espeak-ng lame fonts-dejavu-core nodejs poppler-utils
 
-.PHONY: up test lint typecheck unit bench package reset clean debian venv openapi
+.PHONY: up test lint typecheck unit bench package reset clean debian venv openapi web
 
 venv: $(STAMP)
 
@@ -19,7 +19,11 @@ $(STAMP): pyproject.toml
 debian:
 	@infra/bootstrap-debian.sh $(DEBIAN_PACKAGES)
 
-up: $(STAMP) debian
+# The pages' npm libraries (uPlot, Leaflet) from web/package-lock.json into web/vendor/ (npm ci only when it changed).
+web: $(STAMP) debian
+	$(BIN)/python -m smartcommune_local.web_vendor
+
+up: $(STAMP) debian web
 	$(BIN)/smartcommune up
 
 reset: $(STAMP)
@@ -36,17 +40,17 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-test: $(STAMP) debian lint typecheck
+test: $(STAMP) debian web lint typecheck
 	$(BIN)/pytest -q -n 2 --dist loadfile tests
 
-bench: $(STAMP) debian
+bench: $(STAMP) debian web
 	$(BIN)/python -m bench
 
-package: $(STAMP) debian
+package: $(STAMP) debian web
 	$(BIN)/smartcommune package
 
 openapi: $(STAMP)
 	$(BIN)/smartcommune openapi > docs/openapi.json
 
 clean:
-	rm -rf $(VENV) .build .bench
+	rm -rf $(VENV) .build .bench web/vendor web/node_modules
