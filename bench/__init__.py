@@ -22,6 +22,7 @@ MODULES: Final[tuple[str, ...]] = (
     "bench.merge",
     "bench.payments",
     "bench.booking",
+    "bench.dashboard",
 )
 
 _registry: dict[str, Benchmark] = {}

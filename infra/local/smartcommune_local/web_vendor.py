@@ -49,8 +49,10 @@ def vendor_web(web_dir: Path = WEB_DIR) -> VendorResult:
     stamp = modules / STAMP_NAME
     wanted = _digest(lock)
     installed = False
-    if not stamp.is_file() or stamp.read_text().strip() != wanted or not all(
-        (modules / source).is_file() for source in VENDOR_FILES
+    if (
+        not stamp.is_file()
+        or stamp.read_text().strip() != wanted
+        or not all((modules / source).is_file() for source in VENDOR_FILES)
     ):
         npm = shutil.which("npm")
         if npm is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from smartcommune.operations.logic.dashboard import CommuneFacts
@@ -11,6 +12,9 @@ if TYPE_CHECKING:
     from smartcommune.core.services import Services
 
 PAGE = 1000
+KEEP_S = 3600
+"""How long a read of the register is reused: forecasts count years, and a commune's register is thousands of
+entries (pages of a query), so one read an hour per warm function serves every refresh of the screens."""
 
 
 class PopulationRegister:
@@ -18,8 +22,18 @@ class PopulationRegister:
 
     def __init__(self, services: Services) -> None:
         self._services = services
+        self._kept: dict[str, tuple[datetime, list[Person], int]] = {}
 
     def people(self, commune_id: str) -> tuple[list[Person], int]:
+        now = self._services.clock()
+        kept = self._kept.get(commune_id)
+        if kept is not None and (now - kept[0]).total_seconds() < KEEP_S:
+            return kept[1], kept[2]
+        people, unknown = self._read(commune_id)
+        self._kept[commune_id] = (now, people, unknown)
+        return people, unknown
+
+    def _read(self, commune_id: str) -> tuple[list[Person], int]:
         from smartcommune.citizens.wiring import citizen_repository
 
         repo = self._services.get(citizen_repository)
