@@ -17,7 +17,7 @@ from smartcommune.operations.logic.dashboard import TileOutput
 TITLES_VI = {
     "cameras": "Camera an ninh",
     "water": "Chất lượng nước sạch",
-    "directory": "Cổng thông tin: danh bạ, điểm du lịch, OCOP",
+    "directory": "Cổng thông tin: danh bạ cán bộ",
 }
 LINKS = {"cameras": "/admin/#/cameras", "water": "/admin/#/water", "directory": "/admin/#/site"}
 LABELS_VI = {
@@ -37,7 +37,9 @@ LABELS_VI = {
     "officials": "Cán bộ trong danh bạ",
     "points": "Điểm du lịch, OCOP",
     "articles": "Tin bài đã đăng",
-    "published": "Đã đăng",
+    "published": "Công khai trên cổng",
+    "with_phone": "Có số điện thoại",
+    "with_email": "Có thư điện tử",
 }
 MARKER_KIND: dict[str, Literal["camera", "water"]] = {"cameras": "camera", "water": "water"}
 SKIP = frozenset({"commune_id"})
