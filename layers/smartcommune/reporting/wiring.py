@@ -142,18 +142,31 @@ def fees_online_businesses(services: Services) -> Provider:
 
 
 def telehealth_records(services: Services) -> Provider:
-    """9.1: population with a health record kept by the health station's software."""
+    """9.1: population with a health record kept by the health station's software.
+
+    With the commune's population on its profile this is two reads (the count of records, the profile); without
+    it, telehealth's own criterion (which counts the register) is asked.
+    """
+    from smartcommune.communes.wiring import commune_repository
     from smartcommune.reporting.contracts import Computed
-    from smartcommune.telehealth.wiring import record_service
+    from smartcommune.telehealth.wiring import record_repository, record_service
 
     def compute(commune_id: str, period: str) -> Computed | None:
-        found = services.get(record_service).criterion_91(commune_id)
-        if found.share is None:
-            return None
-        base = "dân số của xã" if found.population_source == "commune" else "người trong sổ đăng ký"
+        commune = services.get(commune_repository).get(commune_id)
+        if commune is not None and commune.population:
+            with_record, population, base = (
+                services.get(record_repository).patients_with_record(commune_id),
+                commune.population,
+                "dân số của xã",
+            )
+        else:
+            found = services.get(record_service).criterion_91(commune_id)
+            if found.share is None:
+                return None
+            with_record, population, base = found.with_record, found.population, "người trong sổ đăng ký"
         return Computed(
-            value=round(found.share * 100, 1),
-            detail_vi=f"Tính từ hồ sơ sức khỏe điện tử: {found.with_record}/{found.population} {base}",
+            value=round(with_record / population * 100, 1),
+            detail_vi=f"Tính từ hồ sơ sức khỏe điện tử: {with_record}/{population} {base}",
             evidence="GET /health/criteria/9.1",
         )
 
@@ -239,24 +252,36 @@ def report_signer(services: Services) -> Signer:
     settings = services.settings
     if settings.report_kms_key_id:
         from smartcommune.core.aws import client
-        from smartcommune.reporting.storage.keys import KmsSigner
+        from smartcommune.reporting.storage.kms import KmsSigner
 
         return KmsSigner(client("kms", settings), settings.report_kms_key_id)
-    from smartcommune.reporting.storage.keys import LocalSigner
+    try:
+        from smartcommune.reporting.storage.keys import LocalSigner
+    except ImportError:  # the Lambda layer signs with KMS only (docs/reporting.md)
+        from smartcommune.core.errors import ConflictError
 
+        raise ConflictError(
+            "Chưa cấu hình khóa ký báo cáo (KMS) cho máy chủ này.",
+            "No report signing key (KMS) is configured for this server.",
+        ) from None
     return LocalSigner(reports_dir(settings) / "jws-signing-key.pem")
 
 
 def pdf_signer(services: Services) -> PdfSigner:
     """PAdES: the commune's certificate bundle when configured (AWS), else the local demo CA's."""
     settings = services.settings
+    try:
+        from smartcommune.reporting.storage.keys import bundle_pades_signer, local_pades_signer
+    except ImportError:  # cryptography / pyHanko are not in the Lambda layer (docs/reporting.md)
+        from smartcommune.core.errors import ConflictError
+
+        raise ConflictError(
+            "Máy chủ này chưa có bộ ký PDF; hãy dùng bản ký số JWS.",
+            "PDF signing is not available on this server; use the JWS.",
+        ) from None
     bundle = settings.secret("report_pdf_signer")
     if bundle:
-        from smartcommune.reporting.storage.keys import bundle_pades_signer
-
         return bundle_pades_signer(bundle)
-    from smartcommune.reporting.storage.keys import local_pades_signer
-
     return local_pades_signer(reports_dir(settings) / "demo-ca")
 
 

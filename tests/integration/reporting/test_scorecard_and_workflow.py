@@ -83,6 +83,8 @@ def test_history_keeps_each_month_as_it_stood(world):
 def test_workflow_roles_lock_and_correction(world):
     report = world.open()
     assert report["status"] == "draft" and report["id"] == "monthly-2026-11" and len(report["lines"]) == 31
+    status, answer = world.call("POST", "/reports", world.office, {"period": "2026-11"})
+    assert status == 409 and "monthly-2026-11" in answer["error"]["message"]
     # Submitting with indicators still empty is refused, naming them
     status, answer = world.call("POST", f"/reports/{report['id']}/submit", world.office, {})
     assert status == 409 and "4.1" in answer["error"]["message"]
@@ -126,3 +128,23 @@ def test_an_ad_hoc_report_from_the_province_arrives_as_a_draft_with_its_due_date
     assert [line.code for line in made.lines] == ["4.1", "T01"] and made.requested_by == "so-nn-nam-dinh"
     shown = world.ok("GET", f"/reports/{made.id}", world.office)
     assert shown["due_date"] == "2026-12-15" and shown["steps"][0]["by"] == "province:so-nn-nam-dinh"
+
+
+def test_criterion_9_1_is_computed_from_the_health_stations_records(world):
+    # Given two patients with a record at the health station (telehealth's own records)
+    from datetime import UTC, datetime
+
+    from smartcommune.communes.wiring import commune_repository
+    from smartcommune.telehealth.contracts import RecordEntry
+    from smartcommune.telehealth.wiring import record_repository
+
+    for patient in ("p-1", "p-2"):
+        entry = RecordEntry(id=f"e-{patient}", patient_id=patient, kind="note", at=datetime(2026, 11, 20, tzinfo=UTC),
+                            author_id="s-1", author_role="health", text="Khám định kỳ")  # fmt: skip
+        world.services.get(record_repository).add("giao-phong", entry, None)
+    population = world.services.get(commune_repository).get("giao-phong").population
+    # When the scorecard is read, 9.1 is the share of the commune's population with a record
+    card = {c["code"]: c for c in world.ok("GET", "/reporting/scorecard", world.office)["criteria"]}
+    assert card["9.1"]["source"] == "computed" and card["9.1"]["met"] is False
+    assert card["9.1"]["value"] == round(2 / population * 100, 1)
+    assert f"2/{population}" in card["9.1"]["source_detail_vi"]

@@ -18,7 +18,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from smartcommune.reporting.logic.signing import canonical, payload_of, sign_document, verify
-from smartcommune.reporting.storage.keys import KmsSigner, LocalSigner
+from smartcommune.reporting.storage.keys import LocalSigner
+from smartcommune.reporting.storage.kms import KmsSigner
 from smartcommune_local.cli import main as cli_main
 from smartcommune_local.cli_reports import export_command, verify_command
 

@@ -12,6 +12,7 @@ from tests.support.access import (  # noqa: F401 - they register
     fees,
     identity,
     operations,
+    reporting,
     telehealth,
     units,
 )

@@ -251,6 +251,7 @@ def test_the_citizen_portal_splits_feedback_views_out_of_its_first_load() -> Non
         ("admin", "health.js"),
         ("citizen", "waste.js"),
         ("admin", "fees.js"),
+        ("admin", "reports.js"),
     ],
 )
 def test_each_section_view_is_loaded_on_demand_not_with_the_page(site: str, view: str) -> None:

@@ -147,6 +147,11 @@ class ReportService:
         indicators = self._catalog.resolve(new.codes) if new.codes else self._catalog.criteria()
         report_id = f"{kind}-{new.period}" if not new.codes else f"{kind}-{new.period}-{uuid.uuid4().hex[:8]}"
         title = new.title_vi or f"Báo cáo tiêu chí xã nông thôn mới thông minh {period_label_vi(new.period)}"
+        if self._store.get(caller.commune_id, report_id) is not None:
+            raise ConflictError(
+                f"Đã có báo cáo {period_label_vi(new.period)}; hãy mở báo cáo đó (mã {report_id}).",
+                f"A report for {new.period} exists already: open it ({report_id}).",
+            )
         return self._create(
             commune_id=caller.commune_id,
             report_id=report_id,

@@ -12,14 +12,12 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import rfc8785
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from smartcommune.reporting.contracts import Report, Verification
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     from smartcommune.reporting.logic.ports import Signer
 
 DOCUMENT_TYPE = "smartcommune.report/v1"
@@ -51,15 +49,45 @@ def jwk_thumbprint(jwk: dict[str, Any]) -> str:
     return b64url(hashlib.sha256(json.dumps(required, separators=(",", ":"), sort_keys=True).encode()).digest())
 
 
+def jwk_from_point(x: bytes, y: bytes) -> dict[str, Any]:
+    """The public JWK (with its thumbprint as ``kid``) of the P-256 point (x, y), 32 bytes each."""
+    jwk: dict[str, Any] = {"kty": "EC", "crv": "P-256", "x": b64url(x), "y": b64url(y)}
+    return {**jwk, "kid": jwk_thumbprint(jwk), "alg": "ES256", "use": "sig"}
+
+
 def public_jwk(key: ec.EllipticCurvePublicKey) -> dict[str, Any]:
     numbers = key.public_numbers()
-    jwk: dict[str, Any] = {
-        "kty": "EC",
-        "crv": "P-256",
-        "x": b64url(numbers.x.to_bytes(32, "big")),
-        "y": b64url(numbers.y.to_bytes(32, "big")),
-    }
-    return {**jwk, "kid": jwk_thumbprint(jwk), "alg": "ES256", "use": "sig"}
+    return jwk_from_point(numbers.x.to_bytes(32, "big"), numbers.y.to_bytes(32, "big"))
+
+
+# P-256 SubjectPublicKeyInfo up to the uncompressed point: SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 },
+# BIT STRING (0 unused bits) 04 || X || Y }. KMS's GetPublicKey answers exactly this DER for ECC_NIST_P256.
+P256_SPKI_PREFIX = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d03010703420004")
+
+
+def point_from_spki(der: bytes) -> tuple[bytes, bytes]:
+    if len(der) != len(P256_SPKI_PREFIX) + 64 or not der.startswith(P256_SPKI_PREFIX):
+        raise ValueError("not a P-256 public key (SubjectPublicKeyInfo)")
+    point = der[len(P256_SPKI_PREFIX) :]
+    return point[:32], point[32:]
+
+
+def raw_from_der(der: bytes) -> bytes:
+    """An ECDSA signature as DER (SEQUENCE of two INTEGERs, what KMS returns) → JWS's 64-byte r‖s."""
+
+    def integer(at: int) -> tuple[int, int]:
+        if der[at] != 0x02:
+            raise ValueError("bad DER signature")
+        length = der[at + 1]
+        return int.from_bytes(der[at + 2 : at + 2 + length], "big"), at + 2 + length
+
+    if len(der) < 8 or der[0] != 0x30 or der[1] & 0x80 or der[1] != len(der) - 2:
+        raise ValueError("bad DER signature")
+    r, after = integer(2)
+    s, end = integer(after)
+    if end != len(der) or r >= 2**256 or s >= 2**256:
+        raise ValueError("bad DER signature")
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 def sign_document(doc: dict[str, Any], signer: Signer) -> tuple[str, str]:
@@ -74,6 +102,8 @@ def sign_document(doc: dict[str, Any], signer: Signer) -> tuple[str, str]:
 
 
 def _key_from_jwk(jwk: dict[str, Any]) -> ec.EllipticCurvePublicKey:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     x = int.from_bytes(b64url_decode(jwk["x"]), "big")
     y = int.from_bytes(b64url_decode(jwk["y"]), "big")
     return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
@@ -82,6 +112,11 @@ def _key_from_jwk(jwk: dict[str, Any]) -> ec.EllipticCurvePublicKey:
 def verify(jws: str, jwks: dict[str, Any]) -> Verification:  # noqa: PLR0911 - one answer per kind of failure
     """Check a compact JWS against a JWKS: the named key, ES256, the signature over the exact bytes, and that the
     payload is the canonical form of a report document. Any changed byte fails one of these."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
     parts = jws.strip().split(".")
     if len(parts) != 3:
         return Verification(valid=False, problem="không phải JWS dạng rút gọn / not a compact JWS")

@@ -10,7 +10,6 @@ certificate, its chain and private key as one PEM bundle (``docs/reporting.md``)
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import threading
@@ -71,35 +70,6 @@ class LocalSigner:
 
     def sign(self, data: bytes) -> bytes:
         return _raw_signature(self._key.sign(data, ec.ECDSA(hashes.SHA256())))
-
-    def public_jwk(self) -> dict[str, Any]:
-        return dict(self._jwk)
-
-
-class KmsSigner:
-    """ES256 by AWS KMS: the key never leaves KMS; KMS signs the SHA-256 digest (``MessageType=DIGEST``) and
-    returns DER, which JWS wants as raw r‖s."""
-
-    def __init__(self, kms: Any, key_id: str) -> None:
-        self._kms = kms
-        self._key_id = key_id
-        public = serialization.load_der_public_key(kms.get_public_key(KeyId=key_id)["PublicKey"])
-        if not isinstance(public, ec.EllipticCurvePublicKey):
-            raise ValueError("the report signing key must be ECC_NIST_P256")
-        self._jwk = public_jwk(public)
-
-    @property
-    def key_id(self) -> str:
-        return str(self._jwk["kid"])
-
-    def sign(self, data: bytes) -> bytes:
-        answer = self._kms.sign(
-            KeyId=self._key_id,
-            Message=hashlib.sha256(data).digest(),
-            MessageType="DIGEST",
-            SigningAlgorithm="ECDSA_SHA_256",
-        )
-        return _raw_signature(answer["Signature"])
 
     def public_jwk(self) -> dict[str, Any]:
         return dict(self._jwk)
