@@ -13,7 +13,8 @@ to this handler in batches.
   than its topic) is dropped and logged: retrying would not make it valid.
 * A reading is keyed by its id (``sensor:seq``), so one delivered twice (the broker's QoS 1, the queue's
   at-least-once) is stored once and counted once.
-* A sensor not registered in the topic's commune is dropped (the IoT policy should make that impossible).
+* A sensor not registered in the topic's commune is dropped (the IoT policy should make that impossible); after a
+  merger, the topic's old commune is read as the commune it was merged into.
 * When the writes of a commune fail, that commune's messages are answered as ``batchItemFailures``: only they
   come again, and being idempotent they are then stored once.
 """
@@ -24,6 +25,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from smartcommune.communes.wiring import current_commune_id
 from smartcommune.core.observability import logger
 from smartcommune.core.services import Services
 from smartcommune.water.contracts import SensorReading
@@ -73,8 +75,12 @@ def handle_batch(event: dict[str, Any], services: Services) -> dict[str, Any]:
     failures: list[dict[str, str]] = []
     totals = {"stored": 0, "duplicates": 0, "unknown": 0, "raised": 0, "resolved": 0}
     service = services.get(water_service)
-    for commune_id, entries in by_commune.items():
+    for topic_commune, entries in by_commune.items():
+        commune_id = topic_commune
         try:
+            # A sensor of a merged commune keeps its topics (its certificate's commune): its readings belong to
+            # the commune it was merged into (one profile read per commune and batch).
+            commune_id = current_commune_id(services, topic_commune)
             result = service.ingest(commune_id, [(reading, at) for _, reading, at in entries])
         except Exception:
             logger.exception("water readings of a commune failed; they come again", extra={"commune": commune_id})

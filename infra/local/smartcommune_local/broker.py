@@ -49,6 +49,7 @@ topic read sc/+/speakers/+/ack
 topic read sc/+/speakers/+/heartbeat
 topic read sc/+/speakers/+/shadow/get
 topic read sc/+/speakers/+/shadow/update
+topic read sc/+/water/+/reading
 """
 # No `pattern` lines: mosquitto applies them to every user, and `%u` cannot name a commune. Each speaker gets its
 # own block with its commune written out, as the IoT policy's ${iot:Connection.Thing.Attributes[commune]}.
@@ -62,16 +63,24 @@ topic write sc/{commune}/speakers/{thing}/heartbeat
 topic write sc/{commune}/speakers/{thing}/shadow/get
 topic write sc/{commune}/speakers/{thing}/shadow/update
 """
+# A water sensor (CN = sensor id) may only publish its readings, as the template's WaterSensorPolicy.
+SENSOR_ACL = """\
+user {sensor}
+topic write sc/{commune}/water/{sensor}/reading
+"""
 _ACL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
-def acl_text(platform_username: str, device_communes: Mapping[str, str]) -> str:
-    """The broker's ACL: the platform's user, then one block per speaker bound to its commune."""
+def acl_text(
+    platform_username: str, device_communes: Mapping[str, str], sensor_communes: Mapping[str, str] | None = None
+) -> str:
+    """The broker's ACL: the platform's user, then one block per speaker and per water sensor bound to its commune."""
     blocks = [PLATFORM_ACL.format(platform=platform_username)]
-    for thing, commune in sorted(device_communes.items()):
-        if not (_ACL_NAME.match(thing) and _ACL_NAME.match(commune)):  # no wildcards, no line breaks
-            raise ValueError(f"not a thing/commune name: {thing!r} / {commune!r}")
-        blocks.append(DEVICE_ACL.format(thing=thing, commune=commune))
+    for template, names in ((DEVICE_ACL, device_communes), (SENSOR_ACL, sensor_communes or {})):
+        for thing, commune in sorted(names.items()):
+            if not (_ACL_NAME.match(thing) and _ACL_NAME.match(commune)):  # no wildcards, no line breaks
+                raise ValueError(f"not a thing/commune name: {thing!r} / {commune!r}")
+            blocks.append(template.format(thing=thing, sensor=thing, commune=commune))
     return "\n".join(blocks)
 
 
@@ -123,6 +132,7 @@ class BrokerHandle:
     log_path: Path
     platform_username: str = "platform"
     device_communes: dict[str, str] = field(default_factory=dict)
+    sensor_communes: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     _log: object | None = field(default=None, repr=False)
 
@@ -161,7 +171,8 @@ class BrokerHandle:
     def add_devices(self, device_communes: Mapping[str, str]) -> None:
         """Bind more speakers (CN = thing) to their commune in the ACL and reload mosquitto (SIGHUP)."""
         self.device_communes.update(device_communes)
-        (self.directory / "acl").write_text(acl_text(self.platform_username, self.device_communes), encoding="utf-8")
+        acl = acl_text(self.platform_username, self.device_communes, self.sensor_communes)
+        (self.directory / "acl").write_text(acl, encoding="utf-8")
         _give_to_mosquitto(self.directory)
         if self.process is not None:
             import signal
@@ -175,6 +186,7 @@ def start_broker(
     pki: LocalPki,
     *,
     device_communes: Mapping[str, str] | None = None,
+    sensor_communes: Mapping[str, str] | None = None,
     platform_username: str = "platform",
     max_queued_messages: int = 1000,
 ) -> BrokerHandle:
@@ -182,7 +194,8 @@ def start_broker(
 
     Clients must present a certificate of ``pki``'s CA; its CN is their identity: every speaker (CN = thing name)
     and the platform (``platform_username``, which gets the platform's ACL). ``device_communes`` maps each speaker
-    to its commune: a speaker may use only its own topics under that commune, and one missing from it nothing.
+    to its commune: a speaker may use only its own topics under that commune, and one missing from it nothing;
+    ``sensor_communes`` does the same for water sensors (which may only publish their readings).
     """
     directory = Path(data_dir) / "mosquitto"
     directory.mkdir(parents=True, exist_ok=True)
@@ -198,7 +211,8 @@ def start_broker(
     stale_passwd.unlink(missing_ok=True)
     acl_file = directory / "acl"
     communes = dict(device_communes or {})
-    acl_file.write_text(acl_text(platform_username, communes), encoding="utf-8")
+    sensors = dict(sensor_communes or {})
+    acl_file.write_text(acl_text(platform_username, communes, sensors), encoding="utf-8")
     config = directory / "mosquitto.conf"
     config.write_text(
         "\n".join(
@@ -240,6 +254,7 @@ def start_broker(
         log_path=directory / "mosquitto.out",
         platform_username=platform_username,
         device_communes=communes,
+        sensor_communes=sensors,
     )
     handle.start()
     return handle

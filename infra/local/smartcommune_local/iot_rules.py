@@ -297,13 +297,15 @@ def start_local_iot(
     start_speakers: bool = True,
     commune_ids: tuple[str, ...] = ("giao-phong",),
     consume_queues: bool = False,
+    sensor_communes: dict[str, str] | None = None,
 ) -> LocalIot:
     """Start mosquitto (mutual TLS, ACL by certificate CN), the IoT-rule emulator, the shadow service, the speakers.
 
     ``settings.mqtt_port`` is used unless ``port`` is given. The local CA under ``<data_dir>/pki`` issues (once)
     the broker's certificate, the platform's (CN = ``settings.mqtt_username``) and one per demo thing of
     ``commune_ids`` (CN = thing name). ``consume_queues`` also feeds the rule queues' functions (the acks'
-    batches), for a caller without the stack's ``Triggers`` (tests, benches).
+    batches), for a caller without the stack's ``Triggers`` (tests, benches). ``sensor_communes`` (water sensor
+    id -> commune) gets each water sensor a device certificate and its one topic in the broker's ACL.
     """
     from smartcommune_local.broker import start_broker
     from smartcommune_local.devices_demo import demo_things
@@ -315,9 +317,16 @@ def start_local_iot(
     communes = {t: c for c in commune_ids for t in demo_things(c)}  # the broker binds each thing to its commune
     pki = LocalPki(pki_dir(data_dir))
     pki.client(settings.mqtt_username)
-    for thing in communes:
+    for thing in [*communes, *(sensor_communes or {})]:
         pki.device(thing)
-    broker = start_broker(Path(data_dir), port, pki, device_communes=communes, platform_username=settings.mqtt_username)
+    broker = start_broker(
+        Path(data_dir),
+        port,
+        pki,
+        device_communes=communes,
+        sensor_communes=sensor_communes,
+        platform_username=settings.mqtt_username,
+    )
     from smartcommune.core.aws import client
 
     engine = RuleEngine(

@@ -83,6 +83,7 @@ class LocalStack:
     seed_report: SeedReport | None = None
     open311_key: str | None = None
     iot: Any = None  # smartcommune_local.iot_rules.LocalIot
+    water: Any = None  # smartcommune_local.water_demo.WaterFleet
     web_objects: int = 0
     restored: tuple[int, int] = (0, 0)
     _moto: Any = None
@@ -251,19 +252,24 @@ class LocalStack:
 
     def _start_iot(self) -> None:
         """The device fabric: speaker registry, Mosquitto with mutual TLS (a certificate per device), IoT rules and
-        shadows, 40 speakers."""
+        shadows, 40 speakers; and six water-quality sensors reporting once a minute."""
         from smartcommune_local.devices_demo import seed_devices
         from smartcommune_local.iot_rules import start_local_iot
+        from smartcommune_local.water_demo import seed_water_sensors, sensor_communes, start_water_sensors
 
         assert self.services is not None and self.resources is not None
         seed_devices(self.services)
+        seed_water_sensors(self.services)
         self.iot = start_local_iot(
             self.resources,
             self.services.settings,
             self.config.data_dir,
             services=self.services,
             port=self.config.mqtt_port,
+            sensor_communes=sensor_communes(),
         )
+        # one reading per sensor per minute, as the real ones (the readings function stores them via the queue)
+        self.water = start_water_sensors(self.services.settings, self.config.data_dir)
 
     def _persistence_for(self, data_dir: Path) -> Persistence:
         from smartcommune_local.persistence import Persistence
@@ -343,6 +349,7 @@ class LocalStack:
                 iot = self.iot.health()
                 checks["mqtt"] = "ok" if iot["broker"] == "ok" and iot["iot_rules"] == "ok" else "down"
                 result["speakers_online"] = iot["speakers_online"]
+                result["water_sensors_online"] = self.water.online() if self.water is not None else 0
             persistence = self.persistence
             checks["snapshots"] = (
                 "ok" if persistence is not None and persistence.last_error is None else f"failing: {persistence}"
@@ -392,6 +399,8 @@ class LocalStack:
             self._api.server.server_close()
         if self.triggers is not None:
             self.triggers.stop()
+        if self.water is not None:
+            self.water.stop()
         if self.iot is not None:
             self.iot.stop()
         if self.persistence is not None:

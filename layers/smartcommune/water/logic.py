@@ -163,7 +163,9 @@ def warning_id(raised_at: datetime, sensor_id: str, subject: str) -> str:
 
 
 def _where(sensor: WaterSensor, hamlet_name: str) -> str:
-    return sensor.site_name if sensor.kind == "plant" or not hamlet_name else f"{sensor.site_name} ({hamlet_name})"
+    if sensor.kind == "plant" or not hamlet_name or hamlet_name.lower() in sensor.site_name.lower():
+        return sensor.site_name
+    return f"{sensor.site_name} ({hamlet_name})"
 
 
 def breach_warning(sensor: WaterSensor, breach: Breach, at: datetime, hamlet_name: str = "") -> WaterWarning:

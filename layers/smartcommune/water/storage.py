@@ -175,19 +175,19 @@ class WaterReadings:
 
     def set_latest(self, commune_id: str, reading: SensorReading, received_at: datetime, same_count: int) -> bool:
         item = WaterSensorItem(sensors_pk(commune_id), f"S#{reading.sensor_id}")
-        values = {
-            WaterSensorItem.ph: reading.ph,
-            WaterSensorItem.turbidity_ntu: reading.turbidity_ntu,
-            WaterSensorItem.free_chlorine_mg_l: reading.free_chlorine_mg_l,
-            WaterSensorItem.temperature_c: reading.temperature_c,
-        }
+        values = [  # (attribute, value): pynamodb attributes are not hashable
+            (WaterSensorItem.ph, reading.ph),
+            (WaterSensorItem.turbidity_ntu, reading.turbidity_ntu),
+            (WaterSensorItem.free_chlorine_mg_l, reading.free_chlorine_mg_l),
+            (WaterSensorItem.temperature_c, reading.temperature_c),
+        ]
         actions = [
             WaterSensorItem.last_seq.set(reading.seq),
             WaterSensorItem.measured_at.set(reading.at),
             WaterSensorItem.received_at.set(received_at),
             WaterSensorItem.same_count.set(same_count),
         ]
-        actions += [attr.set(v) if v is not None else attr.remove() for attr, v in values.items()]
+        actions += [attr.set(v) if v is not None else attr.remove() for attr, v in values]
         try:
             item.update(
                 actions=actions,

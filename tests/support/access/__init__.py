@@ -15,6 +15,7 @@ from tests.support.access import (  # noqa: F401 - they register
     reporting,
     telehealth,
     units,
+    water,
 )
 from tests.support.access.matrix import Entry, load_matrix
 from tests.support.access.model import SCENARIOS
