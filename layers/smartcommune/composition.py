@@ -36,6 +36,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     "units": ("smartcommune.units.routes",),
     "identity": ("smartcommune.identity.routes",),
     "citizens": ("smartcommune.citizens.routes",),
+    "population": ("smartcommune.population.routes",),
     "audit": ("smartcommune.audit.routes",),
     "feedback": ("smartcommune.feedback.routes.feedback", "smartcommune.feedback.routes.open311"),
     "broadcast": ("smartcommune.broadcast.routes.bulletins", "smartcommune.broadcast.routes.cap"),
@@ -49,6 +50,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     "operations": ("smartcommune.operations.routes",),
     "reporting": ("smartcommune.reporting.routes",),
     "water": ("smartcommune.water.routes",),
+    "site": ("smartcommune.site.routes",),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 
@@ -70,6 +72,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.identity.storage.sessions",
     "smartcommune.identity.storage.staff",
     "smartcommune.citizens.storage",
+    "smartcommune.population.storage",
     "smartcommune.audit.storage.journal",
     "smartcommune.sms.storage",
     "smartcommune.feedback.storage.items",
@@ -82,6 +85,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.telehealth.storage.items",
     "smartcommune.reporting.storage.items",
     "smartcommune.water.storage",
+    "smartcommune.site.storage",
 )
 """Every module that declares table items: a merger must know what to do with each type they define."""
 

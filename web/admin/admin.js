@@ -1,5 +1,5 @@
 // Staff admin site: sign in, then the sections the account's roles allow (feedback, statistics, citizens, audit).
-// Feedback, statistics, broadcast, loudspeaker, staff, CCCD, health, fees, reports and audit views are modules loaded on demand (LAZY) to keep the first load small.
+// Feedback, statistics, broadcast, loudspeaker, staff, CCCD, health, fees, reports, website and audit views are modules loaded on demand (LAZY) to keep the first load small.
 import { label, t } from '/shared/i18n.js';
 import {
   $,
@@ -37,6 +37,7 @@ const ACCESS = {
   health: ['health'],
   fees: ['admin', 'office'],
   reports: ['admin', 'office'],
+  site: ['admin', 'office', 'culture'],
 };
 const SECTIONS = [
   { view: 'feedback', title: 'Phản ánh, kiến nghị', text: 'Tiếp nhận, giao xử lý, theo dõi hạn, duyệt và công khai.' },
@@ -49,6 +50,7 @@ const SECTIONS = [
   { view: 'health', title: 'Trạm y tế', text: 'Hàng đợi hôm nay: đón, gọi số, vắng mặt; đặt lịch hộ; thống kê.' },
   { view: 'fees', title: 'Phí, lệ phí', text: 'Nợ phí theo xóm; thu tiền mặt, biên lai; khoản chuyển chờ xử lý.' },
   { view: 'reports', title: 'Báo cáo', text: 'Báo cáo tiêu chí gửi huyện, tỉnh: nhập số liệu, trình, duyệt, ký số.' },
+  { view: 'site', title: 'Trang thông tin điện tử', text: 'Tin bài (viết, duyệt, đăng), danh bạ cán bộ, sản phẩm OCOP, điểm du lịch.' },
 ];
 // Views drawn by modules loaded on demand (literal import()s, so the page-size checks follow them).
 const LAZY = {
@@ -63,6 +65,7 @@ const LAZY = {
   health: () => import('/admin/health.js'),
   fees: () => import('/admin/fees.js'),
   reports: () => import('/admin/reports.js'),
+  site: () => import('/admin/site.js'),
 };
 const VIEWS = ['citizens', ...Object.keys(LAZY)];
 const PAGE_SIZE = 20;

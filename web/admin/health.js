@@ -1,12 +1,13 @@
 // The health station's day (loaded on demand by admin.js at #/health): today's bookings in queue order with
 // check-in, no-show and done, "call the next number", booking on behalf of someone who came in or phoned, and
 // the week's booking statistics. Refreshed every 15 s while open.
-import { busy, clearProblems, fill, formatDateTime, formValues, h, notify, showError, TIME_ZONE } from '/shared/sc.js';
+import { busy, clearProblems, fieldProblem, fill, formatDate, formatDateTime, formValues, h, notify, parseDateVn, showError, TIME_ZONE } from '/shared/sc.js';
 
 const REFRESH_MS = 15000;
 const STATUS = { booked: 'Đã đặt', checked_in: 'Đã đến, đang chờ', called: 'Đang khám', done: 'Đã khám', cancelled: 'Đã hủy', no_show: 'Vắng mặt' };
 const DAY = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
 const HOUR = new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const RELATION = { child: 'Con', grandchild: 'Cháu', parent: 'Cha/mẹ', spouse: 'Vợ/chồng', other: 'Khác' };
 let generation = 0;
 
 const field = (id, text, control) => h('div', { class: 'field' }, h('label', { for: id, text }), control);
@@ -23,6 +24,41 @@ export async function render(section, ctx) {
   const record = h('section', { class: 'card', id: 'hr-record', hidden: true, 'aria-live': 'polite' });
   const slot = h('select', { id: 'hb-slot', name: 'slot_id', required: true });
   const save = h('button', { type: 'submit', class: 'btn', text: 'Đặt lịch hộ' });
+  // The patient may be the caller or a member of the caller's household (a grandmother phones for her grandchild):
+  // the members are looked up by the phone once it is typed; "someone new" adds one while booking.
+  const patient = h('select', { id: 'hb-patient', name: 'patient' }, h('option', { value: '', text: 'Chính người gọi' }));
+  const newMember = h(
+    'div',
+    { class: 'form-grid', id: 'hb-new-member', hidden: true },
+    field('hb-member-name', 'Họ và tên người khám', h('input', { id: 'hb-member-name', name: 'member_name', maxlength: 100 })),
+    field('hb-member-birth', 'Ngày sinh (dd/mm/yyyy)', h('input', { id: 'hb-member-birth', name: 'member_birth', inputmode: 'numeric', maxlength: 10, placeholder: 'dd/mm/yyyy' })),
+    field(
+      'hb-member-relation',
+      'Quan hệ với người gọi',
+      h('select', { id: 'hb-member-relation', name: 'member_relation' }, Object.entries(RELATION).map(([value, text]) => h('option', { value, text }))),
+    ),
+  );
+  const loadMembers = async (phone) => {
+    const options = [h('option', { value: '', text: 'Chính người gọi' })];
+    if (phone.replace(/\D/g, '').length >= 9) {
+      try {
+        const found = await ctx.api.call('GET', `/health/members?phone=${encodeURIComponent(phone)}`);
+        for (const m of found.items) options.push(h('option', { value: m.id, text: `${m.full_name} (${RELATION[m.relation] || m.relation}, sinh ${formatDate(m.birth_date)})` }));
+      } catch {
+        // An unregistered or mistyped phone has no household yet: the caller books for themselves or adds someone.
+      }
+    }
+    options.push(h('option', { value: 'new', text: 'Người khác trong hộ (thêm mới)…' }));
+    if (form.querySelector('#hb-phone').value !== phone) return; // the phone changed again meanwhile
+    const chosen = patient.value;
+    fill(patient, options);
+    if (options.some((o) => o.value === chosen)) patient.value = chosen;
+    newMember.hidden = patient.value !== 'new';
+    patient.dataset.phone = phone; // the list is that of this phone (tests wait for it)
+  };
+  patient.addEventListener('change', () => {
+    newMember.hidden = patient.value !== 'new';
+  });
   const form = h(
     'form',
     { class: 'card', id: 'hb-staff-form', novalidate: true },
@@ -33,8 +69,10 @@ export async function render(section, ctx) {
       { class: 'form-grid' },
       field('hb-phone', 'Số điện thoại', h('input', { id: 'hb-phone', name: 'phone', type: 'tel', inputmode: 'tel', maxlength: 20, required: true })),
       field('hb-name', 'Họ và tên (nếu chưa đăng ký)', h('input', { id: 'hb-name', name: 'full_name', maxlength: 100 })),
+      field('hb-patient', 'Người khám', patient),
       field('hb-slot', 'Khung giờ', slot),
     ),
+    newMember,
     h('div', { class: 'actions' }, save),
   );
   fill(
@@ -131,16 +169,26 @@ export async function render(section, ctx) {
     const values = formValues(form);
     const body = { slot_id: values.slot_id, phone: values.phone };
     if (values.full_name) body.full_name = values.full_name;
+    if (values.patient === 'new') {
+      const birth = parseDateVn(values.member_birth);
+      if (!birth) {
+        fieldProblem(form, 'member_birth', 'Ngày sinh chưa đúng, hãy viết dd/mm/yyyy (ví dụ 04/05/2021).');
+        return;
+      }
+      body.member = { full_name: values.member_name, birth_date: birth, relation: values.member_relation };
+    }
+    else if (values.patient) body.member_id = values.patient;
     try {
       const b = await busy(save, 'Đang đặt…', () => ctx.api.call('POST', '/health/bookings', { body }));
       notify(alert, 'success', `Đã đặt lịch: số thứ tự ${b.queue_number}, mã ${b.code} (đã nhắn tin xác nhận).`);
       form.reset();
-      await Promise.all([load(), loadSlots()]);
+      await Promise.all([load(), loadSlots(), loadMembers('')]);
     } catch (error) {
       showError(alert, form, error);
     }
   });
-  await Promise.all([load(), loadSlots().catch(() => {}), loadStats().catch(() => {})]);
+  form.querySelector('#hb-phone').addEventListener('change', (event) => loadMembers(event.target.value));
+  await Promise.all([load(), loadSlots().catch(() => {}), loadStats().catch(() => {}), loadMembers('')]);
   const timer = window.setInterval(() => {
     if (!alive()) window.clearInterval(timer);
     else load().catch(() => {});

@@ -335,6 +335,8 @@ class SeedReport:
     citizens_imported: int = 0
     feedback_seeded: int = 0
     fee_invoices_seeded: int = 0
+    residents_registered: int = 0
+    site_entries_seeded: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -378,16 +380,15 @@ def seed(services: Services) -> SeedReport:
         report.citizens_imported += services.get(citizen_service).import_citizens(commune.id, new, actor=None)
         DemoSeedItem(DEMO_SEED_PK, commune.id).save()
         report.communes_seeded.append(commune.id)
-    from smartcommune_local.communes_cli import merged_away
-    from smartcommune_local.demo_feedback import seed_feedback
-    from smartcommune_local.demo_fees import seed_fees
-    from smartcommune_local.health_demo import seed_health
+    from smartcommune_local import communes_cli, demo_feedback, demo_fees, demo_population, demo_site, health_demo
 
-    for commune in (c for c in DEMO_COMMUNES if not merged_away(services, c.id)):  # merged: its records live on
-        report.feedback_seeded += seed_feedback(services, commune)
-        report.fee_invoices_seeded += seed_fees(services, commune).invoices
+    for commune in (c for c in DEMO_COMMUNES if not communes_cli.merged_away(services, c.id)):  # its records live on
+        report.feedback_seeded += demo_feedback.seed_feedback(services, commune)
+        report.fee_invoices_seeded += demo_fees.seed_fees(services, commune).invoices
+        report.residents_registered += demo_population.seed_population(services, commune)
+        report.site_entries_seeded += demo_site.seed_site(services, commune)
         if commune.id == GIAO_PHONG.id:
-            seed_health(services)  # the health station's schedule (rewritten on every start: idempotent)
+            health_demo.seed_health(services)  # the station's schedule (rewritten on every start: idempotent)
     return report
 
 

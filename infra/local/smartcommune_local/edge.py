@@ -1,6 +1,6 @@
 """The local edge: plays CloudFront in front of the web bucket and the API.
 
-- ``/citizen/``, ``/admin/``, ``/dashboard/``, ``/shared/…`` come from the web bucket through the S3 API
+- ``/citizen/``, ``/admin/``, ``/dashboard/``, ``/site/``, ``/shared/…`` come from the web bucket through the S3 API
   (``index.html`` for directory paths, the content type stored with the object); ``/`` redirects to ``/citizen/``.
 - ``/api/*`` is proxied to the API with the ``/api`` prefix stripped, so pages call the API same-origin. As
   CloudFront does, it names the viewer in ``CloudFront-Viewer-Address`` (``ip:port``) and adds the origin secret
@@ -40,7 +40,7 @@ SECURITY_HEADERS: dict[str, str] = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
 }
-SITES = ("citizen", "admin", "dashboard")
+SITES = ("citizen", "admin", "dashboard", "site")
 BUILD_ONLY = frozenset({"node_modules", "package.json", "package-lock.json"})
 # Connection-level headers a proxy must not forward (RFC 9110 §7.6.1).
 HOP_BY_HOP = frozenset(

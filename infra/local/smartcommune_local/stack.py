@@ -39,7 +39,7 @@ log = logging.getLogger("smartcommune_local")
 
 REGION = "ap-southeast-1"
 WEB_DIR = REPO_ROOT / "web"
-SITES = ("citizen", "admin", "dashboard")
+SITES = ("citizen", "admin", "dashboard", "site")
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -430,6 +430,7 @@ class LocalStack:
             f"  Cổng công dân / citizen portal   {web}/citizen/",
             f"  Trang quản trị / admin site      {web}/admin/",
             f"  Trung tâm điều hành / dashboard  {web}/dashboard/",
+            f"  Trang thông tin xã / website     {web}/site/",
             f"  API (qua edge / via the edge)    {web}/api/   (trực tiếp / direct: {config.api_url})",
             f"  OpenAPI                          {web}/api/openapi.json",
             f"  AWS giả lập / moto endpoint      {config.moto_url}",

@@ -19,6 +19,11 @@ _CUSTOM: dict[str, tuple[str, str]] = {
         "Số CCCD phải gồm đúng 12 chữ số, bắt đầu bằng mã tỉnh hợp lệ.",
         "A citizen ID (CCCD) has exactly 12 digits and starts with a valid province code.",
     ),
+    "work_phone": (
+        "Số điện thoại công vụ không hợp lệ: số di động hoặc số máy bàn có mã vùng (ví dụ 0228 3877 123).",
+        "Not a valid work phone: a mobile number or a landline with its area code (e.g. 0228 3877 123).",
+    ),
+    "email": ("Địa chỉ thư điện tử không hợp lệ.", "Not a valid e-mail address."),
 }
 
 

@@ -68,3 +68,24 @@ def open311_gateway(services: Services) -> Open311Gateway:
         rates=services.get(rate_counters),
         clock=services.clock,
     )
+
+
+class PhotoSanitizer:
+    """Feedback's photo checks and metadata stripping, for other capabilities' uploads (public: the commune website
+    keeps its OCOP and officials' photos the same way, in the same media bucket)."""
+
+    def problem(self, size_bytes: int, content_type: str, data: bytes) -> tuple[str, str] | None:
+        """Why an upload cannot be kept (Vietnamese, English): too large, not JPEG/PNG/WebP, or not what it says."""
+        from smartcommune.feedback.logic.photos import UploadInfo, upload_problem
+
+        return upload_problem(UploadInfo(size_bytes, content_type, data))
+
+    def strip(self, data: bytes) -> bytes:
+        """The photo without EXIF (GPS), XMP, IPTC or comments; losslessly."""
+        from smartcommune.feedback.logic.image_metadata import strip_metadata
+
+        return strip_metadata(data)
+
+
+def photo_sanitizer(services: Services) -> PhotoSanitizer:
+    return PhotoSanitizer()

@@ -184,6 +184,9 @@ class SlotList(BaseModel):
 # ---------------------------------------------------------------- household members (patients without an account)
 
 
+MEMBER_ID = r"^[mr]-[0-9a-f]{32}$"  # m-: added at the station or by a guardian; r-: a resident of the register
+
+
 class NewMember(Contract):
     """A household member a citizen books for (a child, an elderly parent without a phone)."""
 
@@ -211,24 +214,38 @@ class NewBooking(Contract):
     """A citizen books a slot for themselves (no ``member_id``) or a household member."""
 
     slot_id: str = Field(pattern=SLOT_ID)
-    member_id: str | None = Field(default=None, pattern=r"^m-[0-9a-f]{32}$")
+    member_id: str | None = Field(default=None, pattern=MEMBER_ID)
     reason: str | None = Field(default=None, max_length=300)
 
 
 class StaffBooking(Contract):
-    """Staff book for someone who came in or phoned: a registered citizen by id, or by phone (and name)."""
+    """Staff book for someone who came in or phoned: a registered citizen by id, or by phone (and name).
+
+    The patient may be the caller's household member (a grandmother phones for her grandchild): one already listed
+    (``member_id``, from ``GET /health/members``) or one added now (``member``), with the caller as guardian.
+    """
 
     slot_id: str = Field(pattern=SLOT_ID)
     citizen_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     phone: PhoneNumber | None = None
     full_name: str | None = Field(default=None, min_length=2, max_length=100)
+    member_id: str | None = Field(default=None, pattern=MEMBER_ID)
+    member: NewMember | None = None
     reason: str | None = Field(default=None, max_length=300)
 
     @model_validator(mode="after")
     def _someone(self) -> StaffBooking:
         if not self.citizen_id and not self.phone:
             raise ValueError("name the citizen (citizen_id) or give their phone")
+        if self.member_id and self.member:
+            raise ValueError("give either member_id (a listed member) or member (a new one), not both")
         return self
+
+
+class MemberQuery(Contract):
+    """``GET /health/members?phone=…``: the household members of the citizen with this phone."""
+
+    phone: PhoneNumber
 
 
 class Rebooking(Contract):

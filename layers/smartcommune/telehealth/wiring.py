@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from smartcommune.core.services import Services
+    from smartcommune.telehealth.contracts import Member
     from smartcommune.telehealth.logic.booking import BookingService, ReminderService
     from smartcommune.telehealth.logic.records import RecordService
     from smartcommune.telehealth.logic.setup import SetupService
@@ -74,7 +75,44 @@ def booking_service(services: Services) -> BookingService:
         sms=services.get(sms_gateway),
         video=services.get(video_provider),
         audit=services.get(audit_repository),
+        register=_Register(services),
     )
+
+
+class _Register:
+    """The population register's residents as the members a citizen books for."""
+
+    RELATIONS: ClassVar[dict[str, str]] = {
+        "child": "child",
+        "grandchild": "grandchild",
+        "parent": "parent",
+        "spouse": "spouse",
+    }
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def housemates(self, commune_id: str, citizen_id: str) -> list[Member]:
+        from smartcommune.population.wiring import population_service
+        from smartcommune.telehealth.contracts import Member
+
+        household = self._services.get(population_service).household_of_account(commune_id, citizen_id)
+        if household is None:
+            return []
+        me = next((r for r in household.residents if r.citizen_id == citizen_id), None)
+        heads = me is not None and me.relation == "head"
+        return [
+            Member(
+                id=r.id,
+                guardian_id=citizen_id,
+                full_name=r.full_name,
+                birth_date=r.birth_date,
+                # The register's relation is to the head of the household: it is the caller's only if they head it.
+                relation=self.RELATIONS.get(r.relation, "other") if heads else "other",
+            )
+            for r in household.residents
+            if r.status == "resident" and r.citizen_id != citizen_id
+        ]
 
 
 def record_service(services: Services) -> RecordService:

@@ -116,3 +116,98 @@ def json_text(data: object) -> str:
     import json
 
     return json.dumps(data, ensure_ascii=False)
+
+
+def test_staff_book_for_a_callers_household_member_listed_or_added_then(api, people):
+    # Given a citizen who registered her grandson for the station
+    grandson = {"full_name": "Trần Minh Khôi", "birth_date": "2021-05-04", "relation": "grandchild"}
+    status, member, _ = call(api, "POST", "/me/health/members", people.citizen, grandson)
+    assert status == 201
+    _, me, _ = call(api, "GET", "/me", people.citizen)
+    phone = "0" + me["phone"].removeprefix("+84") if me["phone"].startswith("+84") else me["phone"]
+    # When she phones the station, the nurse finds the household by her phone and books for the boy
+    status, members, _ = call(api, "GET", f"/health/members?phone={phone}", people.nurse)
+    assert status == 200 and [m["full_name"] for m in members["items"]] == ["Trần Minh Khôi"]
+    assert call(api, "GET", f"/health/members?phone={phone}", people.police)[0] == 403
+    booking_for = {"slot_id": SLOT, "phone": phone, "member_id": member["id"]}
+    status, booked, _ = call(api, "POST", "/health/bookings", people.nurse, booking_for)
+    # Then the booking is the grandson's, under her account: she sees it among her household's bookings
+    assert status == 201 and booked["patient_name"] == "Trần Minh Khôi"
+    _, mine, _ = call(api, "GET", "/me/health/bookings", people.citizen)
+    assert [b["id"] for b in mine["items"]] == [booked["id"]]
+    # And a granddaughter not yet listed is added by the nurse while booking, and listed for the next time
+    newborn = {"full_name": "Trần Thu An", "birth_date": "2025-09-01", "relation": "grandchild"}
+    status, second, _ = call(
+        api, "POST", "/health/bookings", people.nurse, {"slot_id": SLOT, "phone": phone, "member": newborn}
+    )
+    assert status == 201 and second["patient_name"] == "Trần Thu An"
+    _, members, _ = call(api, "GET", "/me/health/members", people.citizen)
+    assert sorted(m["full_name"] for m in members["items"]) == ["Trần Minh Khôi", "Trần Thu An"]
+
+
+def test_staff_cannot_book_someone_elses_household_member_or_add_one_to_a_wrong_slot(api, people):
+    _, member, _ = call(
+        api,
+        "POST",
+        "/me/health/members",
+        people.citizen,
+        {"full_name": "Trần Minh Khôi", "birth_date": "2021-05-04", "relation": "grandchild"},
+    )
+    _, other, _ = call(api, "GET", "/me", people.other)
+    status, body, _ = call(
+        api,
+        "POST",
+        "/health/bookings",
+        people.nurse,
+        {"slot_id": SLOT, "citizen_id": other["id"], "member_id": member["id"]},
+    )
+    assert status == 403 and "không thuộc hộ" in body["error"]["message"]
+    _, me, _ = call(api, "GET", "/me", people.citizen)
+    status, _, _ = call(
+        api,
+        "POST",
+        "/health/bookings",
+        people.nurse,
+        {
+            "slot_id": "202611290730.bs-lan.general",  # Sunday 07:30: already past at the fixtures' 08:00
+            "citizen_id": me["id"],
+            "member": {"full_name": "Trần Thu An", "birth_date": "2025-09-01", "relation": "grandchild"},
+        },
+    )
+    assert status in (400, 404)
+    _, members, _ = call(api, "GET", "/me/health/members", people.citizen)
+    assert [m["full_name"] for m in members["items"]] == ["Trần Minh Khôi"]  # nobody added by the refused booking
+
+
+def test_a_citizen_books_for_a_child_of_their_household_in_the_population_register(api, people, services):
+    from smartcommune.core.contracts import Role
+    from tests.support.identities import staff_token
+
+    # Given the register holds the citizen's household with his daughter, who has no account
+    office = staff_token(services, Role.OFFICE)
+    household = {
+        "id": "gp-8001",
+        "hamlet_id": "dong-thanh",
+        "address": "Xóm Đông Thành",
+        "residents": [
+            {"full_name": "Người Dân Thử", "birth_date": "1985-01-01", "sex": "male", "relation": "head",
+             "citizen_id": people.citizen_id},
+            {"full_name": "Trần Bảo Ngọc", "birth_date": "2019-03-08", "sex": "female", "relation": "child"},
+        ],
+    }  # fmt: skip
+    status, registered, _ = call(api, "POST", "/population/households", office, household)
+    assert status == 201
+    daughter = registered["residents"][1]["id"]
+    # When he opens the booking page, she is listed as his daughter, and he books for her
+    _, members, _ = call(api, "GET", "/me/health/members", people.citizen)
+    assert [(m["id"], m["relation"]) for m in members["items"]] == [(daughter, "child")]
+    status, booking, _ = call(
+        api, "POST", "/me/health/bookings", people.citizen, {"slot_id": SLOT, "member_id": daughter}
+    )
+    assert status == 201 and booking["patient_name"] == "Trần Bảo Ngọc" and booking["patient_id"] == daughter
+    # Then her record opens for him (her guardian) and for the nurse, and not for another citizen
+    assert call(api, "GET", f"/health/records/{daughter}", people.citizen)[0] == 200
+    assert call(api, "GET", f"/health/records/{daughter}", people.nurse)[0] == 200
+    assert call(api, "GET", f"/health/records/{daughter}", people.other)[0] == 403
+    # And someone else cannot book for her
+    assert call(api, "POST", "/me/health/bookings", people.other, {"slot_id": SLOT, "member_id": daughter})[0] == 403

@@ -256,6 +256,11 @@ def book_for(w: World, role: Role | None) -> Plan:
     return Plan(mine=lambda: Call("POST", "/health/bookings", {"slot_id": _slot(w), "citizen_id": w.citizen_id}))
 
 
+@scenario("GET /health/members")
+def members_of_phone(w: World, role: Role | None) -> Plan:
+    return same(Call("GET", "/health/members?phone=0912345678"))
+
+
 @scenario("POST /health/bookings/{booking_id}/check-in")
 def check_in(w: World, role: Role | None) -> Plan:
     return Plan(mine=lambda: Call("POST", f"/health/bookings/{_book(w)['id']}/check-in"))

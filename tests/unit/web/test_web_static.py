@@ -165,8 +165,9 @@ def page_id(page: Path) -> str:
 
 
 def test_the_sites_exist() -> None:
-    # Given the web folder / Then it holds the citizen portal, the admin site, the dashboard and the station queue
-    assert {page_id(p) for p in PAGES} == {"citizen", "admin", "dashboard", "queue"}
+    # Given the web folder / Then it holds the citizen portal, the admin site, the dashboard, the station queue and
+    # the commune website
+    assert {page_id(p) for p in PAGES} == {"citizen", "admin", "dashboard", "queue", "site"}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
@@ -252,6 +253,7 @@ def test_the_citizen_portal_splits_feedback_views_out_of_its_first_load() -> Non
         ("citizen", "waste.js"),
         ("admin", "fees.js"),
         ("admin", "reports.js"),
+        ("admin", "site.js"),
     ],
 )
 def test_each_section_view_is_loaded_on_demand_not_with_the_page(site: str, view: str) -> None:

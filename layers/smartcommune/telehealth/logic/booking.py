@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         AuditJournal,
         BookingStore,
         Citizens,
+        HouseholdRegister,
         MemberStore,
         SetupStore,
         SmsGateway,
@@ -106,7 +107,9 @@ class BookingService:
         sms: SmsGateway,
         video: VideoProvider,
         audit: AuditJournal,
+        register: HouseholdRegister | None = None,
     ) -> None:
+        self._register = register
         self._clock = clock
         self._setup = setup
         self._bookings = bookings
@@ -144,19 +147,43 @@ class BookingService:
     # ------------------------------------------------------------ household members
 
     def add_member(self, caller: Principal, new: NewMember) -> Member:
+        return self._add_member(caller.commune_id, caller.subject_id, new)
+
+    def _add_member(self, commune_id: str, guardian_id: str, new: NewMember) -> Member:
         if new.birth_date > self._clock().astimezone(VN_TZ).date():
             raise InvalidInputError("Ngày sinh không thể ở tương lai.", "The birth date is in the future.")
         member = Member(
             id=f"m-{uuid.uuid4().hex}",
-            guardian_id=caller.subject_id,
+            guardian_id=guardian_id,
             full_name=new.full_name,
             birth_date=new.birth_date,
             relation=new.relation,
         )
-        return self._members.add(caller.commune_id, member)
+        return self._members.add(commune_id, member)
 
     def members(self, caller: Principal) -> list[Member]:
-        return self._members.of_guardian(caller.commune_id, caller.subject_id)
+        return self._household(caller.commune_id, caller.subject_id)
+
+    def members_of_phone(self, caller: Principal, phone: str) -> list[Member]:
+        """Staff at the station: the household members of the citizen with this phone (none if not registered)."""
+        citizen = self._citizens.find_by_phone(caller.commune_id, phone)
+        return [] if citizen is None else self._household(caller.commune_id, citizen.id)
+
+    def _household(self, commune_id: str, citizen_id: str) -> list[Member]:
+        """Who a citizen books for: the people living with them in the register, and the members they added."""
+        added = self._members.of_guardian(commune_id, citizen_id)
+        known = {m.id for m in added}
+        housemates = self._register.housemates(commune_id, citizen_id) if self._register else []
+        return [*added, *(m for m in housemates if m.id not in known)]
+
+    def _member(self, commune_id: str, citizen_id: str, member_id: str) -> Member:
+        """A member the citizen may book for; a resident of the register becomes a patient of the station."""
+        member = next((m for m in self._household(commune_id, citizen_id) if m.id == member_id), None)
+        if member is None:
+            raise ForbiddenError("Người này không thuộc hộ của bạn.", "This person is not a member of your household.")
+        if member.id.startswith("r-") and self._members.get(commune_id, member.id) is None:
+            self._members.add(commune_id, member)  # (a lost race to add it leaves the same patient)
+        return member
 
     # ------------------------------------------------------------ booking
 
@@ -167,11 +194,7 @@ class BookingService:
             raise NotFoundError("Không tìm thấy tài khoản công dân.", "Citizen account not found.")
         patient = Patient(citizen.id, citizen.id, citizen.full_name, citizen.phone, citizen.birth_date)
         if request.member_id:
-            member = self._members.get(caller.commune_id, request.member_id)
-            if member is None or member.guardian_id != citizen.id:
-                raise ForbiddenError(
-                    "Người này không thuộc hộ của bạn.", "This person is not a member of your household."
-                )
+            member = self._member(caller.commune_id, citizen.id, request.member_id)
             patient = Patient(member.id, citizen.id, member.full_name, citizen.phone, member.birth_date)
         return self._book(caller.commune_id, request.slot_id, patient, caller.subject_id, request.reason)
 
@@ -204,6 +227,19 @@ class BookingService:
         if citizen is None:
             raise NotFoundError("Không tìm thấy công dân này.", "No such citizen.")
         patient = Patient(citizen.id, citizen.id, citizen.full_name, citizen.phone, citizen.birth_date)
+        member: Member | None = None
+        if request.member_id:
+            try:
+                member = self._member(commune_id, citizen.id, request.member_id)
+            except ForbiddenError as exc:
+                raise ForbiddenError(
+                    "Người này không thuộc hộ của người đặt lịch.", "This person is not in the caller's household."
+                ) from exc
+        elif request.member:
+            self._slot(commune_id, request.slot_id)  # a wrong slot adds nobody to the household
+            member = self._add_member(commune_id, citizen.id, request.member)
+        if member is not None:
+            patient = Patient(member.id, citizen.id, member.full_name, citizen.phone, member.birth_date)
         booking = self._book(commune_id, request.slot_id, patient, caller.subject_id, request.reason)
         self._audit.commit(
             commune_id,

@@ -81,6 +81,14 @@ class RecordStore(Protocol):
     def patients_with_record(self, commune_id: str) -> int: ...
 
 
+class HouseholdRegister(Protocol):
+    """The population register (``population.wiring.population_service``): who lives with a citizen."""
+
+    def housemates(self, commune_id: str, citizen_id: str) -> list[Member]:
+        """The citizen's household members as bookable members (ids ``r-…``, the citizen as guardian)."""
+        ...
+
+
 class Citizens(Protocol):
     """The citizens register (``citizens.wiring.citizen_repository``)."""
 

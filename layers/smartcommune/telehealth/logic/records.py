@@ -126,7 +126,7 @@ class RecordService:
     # ------------------------------------------------------------ who the patient is, and who may see them
 
     def patient(self, commune_id: str, patient_id: str) -> PatientInfo:
-        if patient_id.startswith("m-"):
+        if patient_id.startswith(("m-", "r-")):
             member = self._members.get(commune_id, patient_id)
             if member is not None:
                 return PatientInfo(member.id, member.full_name, member.birth_date, member.guardian_id)

@@ -20,6 +20,7 @@ from smartcommune.telehealth.contracts import (
     HealthService,
     Member,
     MemberList,
+    MemberQuery,
     NewBooking,
     NewMember,
     Pharmacy,
@@ -255,6 +256,20 @@ def day_bookings(request: ApiRequest) -> BookingList:
 )
 def book_for(request: ApiRequest) -> BookingView:
     return BookingView.of(_bookings(request).book_for(request.caller, request.body))
+
+
+@router.route(
+    "GET",
+    "/health/members",
+    allow=HEALTH,
+    query=MemberQuery,
+    response=MemberList,
+    tags=TAGS,
+    summary="The household members of the citizen with this phone, to book for one of them (empty if none)",
+)
+def members_of_phone(request: ApiRequest) -> MemberList:
+    query: MemberQuery = request.query
+    return MemberList(items=_bookings(request).members_of_phone(request.caller, query.phone))
 
 
 def _staff_step(request: ApiRequest, step: str) -> BookingView:

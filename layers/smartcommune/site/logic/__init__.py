@@ -1,0 +1,1 @@
+"""Pure rules and services of the commune website (ports in :mod:`.ports`)."""
