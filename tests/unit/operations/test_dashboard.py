@@ -57,6 +57,8 @@ class _Warnings:
 
 
 class _People:
+    source_vi = "sổ dân cư"
+
     def people(self, commune_id):
         return [], 0
 

@@ -59,6 +59,8 @@ class ScorecardSource(Protocol):
 
 
 class PopulationSource(Protocol):
+    source_vi: str  # what the people were counted from, for the method's sentence
+
     def people(self, commune_id: str) -> tuple[list[Person], int]:
         """The register's people with a known birth year, and how many entries have none."""
         ...
@@ -142,7 +144,13 @@ class DashboardService:
 
     def _forecasts(self, commune_id: str, now: datetime, facts: CommuneFacts) -> Forecasts:
         people, unknown = self._population.people(commune_id)
-        return forecast(people, now.astimezone(VN_TZ).date(), unknown=unknown, population=facts.population)
+        return forecast(
+            people,
+            now.astimezone(VN_TZ).date(),
+            unknown=unknown,
+            population=facts.population,
+            source_vi=self._population.source_vi,
+        )
 
     def _scorecard(self, commune_id: str) -> ScorecardView | None:
         if self._scorecards is None:

@@ -82,6 +82,7 @@ def forecast(
     class_size: int = CLASS_SIZE,
     teachers_per_class: float = TEACHERS_PER_CLASS,
     birth_rate_per_mille: float = BIRTH_RATE_PER_MILLE,
+    source_vi: str = "sổ dân cư",
 ) -> Forecasts:
     """The forecasts for the ``years`` calendar years from ``today``'s (``unknown``: entries without a birth)."""
     by_year: dict[int, int] = {}
@@ -142,7 +143,9 @@ def forecast(
         class_size=class_size,
         teachers_per_class=teachers_per_class,
         birth_rate_per_mille=birth_rate_per_mille,
-        methods_vi=methods_vi(len(people), unknown, population, class_size, teachers_per_class, birth_rate_per_mille),
+        methods_vi=methods_vi(
+            len(people), unknown, population, class_size, teachers_per_class, birth_rate_per_mille, source_vi
+        ),
     )
 
 
@@ -153,15 +156,16 @@ def methods_vi(  # noqa: PLR0917 (the figures the sentences state)
     class_size: int,
     teachers_per_class: float,
     birth_rate: float,
+    source_vi: str = "sổ dân cư",
 ) -> dict[str, str]:
     """The method of each forecast in one or two Vietnamese sentences (what the screen shows)."""
     ratio = f"{teachers_per_class:g}".replace(".", ",")
     rate = f"{birth_rate:g}".replace(".", ",")
-    base = f"Tính từ {counted} người trong sổ dân cư có ngày sinh hoặc số CCCD" + (
+    base = f"Tính từ {counted} người trong {source_vi}" + (
         f" ({unknown} người chưa có ngày sinh, không tính)." if unknown else "."
     )
     estimate = (
-        f" Năm mà sổ chưa có lứa tuổi đó (tài khoản công dân từ 16 tuổi) được ước tính: dân số {population} người "
+        f" Năm mà sổ chưa có lứa tuổi đó được ước tính: dân số {population} người "
         f"× tỷ suất sinh thô {rate}‰ mỗi năm, ghi rõ «ước tính»."
         if population
         else ""

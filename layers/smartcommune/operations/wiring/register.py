@@ -12,26 +12,47 @@ if TYPE_CHECKING:
     from smartcommune.core.services import Services
 
 PAGE = 1000
+REGISTER_VI = "sổ đăng ký dân cư của xã (mọi nhân khẩu, kể cả trẻ em)"
+ACCOUNTS_VI = "tài khoản công dân có ngày sinh hoặc số CCCD"
 KEEP_S = 3600
 """How long a read of the register is reused: forecasts count years, and a commune's register is thousands of
 entries (pages of a query), so one read an hour per warm function serves every refresh of the screens."""
 
 
 class PopulationRegister:
-    """Every citizen of the commune (the register's commune index, page by page): birth date, CCCD, hamlet."""
+    """The people the forecasts count: the population register's age profile (every resident, children included;
+    counters read by key) when that capability is installed and holds residents, else the citizen accounts (page by
+    page of their commune index: birth date or CCCD, hamlet)."""
 
     def __init__(self, services: Services) -> None:
         self._services = services
-        self._kept: dict[str, tuple[datetime, list[Person], int]] = {}
+        self._kept: dict[str, tuple[datetime, list[Person], int, str]] = {}
+        self.source_vi = ACCOUNTS_VI
 
     def people(self, commune_id: str) -> tuple[list[Person], int]:
         now = self._services.clock()
         kept = self._kept.get(commune_id)
         if kept is not None and (now - kept[0]).total_seconds() < KEEP_S:
+            self.source_vi = kept[3]
             return kept[1], kept[2]
-        people, unknown = self._read(commune_id)
-        self._kept[commune_id] = (now, people, unknown)
+        found = self._residents(commune_id)
+        people, unknown = (found, 0) if found else self._read(commune_id)
+        self.source_vi = REGISTER_VI if found else ACCOUNTS_VI
+        self._kept[commune_id] = (now, people, unknown, self.source_vi)
         return people, unknown
+
+    def _residents(self, commune_id: str) -> list[Person]:
+        from smartcommune.operations.wiring import installed
+
+        factory = installed("smartcommune.population.wiring", "population_service")
+        if factory is None:
+            return []
+        profile = self._services.get(factory).age_profile(commune_id)
+        people: list[Person] = []
+        for year, counts in profile.by_birth_year.items():
+            people.extend(Person(int(year), None, "male") for _ in range(counts.male))
+            people.extend(Person(int(year), None, "female") for _ in range(counts.female))
+        return people
 
     def _read(self, commune_id: str) -> tuple[list[Person], int]:
         from smartcommune.citizens.wiring import citizen_repository

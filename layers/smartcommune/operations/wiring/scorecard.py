@@ -56,6 +56,8 @@ class Scorecards(Protocol):
 
     def scorecard(self, commune_id: str, month: str | None = None) -> Any: ...
 
+    def series(self, commune_id: str, code: str, start: str, end: str) -> Sequence[Any]: ...
+
 
 def _row(score: Score) -> ScorecardRow:
     detail = score.source_detail_vi or SOURCE_LABELS_VI.get(str(score.source), "")
@@ -82,18 +84,16 @@ class ReportingScorecards:
         return ScorecardView(month=card.month, criteria=rows, met=sum(1 for r in rows if r.met), total=len(rows))
 
     def history(self, commune_id: str, code: str, months: int = 12) -> CriterionHistory:
-        """One criterion over the last ``months`` months, each month's own scorecard (reporting serves a past month
-        from its snapshot, as it stood; this month live)."""
-        points: list[HistoryPoint] = []
-        name, unit = "", ""
-        for month in months_back(self._clock(), months):
-            card: Card = self._scorecards.scorecard(commune_id, month=month)
-            score = next((c for c in card.criteria if c.code == code), None)
-            if score is None:
-                continue
-            name, unit = score.name_vi, score.unit
-            points.append(HistoryPoint(month=month, value=score.value, met=score.met))
-        return CriterionHistory(code=code, name_vi=name, unit=unit, points=points)
+        """One criterion over the last ``months`` months: reporting's series of the indicator (values staff entered,
+        and the monthly snapshots of computed values as they stood); a month with neither has no point."""
+        span = months_back(self._clock(), months)
+        card: Card = self._scorecards.scorecard(commune_id, month=None)
+        score = next((c for c in card.criteria if c.code == code), None)
+        if score is None:
+            return CriterionHistory(code=code, name_vi="", unit="", points=[])
+        values: Sequence[Any] = self._scorecards.series(commune_id, code, span[0], span[-1])
+        points = [HistoryPoint(month=str(v.period), value=v.value) for v in values if v.value is not None]
+        return CriterionHistory(code=code, name_vi=score.name_vi, unit=score.unit, points=points)
 
 
 def months_back(now: datetime, months: int) -> list[str]:
