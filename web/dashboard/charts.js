@@ -1,6 +1,7 @@
-// Charts of the dashboard with uPlot (vendored from npm at build time into /vendor/): bars for categories (fields,
-// states, years), lines for days and months. Sized from their container; redrawn on resize.
-import uPlot from '/vendor/uplot/uPlot.esm.js';
+// Charts of the dashboard with uPlot (vendored from npm at build time into /vendor/, loaded by the page as a
+// classic script that defines window.uPlot): bars for categories (fields, states, years), lines for days and
+// months. Sized from their container; redrawn on resize.
+const { uPlot } = window;
 
 const charts = new Map();
 const BRAND = '#0b6b3a';

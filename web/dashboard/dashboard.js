@@ -4,8 +4,6 @@
 // the hall screen, signed in or not, shows the public projection: counts only (GET /communes/{id}/dashboard).
 import { $, apiClient, busy, communeFromUrl, fill, formatDateTime, h, shortCommuneName, show, showError } from '/shared/sc.js';
 import { drawChart } from '/dashboard/charts.js';
-import { startHealth } from '/dashboard/health.js';
-import { drawMap } from '/dashboard/map.js';
 
 const api = apiClient({ storage: window.sessionStorage, tokenKey: 'sc.dashboard.token', onUnauthenticated: () => refresh() });
 const REFRESH_MS = 60_000;
@@ -237,6 +235,7 @@ async function load() {
   renderScorecard(payload.scorecard);
   renderForecasts(payload.forecasts);
   renderTrends(payload.trends);
+  const { drawMap } = await import('/dashboard/map.js'); // the map and the health checks load after the figures
   const note = await drawMap($('#hamlet-map'), communeId, payload.hamlets, payload.markers, $('#map-legend'));
   fill($('#map-note'), note);
   if (payload.scorecard && !selected && payload.scorecard.criteria.length) showHistory(payload.scorecard.criteria.find((c) => c.source === 'computed')?.code || payload.scorecard.criteria[0].code);
@@ -305,4 +304,4 @@ tick();
 setInterval(tick, 30_000);
 refresh();
 setInterval(refresh, REFRESH_MS);
-startHealth();
+import('/dashboard/health.js').then((health) => health.startHealth());

@@ -1,7 +1,14 @@
 // The hamlet map with Leaflet (vendored from npm at build time): hamlet outlines from GeoJSON (approximate demo
 // outlines, said so under the map), loudspeaker clusters, water sensors, cameras and warnings as circle markers.
-// No tile server: the outlines are the whole map.
-import * as L from '/vendor/leaflet/leaflet-src.esm.js';
+// No tile server: the outlines are the whole map. Leaflet is loaded by the page as a classic script (window.L).
+// Labels reach Leaflet as elements (textContent), never as HTML strings.
+const { L } = window;
+
+function text(value) {
+  const span = document.createElement('span');
+  span.textContent = String(value);
+  return span;
+}
 
 const KINDS = {
   speaker: { label: 'Cụm loa', color: '#0b6b3a' },
@@ -36,7 +43,7 @@ export async function drawMap(el, communeId, names, items, legend) {
       style: () => ({ color: '#084d2a', weight: 2, fillColor: '#e6f3ec', fillOpacity: 0.6 }),
       onEachFeature: (feature, layer) => {
         const name = names[feature.properties.hamlet_id] || feature.properties.name;
-        layer.bindTooltip(name, { permanent: true, direction: 'center', className: 'ops-hamlet-label' });
+        layer.bindTooltip(text(name), { permanent: true, direction: 'center', className: 'ops-hamlet-label' });
       },
     }).addTo(map);
     map.fitBounds(outlines.getBounds(), { padding: [12, 12] });
@@ -53,7 +60,7 @@ export async function drawMap(el, communeId, names, items, legend) {
       fillColor: kind.color,
       fillOpacity: TONES[m.tone] ?? 0.8,
     })
-      .bindTooltip(m.label_vi)
+      .bindTooltip(text(m.label_vi))
       .addTo(markers);
   }
   if (!outlines && items.length) map.fitBounds(L.latLngBounds(items.map((m) => [m.lat, m.lon])), { padding: [20, 20] });

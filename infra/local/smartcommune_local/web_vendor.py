@@ -2,9 +2,10 @@
 
 The pages never load a library from a CDN at run time (the CSP allows only ``'self'``): uPlot (charts) and Leaflet
 (the hamlet map) are installed from the npm registry at build time, exactly as the lockfile pins them, and their
-distributed files copied under ``web/vendor/`` (not committed; ``.gitignore``). Idempotent: ``npm ci`` runs only when
-the lockfile changed since the last install (a stamp in ``web/node_modules/``), files are copied only when they
-differ. ``make web`` runs it; ``smartcommune up`` and ``make package`` run it before the site is uploaded.
+minified builds (classic scripts that define ``uPlot`` and ``L``), stylesheets and images copied under
+``web/vendor/`` (not committed; ``.gitignore``). Idempotent: ``npm ci`` runs only when the lockfile changed since
+the last install (a stamp in ``web/node_modules/``), files are copied only when they differ. ``make web`` runs it;
+``smartcommune up`` runs it before the site is uploaded, and ``make up``, ``make test``, ``make package`` first.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from smartcommune_local.template import REPO_ROOT
 
 WEB_DIR = REPO_ROOT / "web"
 STAMP_NAME = ".smartcommune-lock.sha256"
-# node_modules path → path under web/vendor/ (what the pages import)
+LEAFLET_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png", "marker-shadow.png")
+# node_modules path → path under web/vendor/ (what the pages load; leaflet.css names the images)
 VENDOR_FILES: dict[str, str] = {
-    "uplot/dist/uPlot.esm.js": "uplot/uPlot.esm.js",
+    "uplot/dist/uPlot.iife.min.js": "uplot/uPlot.iife.min.js",
     "uplot/dist/uPlot.min.css": "uplot/uPlot.min.css",
     "uplot/LICENSE": "uplot/LICENSE",
-    "leaflet/dist/leaflet-src.esm.js": "leaflet/leaflet-src.esm.js",
+    "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
     "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
+    **{f"leaflet/dist/images/{name}": f"leaflet/images/{name}" for name in LEAFLET_IMAGES},
     "leaflet/LICENSE": "leaflet/LICENSE",
 }
 SKIPPED_IN_SITE = frozenset({"node_modules", "package.json", "package-lock.json"})

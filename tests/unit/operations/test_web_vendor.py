@@ -29,7 +29,7 @@ def test_vendoring_copies_once_without_npm_when_the_lockfile_is_unchanged(tmp_pa
     monkeypatch.setattr("shutil.which", lambda name: None)  # npm would be needed only for a changed lockfile
     first = vendor_web(web)
     assert (first.installed, first.copied) == (False, len(VENDOR_FILES))
-    assert (web / "vendor" / "uplot" / "uPlot.esm.js").read_text() == "// uplot/dist/uPlot.esm.js"
+    assert (web / "vendor" / "uplot" / "uPlot.iife.min.js").read_text() == "// uplot/dist/uPlot.iife.min.js"
     second = vendor_web(web)
     assert (second.installed, second.copied) == (False, 0)
 
@@ -44,5 +44,5 @@ def test_the_site_upload_leaves_out_what_is_only_for_the_build(tmp_path):
             keys.append(kwargs["Key"])
 
     upload_site(S3(), "bucket", web)
-    assert "dashboard/index.html" in keys and "vendor/leaflet/leaflet-src.esm.js" in keys
+    assert "dashboard/index.html" in keys and "vendor/leaflet/leaflet.js" in keys
     assert not [k for k in keys if k.startswith("node_modules/") or k.startswith("package")]
