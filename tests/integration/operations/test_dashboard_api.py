@@ -191,3 +191,31 @@ def test_the_scorecard_lists_every_criterion_with_its_source_and_history(api, se
     assert months[-1] == "2026-11" and history["points"][-1]["value"] == by_code["1.2"]["value"]
     assert _get(api, "/communes/giao-phong/dashboard/criteria/1.2/history?months=2")[0] == 200
     assert _get(api, "/dashboard/criteria/99.9/history", world["office"])[0] == 404
+
+
+def test_forecasts_count_the_population_register_when_it_holds_residents(api, services, world):
+    # Given the office writes a household with a child born 2021 and a grandmother born 1944 into the register
+    body = {
+        "id": "hk-0001",
+        "hamlet_id": "xom-1",
+        "address": "Số 1, Xóm 1",
+        "residents": [
+            {"full_name": "Trần Văn Hải", "birth_date": "1985-04-02", "sex": "male", "relation": "head"},
+            {"full_name": "Trần Minh Khôi", "birth_date": "2021-07-09", "sex": "male", "relation": "child"},
+            {"full_name": "Lê Thị Tẹo", "birth_date": "1944-01-20", "sex": "female", "relation": "parent"},
+        ],
+    }
+    response = api.http.post("/population/households", headers=auth(world["office"]), body=json.dumps(body))
+    assert response.status_code == 201, response.body
+    # When the chairman opens the dashboard (a fresh service: the register is read anew)
+    from smartcommune.core.services import Services
+    from smartcommune.operations.wiring import dashboard_service
+
+    fresh = Services(services.settings, clock=services.clock)
+    payload = fresh.get(dashboard_service).payload("giao-phong", "staff")
+    # Then the forecasts count the register's three residents, and say so
+    f = payload.forecasts
+    assert f.people_counted == 3
+    assert {y.year: y.children for y in f.school_entry}[2027] == 1
+    assert (f.elderly.aged_60_plus, f.elderly.aged_80_plus) == (1, 1)
+    assert "sổ đăng ký dân cư" in f.methods_vi["school_entry"]
