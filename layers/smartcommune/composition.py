@@ -51,6 +51,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     "reporting": ("smartcommune.reporting.routes",),
     "water": ("smartcommune.water.routes",),
     "site": ("smartcommune.site.routes",),
+    "cameras": ("smartcommune.cameras.routes",),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 
@@ -86,6 +87,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.reporting.storage.items",
     "smartcommune.water.storage",
     "smartcommune.site.storage",
+    "smartcommune.cameras.storage.items",
 )
 """Every module that declares table items: a merger must know what to do with each type they define."""
 

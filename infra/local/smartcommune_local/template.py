@@ -148,6 +148,34 @@ def _create_bucket(s3: Any, name: str, props: dict[str, Any], region: str) -> No
     s3.create_bucket(**kwargs)
 
 
+def _configure_bucket(s3: Any, name: str, props: dict[str, Any], out: LocalResources) -> None:
+    """The bucket's lifecycle rules (stored: the local sweep applies them) and its queue notifications (moto
+    delivers S3 -> SQS as AWS does); applied on every start, so a changed template takes effect."""
+    rules = []
+    for rule in (props.get("LifecycleConfiguration") or {}).get("Rules", []):
+        if "ExpirationInDays" not in rule:
+            continue
+        rules.append(
+            {
+                "ID": rule.get("Id", ""),
+                "Status": rule.get("Status", "Enabled"),
+                "Filter": {"Prefix": rule.get("Prefix", "")},
+                "Expiration": {"Days": int(out.resolve(rule["ExpirationInDays"]))},
+            }
+        )
+    if rules:
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+    queues = []
+    for config in (props.get("NotificationConfiguration") or {}).get("QueueConfigurations", []):
+        entry: dict[str, Any] = {"QueueArn": out.resolve(config["Queue"]), "Events": [config["Event"]]}
+        filter_rules = ((config.get("Filter") or {}).get("S3Key") or {}).get("Rules")
+        if filter_rules:
+            entry["Filter"] = {"Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in filter_rules]}}
+        queues.append(entry)
+    if queues:
+        s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration={"QueueConfigurations": queues})
+
+
 def _create_key(kms: Any, name: str) -> tuple[str, str]:
     """A symmetric KMS key under ``alias/<name>`` (found again by its alias): ``(key id, ARN)``."""
     alias = f"alias/{name}"
@@ -185,6 +213,7 @@ def create_resources(
             out.refs[logical_id] = name
             out.arns[logical_id] = f"arn:aws:s3:::{name}"
             _create_bucket(s3, name, props, region)
+            _configure_bucket(s3, name, props, out)
         elif resource["Type"] == "AWS::KMS::Key":
             out.refs[logical_id], out.arns[logical_id] = _create_key(kms, name)
     return out

@@ -81,6 +81,11 @@ class Settings(BaseModel):
     mqtt_ca_path: str | None = None
     speaker_offline_after_s: int = 90
 
+    # ---- security cameras (issue 10)
+    # Raw frames and event snapshots (``cameras.contracts``: frames/ expire by the bucket's lifecycle rule).
+    camera_bucket: str = "smartcommune-camera"
+    camera_offline_after_s: int = 120
+
     # ---- personal data at rest and in transit (issue 8)
     # In AWS the template passes the ARNs of the secrets, never their values: a function's environment is readable
     # by anyone allowed lambda:GetFunctionConfiguration. :meth:`secret` reads a secret on first use and keeps it for

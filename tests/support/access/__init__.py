@@ -6,6 +6,7 @@ Importing this package registers every scenario in :data:`SCENARIOS`.
 
 from tests.support.access import (  # noqa: F401 - they register
     broadcast,
+    cameras,
     citizens,
     devices,
     feedback,
