@@ -159,8 +159,7 @@ def test_the_payload_reads_by_key_and_index_only(services, world):
     # reads by key or index; the one write is reporting's snapshot of this month's scorecard
     assert operations <= {"GetItem", "Query", "BatchGetItem", "PutItem"}, operations
     assert counter.calls[("dynamodb", "PutItem")] <= 1
-    print(dict(counter.calls))
-    assert counter.dynamodb() <= 60, counter.calls
+    assert counter.dynamodb() <= 80, counter.calls  # about 60: most are the scorecard's providers
 
 
 def test_the_scorecard_lists_every_criterion_with_its_source_and_history(api, services, world):
