@@ -173,6 +173,7 @@ async function showHistory(code) {
   const path = staff ? `/dashboard/criteria/${encodeURIComponent(code)}/history` : `/communes/${encodeURIComponent(communeId)}/dashboard/criteria/${encodeURIComponent(code)}/history`;
   try {
     const history = await api.call('GET', path, { query: { months: 12 } });
+    if (selected !== code) return; // another criterion was chosen meanwhile
     fill($('#history-title'), `Chỉ tiêu ${code}: ${history.name_vi} — 12 tháng gần nhất`);
     const labels = history.points.map((p) => p.month.split('-').reverse().join('/'));
     drawChart($('#history-chart'), { labels, values: history.points.map((p) => p.value), kind: 'line', unit: UNITS[history.unit] ?? '', tall: true });

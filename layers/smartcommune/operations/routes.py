@@ -80,7 +80,7 @@ def criterion_history(request: ApiRequest) -> CriterionHistory:
     assert principal is not None
     query: HistoryQuery = request.query
     found = _service(request).history(principal.commune_id, request.path_params["code"], query.months)
-    if found is None or not found.points:
+    if found is None or not found.name_vi:
         raise NotFoundError("Không có chỉ tiêu này trong bảng chỉ tiêu.", "No such criterion on the scorecard.")
     return found
 
@@ -99,6 +99,6 @@ def public_criterion_history(request: ApiRequest) -> CriterionHistory:
 
     commune_id = current_commune_id(request.services, request.path_params["commune_id"])
     found = _service(request).history(commune_id, request.path_params["code"], request.query.months)
-    if found is None or not found.points:
+    if found is None or not found.name_vi:
         raise NotFoundError("Không có chỉ tiêu này trong bảng chỉ tiêu.", "No such criterion on the scorecard.")
     return found
