@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.e2e import test_pages_broadcast as base
 from tests.e2e.test_pages_broadcast import demo_password, staff_token
-from tests.support.browser import api_call, screenshot
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +21,18 @@ contexts = base.contexts
 
 WIDE = {"width": 1366, "height": 900}
 TV = {"width": 1920, "height": 1080}
-LOAD_MS = 30_000
+LOAD_MS = 90_000  # the whole dashboard (every tile, the scorecard's providers) on a loaded 2-core machine
+
+
+def _api(stack: Any, path: str, token: str | None = None) -> Any:
+    """GET from the API with the patience of a loaded machine (the shared helper gives up after 10 s)."""
+    import json
+    import urllib.request
+
+    headers = {"Accept": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(stack.api_url.rstrip("/") + path, headers=headers)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - the local stack
+        return json.loads(response.read())
 
 
 def _number(value: float) -> str:
@@ -51,8 +62,7 @@ def test_the_chairman_reads_the_scorecard_as_the_data_says(local_stack: Any, con
     expect(page.locator("#audience")).to_contain_text("Cán bộ xem đầy đủ chi tiết", timeout=LOAD_MS)
     # Then every criterion of the reporting capability's scorecard is a row with its value, met or not, and source
     token = staff_token(local_stack, "gp.admin")
-    status, card = api_call(local_stack.api_url, "GET", "/reporting/scorecard", token=token)
-    assert status == 200, card
+    card = _api(local_stack, "/reporting/scorecard", token)
     rows = page.locator("#scorecard-table tbody tr")
     expect(rows).to_have_count(len(card["criteria"]), timeout=LOAD_MS)
     met = sum(1 for c in card["criteria"] if c["met"])
@@ -86,8 +96,7 @@ def test_the_hall_screen_shows_counts_only(local_stack: Any, contexts: Any) -> N
     page.goto(f"{local_stack.web_url}/dashboard/?tv")
     expect(page.locator("#audience")).to_contain_text("Màn hình công khai", timeout=LOAD_MS)
     # Then the counts are there, the drill-down and warning details are not
-    status, public = api_call(local_stack.api_url, "GET", "/communes/giao-phong/dashboard")
-    assert status == 200
+    public = _api(local_stack, "/communes/giao-phong/dashboard")
     open_now = next(m for t in public["tiles"] if t["name"] == "feedback" for m in t["metrics"] if m["key"] == "open")
     expect(page.locator('#tile-feedback [data-key="open"] .ops-value')).to_have_text(_number(open_now["value"]))
     expect(page.locator(".ops-drill")).to_have_count(0)
