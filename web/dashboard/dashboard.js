@@ -143,7 +143,12 @@ function renderScorecard(card) {
     return;
   }
   const [y, m] = (card.month || '').split('-');
-  fill($('#scorecard-summary'), h('strong', { text: `${card.met}/${card.total}` }), ` chỉ tiêu đạt, tháng ${m}/${y}.`);
+  fill(
+    $('#scorecard-summary'),
+    h('strong', { text: `${card.met}/${card.total}` }),
+    ` chỉ tiêu đạt, tháng ${m}/${y}`,
+    card.as_of ? ` (tính lúc ${formatDateTime(card.as_of)}, cập nhật 10 phút một lần).` : '.',
+  );
   fill(
     $('#scorecard-table tbody'),
     card.criteria.map((c) =>

@@ -155,6 +155,7 @@ class ScorecardView(BaseModel):
     criteria: list[ScorecardRow]
     met: int
     total: int
+    as_of: datetime | None = Field(default=None, description="When it was worked out (reused up to 10 minutes)")
 
 
 class HistoryPoint(BaseModel):

@@ -73,22 +73,35 @@ def _row(score: Score) -> ScorecardRow:
     )
 
 
+KEEP_S = 600
+"""How long this month's scorecard is reused: every criterion's providers read other capabilities (~50 reads), its
+values move by the day, and the screens refresh every minute (reporting keeps the month's snapshot meanwhile)."""
+
+
 class ReportingScorecards:
     def __init__(self, scorecards: Scorecards, clock: Callable[[], datetime]) -> None:
         self._scorecards = scorecards
         self._clock = clock
+        self._kept: dict[str, tuple[datetime, ScorecardView]] = {}
 
     def scorecard(self, commune_id: str) -> ScorecardView:
+        now = self._clock()
+        kept = self._kept.get(commune_id)
+        if kept is not None and (now - kept[0]).total_seconds() < KEEP_S:
+            return kept[1]
         card: Card = self._scorecards.scorecard(commune_id, month=None)
         rows = [_row(score) for score in card.criteria]
-        return ScorecardView(month=card.month, criteria=rows, met=sum(1 for r in rows if r.met), total=len(rows))
+        view = ScorecardView(
+            month=card.month, criteria=rows, met=sum(1 for r in rows if r.met), total=len(rows), as_of=now
+        )
+        self._kept[commune_id] = (now, view)
+        return view
 
     def history(self, commune_id: str, code: str, months: int = 12) -> CriterionHistory:
         """One criterion over the last ``months`` months: reporting's series of the indicator (values staff entered,
         and the monthly snapshots of computed values as they stood); a month with neither has no point."""
         span = months_back(self._clock(), months)
-        card: Card = self._scorecards.scorecard(commune_id, month=None)
-        score = next((c for c in card.criteria if c.code == code), None)
+        score = next((c for c in self.scorecard(commune_id).criteria if c.code == code), None)
         if score is None:
             return CriterionHistory(code=code, name_vi="", unit="", points=[])
         values: Sequence[Any] = self._scorecards.series(commune_id, code, span[0], span[-1])
