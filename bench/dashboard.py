@@ -6,7 +6,7 @@ counted by operation (no Scan), the scorecard alone; and ``province_rollup_ms``,
 The province's ``GET /province/v1/scorecards`` is built on another branch; until it is merged here the rollup is
 measured through the reporting scorecard service over the 200 communes (what that endpoint adds is the signature
 check and the JSON), and the result says so. Sizes: ``SMARTCOMMUNE_BENCH_DASHBOARD_SIZE`` = citizens x feedback
-(default 7000x1200: the commune's population, and a year of feedback).
+(default 2000x1200: the citizen accounts of a commune of ~7,000 people, and a year of feedback).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def _rollup(services: Any) -> tuple[float, int]:
 
 @benchmark("dashboard")
 def dashboard() -> dict[str, Any]:
-    citizens, feedback = (int(x) for x in os.environ.get(SIZE_VARIABLE, "7000x1200").split("x"))
+    citizens, feedback = (int(x) for x in os.environ.get(SIZE_VARIABLE, "2000x1200").split("x"))
     fake = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "ap-southeast-1"}
     os.environ.update(fake)  # moto only
     os.environ.pop("AWS_ENDPOINT_URL", None)
