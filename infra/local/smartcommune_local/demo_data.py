@@ -4,6 +4,8 @@ Two halves: the pure generation (communes, staff, citizens with realistic Vietna
 and valid CCCD numbers — deterministic, from a seeded RNG) and :func:`seed`, which writes what is missing through
 the domain services, so seeding is idempotent and safe on every ``smartcommune up``. Demo feedback is built in
 ``demo_feedback.py``.
+
+Long because: the communes, staff, citizens and the seeding order of every capability's demo data live together.
 """
 
 from __future__ import annotations

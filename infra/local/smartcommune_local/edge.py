@@ -41,6 +41,7 @@ SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",
 }
 SITES = ("citizen", "admin", "dashboard", "site")
+BUILD_ONLY = frozenset({"node_modules", "package.json", "package-lock.json"})
 # Connection-level headers a proxy must not forward (RFC 9110 §7.6.1).
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding"}
@@ -60,6 +61,7 @@ _EXTRA_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".json": "application/json",
     ".svg": "image/svg+xml",
+    ".geojson": "application/geo+json",
     ".webmanifest": "application/manifest+json",
     ".woff2": "font/woff2",
     ".txt": "text/plain; charset=utf-8",
@@ -76,7 +78,9 @@ def upload_site(s3: Any, bucket: str, web_dir: Path) -> int:
     """Upload every file under ``web_dir`` to ``bucket`` (``web/citizen/index.html`` → ``citizen/index.html``)."""
     count = 0
     for path in sorted(web_dir.rglob("*")):
-        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(web_dir).parts):
+        parts = path.relative_to(web_dir).parts
+        # dot-files, and what web/ holds for the build only (npm's package files and node_modules/)
+        if not path.is_file() or any(p.startswith(".") or p in BUILD_ONLY for p in parts):
             continue
         key = path.relative_to(web_dir).as_posix()
         s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type_for(key))

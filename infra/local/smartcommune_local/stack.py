@@ -219,7 +219,10 @@ class LocalStack:
 
     def _upload_web(self) -> None:
         from smartcommune_local.edge import upload_site
+        from smartcommune_local.web_vendor import vendor_web
 
+        if WEB_DIR.is_dir():
+            vendor_web(WEB_DIR)  # the pages' npm libraries into web/vendor/ (npm ci only when the lockfile changed)
         s3 = self._session().client("s3", endpoint_url=self.config.moto_url)
         self.web_objects = upload_site(s3, self._bucket("WebBucket"), WEB_DIR) if WEB_DIR.is_dir() else 0
 

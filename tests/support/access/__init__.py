@@ -14,6 +14,7 @@ from tests.support.access import (  # noqa: F401 - they register
     identity,
     population,
     province,
+    operations,
     reporting,
     site,
     telehealth,
