@@ -68,7 +68,34 @@ function said(entry) {
     settings: `đổi âm lượng loa: ${b.volume ?? '?'} → ${a.volume ?? b.volume ?? '?'}` + (a.power ? `, nguồn: ${a.power}` : ''),
   };
   const by = { feedback: fb, citizen, staff, bulletin, speaker }[entry.action.split('.')[0]] || {};
-  return by[verb] || `thực hiện «${entry.action}»`;
+  return by[verb] || inWords(entry.action);
+}
+
+// Capabilities added later (cameras, reports, the register, water, the website, the health station) say their
+// actions with a verb and a noun; a new one reads as words even before it gets a sentence of its own.
+const NOUN = {
+  camera: 'camera', camera_event: 'sự kiện camera', report: 'báo cáo', indicator: 'số liệu chỉ tiêu',
+  population: 'sổ hộ khẩu', water: 'chất lượng nước', appointment: 'lịch khám', health_record: 'hồ sơ sức khỏe',
+  health_setup: 'lịch làm việc của trạm y tế', commune: 'xã', site: 'trang thông tin của xã', article: 'tin bài',
+  official: 'danh bạ cán bộ', place: 'điểm OCOP, du lịch', fee: 'phí', invoice: 'hóa đơn', payment: 'khoản thu',
+  receipt: 'biên lai', household: 'hộ gia đình', province: 'kết nối của tỉnh', merger: 'sáp nhập xã',
+};
+const VERB = {
+  configure: 'cấu hình', acknowledge: 'xác nhận đã xem', draft_bulletin: 'soạn bản tin cảnh báo từ',
+  to_feedback: 'tạo phản ánh từ', view_unblurred: 'xem ảnh gốc chưa làm mờ của', opened: 'mở', open: 'mở',
+  filled: 'nhập số liệu', fill: 'nhập số liệu', submitted: 'trình', submit: 'trình', returned: 'trả lại',
+  approved: 'duyệt', approve: 'duyệt', sent: 'gửi', send: 'gửi', corrected: 'đính chính', correct: 'đính chính',
+  requested: 'nhận yêu cầu', entered: 'nhập', household_registered: 'đăng ký hộ vào', resident_added: 'thêm nhân khẩu vào',
+  resident_moved_out: 'ghi chuyển đi trong', resident_deceased: 'ghi khai tử trong', warning_ack: 'xác nhận cảnh báo',
+  book_for: 'đặt lịch hộ', add: 'ghi thêm vào', read: 'xem', put: 'cập nhật', merged_into: 'sáp nhập', merged_from:
+  'tiếp nhận', hamlets_merged: 'sáp nhập xóm của', create: 'tạo', update: 'cập nhật', delete: 'xóa', publish: 'đăng',
+  unpublish: 'gỡ', archive: 'lưu trữ', review: 'gửi duyệt', photo: 'cập nhật ảnh của', pay: 'ghi nhận', exempt: 'miễn giảm',
+};
+
+function inWords(action) {
+  const [noun, verb = ''] = action.split('.');
+  const words = (code) => code.replaceAll('_', ' ');
+  return `${VERB[verb] || words(verb)} ${NOUN[noun] || words(noun)}`.trim();
 }
 
 /** The record acted on, as a link a person can follow (a name where the entry or the staff list has one). */

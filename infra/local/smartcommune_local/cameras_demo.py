@@ -36,7 +36,17 @@ if TYPE_CHECKING:
     from smartcommune.core.services import Services
 
 CAMERA_POLICY_NAME = "smartcommune-camera"
-FOOTAGE_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "pennfudan-fudan"
+def _footage_dir() -> Path:
+    """Where the Fudan photos are (see ``vision.engine.sequences.pennfudan_dir``); the usual place if nowhere."""
+    from smartcommune.vision.engine.sequences import pennfudan_dir
+
+    try:
+        return pennfudan_dir()
+    except FileNotFoundError:
+        return Path(__file__).resolve().parents[4] / "shared" / "data" / "pennfudan-fudan"
+
+
+FOOTAGE_DIR = _footage_dir()
 _CENTRE = (20.2560, 106.4940)
 _SITES: tuple[tuple[CameraSite, str, str], ...] = (
     ("main_road", "dong-thanh", "Đường trục xã - trước UBND"),

@@ -44,16 +44,31 @@ _BOX = re.compile(r"\((\d+), (\d+)\) - \((\d+), (\d+)\)")
 
 def pennfudan_dir() -> Path:
     """The Fudan data: ``$SMARTCOMMUNE_PENNFUDAN_DIR``, else ``shared/data/pennfudan-fudan`` beside a parent of the
-    working directory or of this file (the repository's ``../shared``)."""
+    working directory or of this file (the repository's ``../shared``), else beside the repository a clone was made
+    from (a fresh clone in a temporary folder still finds the data of the checkout it came from)."""
     configured = os.environ.get(DATA_VARIABLE)
     if configured:
         return Path(configured)
-    for start in (Path.cwd(), Path(__file__).resolve()):
+    starts = [Path.cwd(), Path(__file__).resolve()]
+    starts += [origin for start in starts[:] if (origin := _origin_checkout(start)) is not None]
+    for start in starts:
         for parent in [start, *start.parents]:
             candidate = parent / "shared" / "data" / "pennfudan-fudan"
             if (candidate / "images").is_dir():
                 return candidate
     raise FileNotFoundError(f"Penn-Fudan (Fudan part) not found: set {DATA_VARIABLE}")
+
+
+def _origin_checkout(start: Path) -> Path | None:
+    """The local folder the repository around ``start`` was cloned from (its ``origin`` remote), if any."""
+    for parent in [start, *start.parents]:
+        config = parent / ".git" / "config"
+        if config.is_file():
+            match = re.search(r'\[remote "origin"\][^\[]*?url\s*=\s*(\S+)', config.read_text(encoding="utf-8"))
+            url = match.group(1) if match else ""
+            path = Path(url.removeprefix("file://")) if url and "://" not in url.removeprefix("file://") else None
+            return path.resolve() if path is not None and path.is_dir() else None
+    return None
 
 
 @dataclass(frozen=True)
