@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from smartcommune.core.services import Services
 
 CAMERA_POLICY_NAME = "smartcommune-camera"
+
+
 def _footage_dir() -> Path:
     """Where the Fudan photos are (see ``vision.engine.sequences.pennfudan_dir``); the usual place if nowhere."""
     from smartcommune.vision.engine.sequences import pennfudan_dir
