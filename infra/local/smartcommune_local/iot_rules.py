@@ -198,7 +198,9 @@ class RuleEngine:
             clean_session=False,  # acks published while the emulator restarts are queued for it
             on_message=self._on_message,
         )
-        self._client.connect()
+        # A minute, not the client's 10 s: at start the broker also shakes hands with every simulated speaker,
+        # sensor and camera (mutual TLS), and on a loaded 2-core machine the platform can wait behind them.
+        self._client.connect(timeout_s=60.0)
         filters = {r.sql.topic_filter for r in self.rules} | {r.sql.topic_filter for r in self.queue_rules}
         for topic_filter in sorted(filters):
             self._client.subscribe(topic_filter, 1)
