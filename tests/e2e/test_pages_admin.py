@@ -241,7 +241,7 @@ def test_the_dashboard_shows_the_commune_its_health_and_its_live_tiles(
     # Given the operations dashboard
     page.goto(f"{local_stack.web_url}/dashboard/")
     # Then it names the commune and reports the platform healthy, check by check
-    expect(page.locator(".brand")).to_contain_text("Giao Phong")
+    expect(page.locator(".brand")).to_contain_text("Giao Phong", timeout=30_000)  # the whole payload first
     expect(page.locator("#health-badge")).to_have_text("Hoạt động bình thường")
     expect(page.locator("#health-checks li").first).to_be_visible()
     expect(page.locator("#health-time")).to_contain_text("Cập nhật lúc")
