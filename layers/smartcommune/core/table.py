@@ -131,9 +131,13 @@ class MainTable(Model):
         return super().get_update_kwargs_from_instance(self._with_tenant(actions), *args, **kwargs)
 
     def _with_tenant(self, actions: list[Any]) -> list[Any]:
-        """An update may create the item: it must carry its tenant like a put does."""
+        """An update may create the item: it must carry its type and tenant like a put does (a merger reads
+        both from the tenancy index and stops at a record whose type it cannot name)."""
+        model = type(self)
+        sets = {str(a.values[0]) for a in actions if getattr(a, "format_string", "").startswith("{0} = ")}
+        typed = [] if model.kind.attr_name in sets else [model.kind.set(model)]
         tenant = tenant_of(self.pk)
-        return [*actions, MainTable.tenant.set(tenant)] if tenant else actions
+        return [*actions, *typed, MainTable.tenant.set(tenant)] if tenant else [*actions, *typed]
 
 
 def _all_models(cls: type[Model]) -> Iterator[type[Model]]:
