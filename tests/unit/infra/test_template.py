@@ -28,6 +28,7 @@ ROLE_RESOURCES: dict[str, set[str]] = {
         "CommandKeySecretArn",
         "PaymentKeySecretArn",  # payment callbacks are verified with it (fees)
         "CameraBucket",  # presigned links to event crops (events/ only)
+        "ReportSigningKey",  # signs sent reports (JWS ES256)
     },
     "SmsSenderRole": {"SmsSenderLogGroup", "SmsQueue", "SmsKey", "MainTable"},
     "AuditVerifierRole": {"AuditVerifierLogGroup", "MainTable", "AuditAnchorBucket"},
@@ -278,6 +279,21 @@ def test_queued_sms_are_sealed_and_only_the_sender_may_open_them():
     assert threads["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SMSTHREAD#*"]}}
     assert _as_list(threads["Action"]) == ["dynamodb:GetItem"]
     assert "index" not in json.dumps(markers["Resource"]) + json.dumps(threads["Resource"])
+
+
+def test_reports_are_signed_in_kms_by_the_api_alone_with_a_key_that_outlives_the_stack():
+    key = RESOURCES["ReportSigningKey"]
+    assert key["Properties"]["KeySpec"] == "ECC_NIST_P256" and key["Properties"]["KeyUsage"] == "SIGN_VERIFY"
+    assert key["DeletionPolicy"] == "Retain" and key["UpdateReplacePolicy"] == "Retain"
+    variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["SMARTCOMMUNE_REPORT_KMS_KEY_ID"] == {"Ref": "ReportSigningKey"}
+    grants = {
+        role_id: set(_as_list(statement["Action"]))
+        for role_id in ROLE_RESOURCES
+        for statement in _statements(RESOURCES[role_id]["Properties"])
+        if "ReportSigningKey" in _referenced(statement["Resource"])
+    }
+    assert grants == {"ApiHandlerRole": {"kms:Sign", "kms:GetPublicKey"}}
 
 
 TTS_ENVIRONMENT = {
