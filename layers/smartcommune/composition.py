@@ -72,6 +72,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.core.rates",
     "smartcommune.communes.storage",
     "smartcommune.communes.storage.merger",
+    "smartcommune.communes.storage.orders",
     "smartcommune.identity.storage.otps",
     "smartcommune.identity.storage.sessions",
     "smartcommune.identity.storage.staff",

@@ -26,6 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     create.add_argument("--province", required=True, metavar="ID", help="mã tỉnh, vd. nam-dinh / province id")
     create.add_argument("--label", default="province system", help="tên hệ thống / what system uses it")
     create.add_argument("--iam-arn", default=None, metavar="ARN", help="AWS: the IAM role or user that signs")
+    create.add_argument(
+        "--may-reorganise",
+        action="store_true",
+        help="được ra lệnh sáp nhập xã (POST /province/v1/mergers) / may order commune mergers",
+    )
     create.set_defaults(handler=create_command)
     rotate = actions.add_parser("rotate", help="cấp cặp khóa mới, thu hồi khóa cũ / new keys, the old revoked")
     rotate.add_argument("access_key_id")
@@ -73,7 +78,9 @@ def create_command(args: argparse.Namespace) -> int:
     from smartcommune.province.wiring import province_clients
 
     try:
-        request = NewProvinceClient(province_id=args.province, label=args.label, iam_arn=args.iam_arn)
+        request = NewProvinceClient(
+            province_id=args.province, label=args.label, iam_arn=args.iam_arn, may_reorganise=args.may_reorganise
+        )
     except ValidationError as exc:
         print(f"Tham số không hợp lệ / invalid arguments: {exc.errors()[0]['msg']}", file=sys.stderr)
         return 2

@@ -67,10 +67,10 @@ class LocalResources:
         if isinstance(value, dict) and len(value) == 1:
             ((key, arg),) = value.items()
             if key == "Ref":
-                if arg == "AWS::NoValue":
-                    return None
                 if arg in self.refs:
                     return self.refs[arg]
+                if arg == "AWS::NoValue" or arg in self.template.get("Resources", {}):
+                    return None  # nothing, or a resource the local stand-ins do not create (see create_resources)
                 param = self.template.get("Parameters", {}).get(arg, {})
                 return param.get("Default", "")
             if key == "Fn::GetAtt":
@@ -214,6 +214,8 @@ def create_resources(
             out.arns[logical_id] = f"arn:aws:s3:::{name}"
             _create_bucket(s3, name, props, region)
             _configure_bucket(s3, name, props, out)
-        elif resource["Type"] == "AWS::KMS::Key":
+        elif resource["Type"] == "AWS::KMS::Key" and props.get("KeyUsage", "ENCRYPT_DECRYPT") == "ENCRYPT_DECRYPT":
             out.refs[logical_id], out.arns[logical_id] = _create_key(kms, name)
+        # A signing key (the reports' ES256) is not made locally: moto's KMS hashes a DIGEST message once more,
+        # so its signatures would not verify. The local stack signs with its key file (reporting.storage.keys).
     return out

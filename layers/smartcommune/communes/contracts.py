@@ -100,6 +100,33 @@ class MergeRun(BaseModel):
     summary: MergeSummary | None = Field(default=None, description="as it was when the run finished")
 
 
+class MergeOrder(BaseModel):
+    """A merger the province asked for through its signed API; the merge function runs it (and resumes it)."""
+
+    request: MergeRequest
+    ordered_by: str = Field(description="the province client's access key id")
+    ordered_by_label: str = Field(default="", description="the province system's name")
+    province_id: str = Field(description="the ordering client's province (who may follow the order)")
+    ordered_at: datetime
+    failed: str | None = Field(default=None, description="why the merger could not start (Vietnamese)")
+    failed_en: str | None = None
+
+
+class MergeStatus(BaseModel):
+    """``GET /province/v1/mergers/{new_id}``: where an ordered merger stands."""
+
+    new_commune: CommuneId
+    state: Literal["ordered", "failed", "moving", "sealing", "verifying", "done", "rolled_back"]
+    request: MergeRequest
+    ordered_by_label: str
+    ordered_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    failed: str | None = None
+    failed_en: str | None = None
+    summary: MergeSummary | None = Field(default=None, description="the counts once the merger is done")
+
+
 class HamletMergeRequest(BaseModel):
     """``smartcommune communes merge-hamlets``: hamlets of one commune into one (a new one or one of them)."""
 

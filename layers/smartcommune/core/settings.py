@@ -37,6 +37,8 @@ class Settings(BaseModel):
     media_bucket: str = "smartcommune-media"
     audit_anchor_bucket: str = "smartcommune-audit-anchors"
     sms_queue_url: str | None = None
+    # Mergers ordered through the province API wait here for the merge function (functions/communes_merge).
+    merge_queue_url: str | None = None
 
     # "sns" sends real SMS through Amazon SNS; "outbox" appends them to a JSON-lines file for developers and tests.
     sms_transport: Literal["sns", "outbox"] = "outbox"

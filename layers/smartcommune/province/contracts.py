@@ -28,6 +28,9 @@ class ProvinceClient(BaseModel):
     revoked_at: datetime | None = None
     # In AWS: the IAM role or user whose SigV4 requests API Gateway verified (``arn:aws:iam::<acct>:role/<name>``).
     iam_arn: str | None = Field(default=None, max_length=2048)
+    # Reorganising units (ordering commune mergers) is a decision of the province's government, not a reading:
+    # only a client created for it may (``province client create --may-reorganise``).
+    may_reorganise: bool = False
 
     @property
     def active(self) -> bool:
@@ -47,6 +50,7 @@ class NewProvinceClient(Contract):
     iam_arn: str | None = Field(
         default=None, max_length=2048, pattern=r"^arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+$"
     )
+    may_reorganise: bool = False
 
 
 class EntitledCommune(BaseModel):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from smartcommune.communes.contracts import MergeRequest, MergeStatus
 from smartcommune.core.api.http import ApiResponse
 from smartcommune.core.api.router import SIGNED, router
-from smartcommune.core.errors import InvalidInputError
+from smartcommune.core.errors import ForbiddenError, InvalidInputError
 from smartcommune.province.contracts import (
     EntitledCommune,
     EntitledCommunes,
@@ -192,3 +193,51 @@ def province_scorecards(request: ApiRequest) -> ScorecardRollup:
     client = signed_client(request)
     communes = request.services.get(province_gate).communes(client)
     return rollup(client, communes, request.services.get(scorecards), request.query.month, request.services.clock())
+
+
+@router.route(
+    "POST",
+    "/province/v1/mergers",
+    allow=SIGNED,
+    summary="Order a commune merger (a client allowed to reorganise units; every old commune of its province)",
+    body=MergeRequest,
+    response=MergeStatus,
+    status=202,
+    tags=TAGS,
+)
+def province_merger_order(request: ApiRequest) -> ApiResponse:
+    """Checked and recorded at once (audited on each old commune's chain), run by the merge function: ``202`` and
+    the order's status (``GET /province/v1/mergers/{new_id}`` follows it). The same order again answers the same."""
+    from smartcommune.communes.wiring import merge_orders
+    from smartcommune.province.wiring import province_gate
+
+    client = signed_client(request)
+    if not client.may_reorganise:
+        raise ForbiddenError(
+            "Khóa truy cập này chỉ được đọc số liệu; lệnh sáp nhập cần khóa được cấp quyền sắp xếp đơn vị hành chính.",
+            "This client may read only; ordering a merger needs a client allowed to reorganise units.",
+        )
+    order: MergeRequest = request.body
+    gate = request.services.get(province_gate)
+    for old_id in order.old_ids:
+        gate.commune(client, old_id)  # 403 for a commune of another province, existing or not
+    status, created = request.services.get(merge_orders).order(
+        order, client_id=client.access_key_id, client_label=client.label, province_id=client.province_id
+    )
+    headers = {"Content-Type": "application/json; charset=utf-8", "Idempotent-Replayed": str(not created).lower()}
+    return ApiResponse(body=status.model_dump_json().encode(), status=202, headers=headers)
+
+
+@router.route(
+    "GET",
+    "/province/v1/mergers/{new_id}",
+    allow=SIGNED,
+    summary="Where an ordered merger stands: ordered, moving, sealing, verifying, done (with its counts) or failed",
+    response=MergeStatus,
+    tags=TAGS,
+)
+def province_merger_status(request: ApiRequest) -> MergeStatus:
+    from smartcommune.communes.wiring import merge_orders
+
+    client = signed_client(request)
+    return request.services.get(merge_orders).status(request.path_params["new_id"], client.province_id)

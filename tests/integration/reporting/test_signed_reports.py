@@ -167,3 +167,15 @@ def test_kms_signer_key_and_signature_format_as_far_as_moto_goes(aws, tmp_path):
     doc = {"type": "smartcommune.report/v1", "id": "monthly-2026-11", "version": 1, "commune_id": "giao-phong"}
     jws, _ = sign_document(doc, digest_signer)
     assert verify(jws, {"keys": [digest_signer.public_jwk()]}).valid
+
+
+def test_in_aws_reports_are_signed_in_kms_and_locally_with_the_key_file(aws, world, sent):
+    # The deployed functions name the KMS key; the local stand-ins make no signing key (moto's does not sign a
+    # digest as AWS does), so the local environment names none and the stack signs with its key file
+    from smartcommune_local.template import load_template
+
+    variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["SMARTCOMMUNE_REPORT_KMS_KEY_ID"] == {"Ref": "ReportSigningKey"}
+    assert "SMARTCOMMUNE_REPORT_KMS_KEY_ID" not in aws.environment()
+    jwks = world.ok("GET", "/.well-known/jwks.json")
+    assert [k["kty"] for k in jwks["keys"]] == ["EC"]

@@ -24,7 +24,9 @@ def _clients(w: World) -> dict[str, tuple[str, str]]:
 
         made = {}
         for province in ("nam-dinh", "thai-binh"):
-            issued = w.services.get(province_clients).create(NewProvinceClient(province_id=province), "access-matrix")
+            # Allowed to reorganise too (a merger order): a read-only client's refusal is tests/integration/communes'
+            request = NewProvinceClient(province_id=province, may_reorganise=True)
+            issued = w.services.get(province_clients).create(request, "access-matrix")
             made[province] = (issued.client.access_key_id, issued.secret_access_key)
         return made
 
@@ -135,3 +137,31 @@ def rollup(w: World, role: Role | None) -> Plan:
         return None if ids == ["bach-long", "giao-phong"] else f"a Nam Định client's rollup had {ids}"
 
     return Plan(mine=lambda: replace(signed(w, "GET", "/province/v1/scorecards"), check=check))
+
+
+MERGER = {
+    "new_id": "giao-thuy-moi",
+    "name": "Xã Giao Thủy Mới",
+    "province_id": "ninh-binh",
+    "province": "Tỉnh Ninh Bình",
+    "effective": "2025-07-01",
+    "old_ids": ["giao-phong", "bach-long"],
+}
+
+
+@scenario("POST /province/v1/mergers")
+def merger_order(w: World, role: Role | None) -> Plan:
+    # Ordered only (the merge function is not run here): the same order again answers the same, 202
+    return Plan(
+        mine=lambda: signed(w, "POST", "/province/v1/mergers", body=MERGER),
+        theirs=lambda: signed(w, "POST", "/province/v1/mergers", province="thai-binh", body=MERGER),
+    )
+
+
+@scenario("GET /province/v1/mergers/{new_id}")
+def merger_status(w: World, role: Role | None) -> Plan:
+    w.once(
+        "province-merger-order", lambda: w.ok("order it", signed(w, "POST", "/province/v1/mergers", body=MERGER), "")
+    )
+    path = f"/province/v1/mergers/{MERGER['new_id']}"
+    return _plan(w, "GET", path)

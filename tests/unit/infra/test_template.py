@@ -29,7 +29,9 @@ ROLE_RESOURCES: dict[str, set[str]] = {
         "PaymentKeySecretArn",  # payment callbacks are verified with it (fees)
         "CameraBucket",  # presigned links to event crops (events/ only)
         "ReportSigningKey",  # signs sent reports (JWS ES256)
+        "MergeQueue",  # mergers the province orders
     },
+    "CommunesMergeRole": {"CommunesMergeLogGroup", "MainTable", "AuditAnchorBucket", "MergeQueue"},
     "SmsSenderRole": {"SmsSenderLogGroup", "SmsQueue", "SmsKey", "MainTable"},
     "AuditVerifierRole": {"AuditVerifierLogGroup", "MainTable", "AuditAnchorBucket"},
     "DeviceAcksRole": {"DeviceAcksLogGroup", "MainTable", "DeviceAcksQueue"},

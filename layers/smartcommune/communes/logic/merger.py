@@ -225,6 +225,32 @@ class AuditChains(Protocol):
 # ---------------------------------------------------------------- the run
 
 
+def mergeable(request: MergeRequest, profiles: CommuneProfiles) -> tuple[list[Commune], Commune | None]:
+    """The old communes and the existing target (if any), or the 4xx that stops the merger before it starts."""
+    if request.new_id in request.old_ids or len(set(request.old_ids)) != len(request.old_ids):
+        raise InvalidInputError(
+            "Danh sách xã cũ không được lặp lại và không được chứa xã mới.",
+            "The old communes must be distinct and must not include the new one.",
+        )
+    olds: list[Commune] = []
+    for old_id in request.old_ids:
+        old = profiles.profile(old_id)
+        if old is None:
+            raise NotFoundError(f"Không tìm thấy xã {old_id}.", f"No commune {old_id}.")
+        if old.status != "active" or old.merged_into is not None:
+            raise ConflictError(
+                f"Xã {old_id} đã được sáp nhập vào {old.merged_into}.",
+                f"Commune {old_id} was merged into {old.merged_into} already.",
+            )
+        olds.append(old)
+    existing = profiles.profile(request.new_id)
+    if existing is not None and existing.merged_into is not None:
+        raise ConflictError(
+            f"Xã {request.new_id} đã được sáp nhập vào xã khác.", f"{request.new_id} was merged elsewhere."
+        )
+    return olds, existing
+
+
 class CommuneMerger:
     """Runs, resumes and rolls back mergers (see the module docstring)."""
 
@@ -343,27 +369,7 @@ class CommuneMerger:
     # -- steps
 
     def _start(self, request: MergeRequest) -> MergeRun:
-        if request.new_id in request.old_ids or len(set(request.old_ids)) != len(request.old_ids):
-            raise InvalidInputError(
-                "Danh sách xã cũ không được lặp lại và không được chứa xã mới.",
-                "The old communes must be distinct and must not include the new one.",
-            )
-        olds: list[Commune] = []
-        for old_id in request.old_ids:
-            old = self._profiles.profile(old_id)
-            if old is None:
-                raise NotFoundError(f"Không tìm thấy xã {old_id}.", f"No commune {old_id}.")
-            if old.status != "active" or old.merged_into is not None:
-                raise ConflictError(
-                    f"Xã {old_id} đã được sáp nhập vào {old.merged_into}.",
-                    f"Commune {old_id} was merged into {old.merged_into} already.",
-                )
-            olds.append(old)
-        existing = self._profiles.profile(request.new_id)
-        if existing is not None and existing.merged_into is not None:
-            raise ConflictError(
-                f"Xã {request.new_id} đã được sáp nhập vào xã khác.", f"{request.new_id} was merged elsewhere."
-            )
+        olds, existing = mergeable(request, self._profiles)
         new_profile = merged_profile(request, existing, olds)
         before = {o.id: o for o in olds}
         if existing is not None:

@@ -58,6 +58,7 @@ class ProvinceClients:
             created_by=created_by,
             created_at=self._clock(),
             iam_arn=request.iam_arn,
+            may_reorganise=request.may_reorganise,
         )
         issued_secret = secret or new_secret()
         self._registry.create(client, issued_secret)
@@ -68,7 +69,10 @@ class ProvinceClients:
         old = self._get(access_key_id)
         self._registry.revoke(access_key_id, self._clock())
         return self.create(
-            NewProvinceClient(province_id=old.province_id, label=old.label, iam_arn=old.iam_arn), rotated_by
+            NewProvinceClient(
+                province_id=old.province_id, label=old.label, iam_arn=old.iam_arn, may_reorganise=old.may_reorganise
+            ),
+            rotated_by,
         )
 
     def revoke(self, access_key_id: str) -> ProvinceClient:
