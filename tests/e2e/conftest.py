@@ -165,14 +165,14 @@ class LocalStackHandle:
 
     # -- helpers
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "smartcommune_local.cli", *args],
             cwd=REPO_ROOT,
             env=self.env,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=timeout_s,
             check=False,
         )
 

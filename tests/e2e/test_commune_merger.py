@@ -5,6 +5,7 @@ chain — the sealed old ones and the new ones — verifies; the old commune's l
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +30,10 @@ def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackHa
 
 def test_after_the_2025_mergers_the_old_speakers_play_the_new_communes_bulletin(own_stack):
     # When the reorganisation of 1/7/2025 is replayed on the demo data
-    replay = own_stack.cli("communes", "replay-2025")
+    # (every record of both demo communes moves: ~30 s on the moto server alone, minutes when the suite loads it)
+    started = time.monotonic()
+    replay = own_stack.cli("communes", "replay-2025", timeout_s=600)
+    print(f"replay-2025 took {time.monotonic() - started:.0f} s")
     assert replay.returncode == 0, replay.stdout[-2000:] + replay.stderr[-2000:]
     summaries = [json.loads(line) for line in replay.stdout.splitlines() if line.startswith("{")]
     assert [s["new_commune"] for s in summaries] == ["giao-ninh", "giao-binh"]
@@ -68,7 +72,7 @@ def test_after_the_2025_mergers_the_old_speakers_play_the_new_communes_bulletin(
     for commune_id in ("giao-phong", "bach-long", "giao-ninh", "giao-binh"):
         assert any(line.startswith(f"{commune_id}: OK") for line in lines), verify.stdout
     # and running the replay again changes nothing
-    again = own_stack.cli("communes", "replay-2025")
+    again = own_stack.cli("communes", "replay-2025", timeout_s=300)
     assert again.returncode == 0
     assert [json.loads(x)["moved"] for x in again.stdout.splitlines() if x.startswith("{")] == [
         s["moved"] for s in summaries

@@ -349,8 +349,21 @@ class CommuneMerger:
                 "The merger is on the audit record already; it can only be resumed, not rolled back.",
             )
         # A record saved whole while the merger ran lost its ``MERGED_FROM``: with one old commune and a new
-        # commune made by this merger, everything under the new one goes back; otherwise by origin only.
+        # commune made by this merger, everything under the new one goes back; otherwise by origin only — and a
+        # new commune of several old ones holding such a record cannot say whose it is: refused before anything
+        # moves (the run stays resumable), never half undone.
         single = run.created_new and len(run.request.old_ids) == 1
+        if run.created_new and not single:
+            strays = sum(
+                n for kind, n in self._records.count(new_id).get("", {}).items() if self.policy_of(kind) == MOVE
+            )
+            if strays:
+                raise ConflictError(
+                    f"{strays} bản ghi được lưu vào xã mới trong lúc sáp nhập, không xác định được thuộc xã cũ nào; "
+                    "không thể hủy mà không đặt sai chỗ chúng — hãy chạy tiếp cuộc sáp nhập.",
+                    f"{strays} records were saved under the new commune while the merger ran and cannot be traced to "
+                    "one old commune; rolling back would misplace them — resume the merger instead.",
+                )
         for old in run.request.old_ids:
             self._records.move(
                 new_id,
