@@ -24,7 +24,9 @@ def patch_moto_dynamodb() -> None:
     requests on threads without a lock, so concurrent transactions crash inside ``deepcopy`` ("dictionary
     changed size during iteration"). Here each DynamoDB request runs under one lock, as a single-partition
     DynamoDB would serialise conflicting writes, and a transaction keeps copies of only the items it touches
-    and restores them if it is cancelled — the same all-or-nothing outcome.
+    and restores them if it is cancelled — the same all-or-nothing outcome. A Query reads only the items it can
+    match instead of the whole table sorted (see ``partition_query``): the same results, at a cost that no longer
+    grows with the table.
     """
     import copy as copy_module
 
@@ -79,8 +81,30 @@ def patch_moto_dynamodb() -> None:
         finally:
             models.copy = copy_module
 
+    query = Table.query
+
+    def partition_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        # moto's Query starts from ``all_items()``, which sorts the whole table (every item, compared as
+        # DynamoType) on every call: a Query cost grew with the table, ~1 s at 20,000 items. The same answer from
+        # only the items it can match: the key's partition for the table, every item (unsorted) for an index —
+        # moto filters and sorts those candidates itself afterwards, as before.
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if not self.range_key_attr:
+            return query(self, hash_key, *args, **kwargs)
+        if index_name is None and hash_key is not None:
+            partition = self.items[hash_key] if hash_key in self.items else {}
+            candidates = list(partition.values())
+        else:
+            candidates = [item for by_range in self.items.values() for item in by_range.values()]
+        self.all_items = lambda: candidates
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
     DynamoHandler.call_action = serial_call_action  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = cheap_transact  # type: ignore[method-assign]
+    Table.query = partition_query  # type: ignore[method-assign]
     DynamoDBBackend._smartcommune_patched = True  # type: ignore[attr-defined]
 
 
