@@ -86,6 +86,22 @@ def _feedback_truth(services) -> dict[str, Any]:
     }
 
 
+def _satisfaction_truth(services) -> dict[str, list[Any]]:
+    """Per handling unit: ratings, mean stars, share of 4-5 stars, from the rated items of the last 90 days."""
+    from smartcommune.core.contracts import ROLE_LABELS_VI
+    from smartcommune.feedback.wiring import feedback_repository
+
+    today = services.clock().astimezone(VN_TZ).date()
+    stars: dict[str, list[int]] = {}
+    for item in services.get(feedback_repository).between("giao-phong", None, None, 1000):
+        if item.rating and (today - item.rating.at.astimezone(VN_TZ).date()).days < 90:
+            stars.setdefault(ROLE_LABELS_VI[Role(item.unit)], []).append(item.rating.stars)
+    return {
+        label: [len(s), round(sum(s) / len(s), 2), round(sum(1 for x in s if x >= 4) / len(s) * 100)]
+        for label, s in stars.items()
+    }
+
+
 def test_the_staff_dashboard_counts_what_was_seeded(api, services, world):
     from smartcommune.communes.wiring import commune_repository
 
@@ -103,6 +119,10 @@ def test_the_staff_dashboard_counts_what_was_seeded(api, services, world):
     assert truth["received_30d"] > 0 and feedback["ratings_30d"] >= 0
     tile = next(t for t in payload["tiles"] if t["name"] == "feedback")
     assert [d["key"] for d in tile["drill"]] == ["by_field", "by_unit"]
+    # And satisfaction by unit (from the day counters) is what the rated items of 90 days say, item by item
+    by_unit = {row[0]: row[1:] for row in tile["drill"][1]["rows"]}
+    assert by_unit == _satisfaction_truth(services), by_unit
+    assert by_unit, "the demo feedback has rated items"
     # And the loudspeakers' tile has Giao Phong's 40 speakers (none has reported yet) and a marker per cluster
     speakers = _metrics(payload, "loudspeakers")
     assert (speakers["online"], speakers["programs_today"]) == (0, 0)

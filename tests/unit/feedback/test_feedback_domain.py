@@ -400,7 +400,18 @@ def test_counters_follow_an_item_through_its_life():
     done = counter_deltas(moved, resolved)
     assert done.days[date(2026, 12, 1)] == {"resolved": 1}  # late: not on time
     rated = resolved.model_copy(update={"rating": Rating(stars=4, at=late)})
-    assert counter_deltas(resolved, rated).days == {date(2026, 12, 1): {"rating_sum": 4, "rating_count": 1}}
+    # a rating counts for the commune, its field and the unit that handled it (4 stars: satisfied)
+    assert counter_deltas(resolved, rated).days == {
+        date(2026, 12, 1): {
+            "rating_sum": 4,
+            "rating_count": 1,
+            **{"rsf_roads": 4, "rcf_roads": 1, "rpf_roads": 1},
+            **{"rsu_police": 4, "rcu_police": 1, "rpu_police": 1},
+        }
+    }
+    unhappy = resolved.model_copy(update={"rating": Rating(stars=2, at=late)})
+    two_stars = counter_deltas(resolved, unhappy).days[date(2026, 12, 1)]
+    assert two_stars["rcu_police"] == 1 and "rpu_police" not in two_stars  # rated, not satisfied
 
 
 def test_stats_add_up_days_and_fill_the_trend():

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from smartcommune.feedback.contracts.records import Feedback
 
 
+SATISFIED_STARS = 4
+"""A rating of this many stars or more counts as satisfied (the criterion 1.2 reading)."""
+
+
 def _status_keys(feedback: Feedback) -> list[str]:
     return [f"s_{feedback.status}", f"us_{feedback.unit.value}__{feedback.status}"]
 
@@ -29,8 +33,9 @@ class CounterDeltas:
 
     Day items hold, for the items *received* that day: ``received``, ``rf_<field>``, ``rh_<hamlet>``,
     ``ru_<unit>``, ``s_<status>`` (their current status); and the events of that day: ``resolved``,
-    ``resolved_on_time``, ``rating_sum``, ``rating_count``. Totals hold ``s_<status>`` and
-    ``us_<unit>__<status>`` over every item, for the inbox counts.
+    ``resolved_on_time``, ``rating_sum``, ``rating_count``, and per field and per unit the ratings' star sum,
+    count and satisfied count (``rsf_``/``rcf_``/``rpf_<field>``, ``rsu_``/``rcu_``/``rpu_<unit>``). Totals hold
+    ``s_<status>`` and ``us_<unit>__<status>`` over every item, for the inbox counts.
     """
 
     days: dict[date, dict[str, int]] = field(default_factory=dict)
@@ -76,6 +81,12 @@ def counter_deltas(before: Feedback | None, after: Feedback) -> CounterDeltas:
         day = vn_day(after.rating.at)
         out.add_day(day, "rating_sum", after.rating.stars)
         out.add_day(day, "rating_count", 1)
+        # Satisfaction by field and by handling unit (the dashboard's drill-down), without reading the items
+        positive = 1 if after.rating.stars >= SATISFIED_STARS else 0
+        for group, key in (("f", after.field_code), ("u", after.unit.value)):
+            out.add_day(day, f"rs{group}_{key}", after.rating.stars)
+            out.add_day(day, f"rc{group}_{key}", 1)
+            out.add_day(day, f"rp{group}_{key}", positive)
     return out.pruned()
 
 

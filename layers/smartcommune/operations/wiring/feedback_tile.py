@@ -1,5 +1,5 @@
 """The feedback tile: open and overdue items, on-time rate and satisfaction (by field and by unit), from feedback's
-counters (one key read, one count query, one range of day counters) and its latest rated items (one index query).
+counters alone (one key read, one count query, one range of day counters): no item is read.
 """
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from smartcommune.core.contracts import ROLE_LABELS_VI, VN_TZ, Role
-from smartcommune.feedback.contracts.records import DEFAULT_FIELDS, OPEN_STATUSES, Feedback, FeedbackField
+from smartcommune.core.contracts import ROLE_LABELS_VI, VN_TZ
+from smartcommune.feedback.contracts.records import DEFAULT_FIELDS, OPEN_STATUSES, FeedbackField
 from smartcommune.operations.contracts import DrillTable, Metric, Series, Tile
 from smartcommune.operations.logic.dashboard import TileOutput
 
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 STATS_DAYS = 30
 TREND_DAYS = 120
-RATED_DAYS = 90
-RATED_LIMIT = 500
+RATED_DAYS = 90  # within TREND_DAYS: the satisfaction drill-down reads the same day counters
+UNIT_LABELS = {role.value: label for role, label in ROLE_LABELS_VI.items()}
 
 
 class FeedbackCounters(Protocol):
@@ -29,8 +29,6 @@ class FeedbackCounters(Protocol):
     def overdue_count(self, commune_id: str, unit: str | None, now: datetime) -> int: ...
 
     def day_counters(self, commune_id: str, start: date, end: date) -> dict[date, dict[str, int]]: ...
-
-    def between(self, commune_id: str, start: datetime | None, end: datetime | None, limit: int) -> list[Feedback]: ...
 
     def fields(self, commune_id: str) -> list[FeedbackField] | None: ...
 
@@ -96,10 +94,15 @@ class FeedbackTile:
                 values=[float(n) for _c, n in ordered],
             ),
         ]
-        rated = [f for f in repo.between(commune_id, now - timedelta(days=RATED_DAYS), now, RATED_LIMIT) if f.rating]
+        rated_days = [days.get(today - timedelta(days=i), {}) for i in range(RATED_DAYS)]
+        names = {code: f.name for code, f in fields.items()}
         drill = [
-            _satisfaction("by_field", "Mức hài lòng theo lĩnh vực (90 ngày)", "Lĩnh vực", rated, fields, by="field"),
-            _satisfaction("by_unit", "Mức hài lòng theo bộ phận (90 ngày)", "Bộ phận", rated, fields, by="unit"),
+            _satisfaction(
+                "by_field", "Mức hài lòng theo lĩnh vực (90 ngày)", "Lĩnh vực", rated_days, group="f", labels=names
+            ),
+            _satisfaction(
+                "by_unit", "Mức hài lòng theo bộ phận (90 ngày)", "Bộ phận", rated_days, group="u", labels=UNIT_LABELS
+            ),
         ]
         trends = {
             f"feedback.field.{code}": (
@@ -122,25 +125,23 @@ class FeedbackTile:
 
 
 def _satisfaction(
-    key: str, title: str, column: str, rated: list[Feedback], fields: dict[str, FeedbackField], *, by: str
+    key: str, title: str, column: str, days: list[dict[str, int]], *, group: str, labels: dict[str, str]
 ) -> DrillTable:
-    groups: dict[str, list[int]] = {}
-    for item in rated:
-        assert item.rating is not None
-        if by == "field":
-            label = fields[item.field_code].name if item.field_code in fields else item.field_code
-        else:
-            label = ROLE_LABELS_VI.get(Role(item.unit), str(item.unit))
-        groups.setdefault(label, []).append(item.rating.stars)
+    """Ratings per field or unit from the day counters (``rs``/``rc``/``rp`` + ``f`` or ``u``: star sum, count,
+    satisfied), most rated first."""
+    totals: dict[str, list[int]] = {}
+    for counters in days:
+        for name, value in counters.items():
+            for position, kind in enumerate(("rs", "rc", "rp")):
+                prefix = f"{kind}{group}_"
+                if name.startswith(prefix):
+                    totals.setdefault(name[len(prefix) :], [0, 0, 0])[position] += value
     rows: list[list[str | int | float | None]] = [
-        [
-            label,
-            len(stars),
-            round(sum(stars) / len(stars), 2),
-            round(sum(1 for s in stars if s >= 4) / len(stars) * 100),
-        ]
-        for label, stars in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        [labels.get(code, code), count, round(stars / count, 2), round(satisfied / count * 100)]
+        for code, (stars, count, satisfied) in totals.items()
+        if count
     ]
+    rows.sort(key=lambda row: (-int(row[1] or 0), str(row[0])))
     return DrillTable(
         key=key, title_vi=title, columns=[column, "Lượt đánh giá", "Điểm TB (/5)", "Hài lòng (%)"], rows=rows
     )
