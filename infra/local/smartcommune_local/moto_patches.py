@@ -85,6 +85,7 @@ def patch_moto_dynamodb() -> None:
     DynamoHandler.call_action = serial_call_action  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = cheap_transact  # type: ignore[method-assign]
     Table.query = _partition_query(Table.query)  # type: ignore[method-assign]
+    DynamoHandler.serialized = _plain_json_reads(DynamoHandler.serialized)  # type: ignore[method-assign]
     DynamoDBBackend._smartcommune_patched = True  # type: ignore[attr-defined]
 
 
@@ -120,7 +121,39 @@ def _partition_query(query: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             del self.all_items
 
+    partition_query.__wrapped__ = query  # type: ignore[attr-defined]  # the original, for the equivalence test
     return partition_query
+
+
+READ_ACTIONS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem"})
+
+
+def _plain_json_reads(serialized: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's answers to reads as plain JSON instead of its model-driven serializer.
+
+    DynamoDB speaks JSON; moto 5 walks the service model for every attribute of every item it returns (most of a
+    read's cost at a few thousand attributes). A read's result is already the wire shape — attribute values as
+    ``{"S": …}`` dicts, binary as bytes, base64-encoded as the serializer does — so ``json.dumps`` gives the same
+    body (checked against the serializer by tests/unit/infra/test_moto_patches.py). Errors and writes go through
+    moto's own serializer as before.
+    """
+    import base64
+    import json
+
+    def encode_bytes(value: Any) -> str:
+        if isinstance(value, bytes | bytearray):
+            return base64.b64encode(value).decode()
+        raise TypeError(f"{type(value).__name__} is not JSON")
+
+    def plain(self: Any, action_result: Any) -> Any:
+        if self._get_action() not in READ_ACTIONS or isinstance(action_result.result, BaseException):
+            return serialized(self, action_result)
+        body = json.dumps(action_result.result, default=encode_bytes)
+        headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}
+        return 200, headers, body
+
+    plain.__wrapped__ = serialized  # type: ignore[attr-defined]
+    return plain
 
 
 def table_items(table_name: str, region: str) -> list[dict[str, Any]]:
