@@ -55,6 +55,7 @@ CAPABILITY_ROUTES: Final[dict[str, tuple[str, ...]]] = {
     "water": ("smartcommune.water.routes",),
     "site": ("smartcommune.site.routes",),
     "cameras": ("smartcommune.cameras.routes",),
+    "facilities": ("smartcommune.facilities.routes",),
 }
 """Every capability that serves HTTP, with the modules whose import registers its routes."""
 
@@ -93,6 +94,7 @@ STORAGE_MODULES: Final[tuple[str, ...]] = (
     "smartcommune.water.storage",
     "smartcommune.site.storage",
     "smartcommune.cameras.storage.items",
+    "smartcommune.facilities.storage",
 )
 """Every module that declares table items: a merger must know what to do with each type they define."""
 

@@ -1,5 +1,5 @@
 // Staff admin site: sign in, then the sections the account's roles allow (feedback, statistics, citizens, audit).
-// Feedback, statistics, broadcast, loudspeaker, staff, CCCD, health, fees, reports, website and audit views are modules loaded on demand (LAZY) to keep the first load small.
+// Feedback, statistics, broadcast, loudspeaker, staff, CCCD, health, fees, reports, website, facilities and audit views are modules loaded on demand (LAZY) to keep the first load small.
 import { label, t } from '/shared/i18n.js';
 import {
   $,
@@ -39,6 +39,7 @@ const ACCESS = {
   fees: ['admin', 'office'],
   reports: ['admin', 'office'],
   site: ['admin', 'office', 'culture'],
+  facilities: ['admin', 'culture', 'school'],
 };
 const SECTIONS = [
   { view: 'feedback', title: 'Phản ánh, kiến nghị', text: 'Tiếp nhận, giao xử lý, theo dõi hạn, duyệt và công khai.' },
@@ -53,6 +54,7 @@ const SECTIONS = [
   { view: 'fees', title: 'Phí, lệ phí', text: 'Nợ phí theo xóm; thu tiền mặt, biên lai; khoản chuyển chờ xử lý.' },
   { view: 'reports', title: 'Báo cáo', text: 'Báo cáo tiêu chí gửi huyện, tỉnh: nhập số liệu, trình, duyệt, ký số.' },
   { view: 'site', title: 'Trang thông tin điện tử', text: 'Tin bài (viết, duyệt, đăng), danh bạ cán bộ, sản phẩm OCOP, điểm du lịch.' },
+  { view: 'facilities', title: 'Wifi công cộng, trường học', text: 'Điểm wifi miễn phí (tình trạng hoạt động); số liệu năm học của các trường.' },
 ];
 // Views drawn by modules loaded on demand (literal import()s, so the page-size checks follow them).
 const LAZY = {
@@ -69,6 +71,7 @@ const LAZY = {
   fees: () => import('/admin/fees.js'),
   reports: () => import('/admin/reports.js'),
   site: () => import('/admin/site.js'),
+  facilities: () => import('/admin/facilities.js'),
 };
 const VIEWS = ['citizens', ...Object.keys(LAZY)];
 const PAGE_SIZE = 20;

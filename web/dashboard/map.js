@@ -1,5 +1,5 @@
 // The hamlet map with Leaflet (vendored from npm at build time): hamlet outlines from GeoJSON (approximate demo
-// outlines, said so under the map), loudspeaker clusters, water sensors, cameras and warnings as circle markers.
+// outlines, said so under the map), loudspeaker clusters, water sensors, cameras, wifi points, schools and warnings as circle markers.
 // No tile server: the outlines are the whole map. Leaflet is loaded by the page as a classic script (window.L).
 // Labels reach Leaflet as elements (textContent), never as HTML strings.
 const { L } = window;
@@ -14,6 +14,8 @@ const KINDS = {
   speaker: { label: 'Cụm loa', color: '#0b6b3a' },
   water: { label: 'Điểm đo nước', color: '#1565c0' },
   camera: { label: 'Camera', color: '#6a1b9a' },
+  wifi: { label: 'Điểm wifi miễn phí', color: '#00838f' },
+  school: { label: 'Trường học', color: '#ef6c00' },
   warning: { label: 'Cảnh báo chưa xử lý', color: '#c8102e' },
 };
 const TONES = { ok: 1, info: 1, warn: 0.75, bad: 0.55 };

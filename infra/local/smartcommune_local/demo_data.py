@@ -381,13 +381,24 @@ def seed(services: Services) -> SeedReport:
         report.citizens_imported += services.get(citizen_service).import_citizens(commune.id, new, actor=None)
         DemoSeedItem(DEMO_SEED_PK, commune.id).save()
         report.communes_seeded.append(commune.id)
-    from smartcommune_local import communes_cli, demo_feedback, demo_fees, demo_population, demo_site, health_demo
+    from smartcommune_local import (
+        communes_cli,
+        demo_facilities,
+        demo_feedback,
+        demo_fees,
+        demo_population,
+        demo_reports,
+        demo_site,
+        health_demo,
+    )
 
     for commune in (c for c in DEMO_COMMUNES if not communes_cli.merged_away(services, c.id)):  # its records live on
         report.feedback_seeded += demo_feedback.seed_feedback(services, commune)
         report.fee_invoices_seeded += demo_fees.seed_fees(services, commune).invoices
         report.residents_registered += demo_population.seed_population(services, commune)
         demo_site.seed_site(services, commune)  # the website (nothing if its directory is filled)
+        demo_facilities.seed_facilities(services, commune)  # wifi points and schools (only what is missing)
+        demo_reports.seed_socio_economic(services, commune)  # the province's indicators (only what is missing)
         if commune.id == GIAO_PHONG.id:
             health_demo.seed_health(services)  # the station's schedule (rewritten on every start: idempotent)
     return report

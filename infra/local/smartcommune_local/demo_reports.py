@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from smartcommune.communes.contracts import Commune
     from smartcommune.core.principal import Principal
     from smartcommune.core.services import Services
 
@@ -51,6 +52,14 @@ DEMO_VALUES: dict[str, tuple[float, str]] = {
     "9.1": (100, "Hồ sơ sức khỏe điện tử của trạm y tế"),
 }
 HISTORY_MONTHS = 6
+
+# The province's commune indicators (catalog set "tinh") for the last two years: code → {year offset: value},
+# with the evidence an office would cite. The last year's population and households are the plan's figures.
+SOCIO_ECONOMIC: dict[str, tuple[dict[int, float], str]] = {
+    "T01": ({-2: 6798, -1: 6835}, "Biểu tổng hợp dân số trung bình năm (sổ hộ tịch của xã)"),
+    "T02": ({-2: 2451, -1: 2467}, "Biểu tổng hợp số hộ dân cư (sổ hộ tịch của xã)"),
+    "T03": ({-2: 1.46, -1: 1.14}, "Quyết định công nhận kết quả rà soát hộ nghèo, hộ cận nghèo cuối năm"),
+}
 
 
 def _principal(services: Services, username: str) -> Principal:
@@ -109,3 +118,37 @@ def seed_reports(services: Services, commune_id: str = "giao-phong") -> str | No
     for month in months_back(current_month(services.clock()), HISTORY_MONTHS)[:-1]:
         cards.scorecard(commune_id, month)  # kept as that month's snapshot
     return report.id
+
+
+def seed_socio_economic(services: Services, commune: Commune) -> int:
+    """Giao Phong's province indicators of the last two years, entered by the office (a period already entered is
+    left as it is); returns the values written."""
+    from datetime import UTC, datetime
+
+    from smartcommune.core.contracts import VN_TZ, Role
+    from smartcommune.core.principal import Principal
+    from smartcommune.reporting.contracts import NewValue
+    from smartcommune.reporting.wiring import reports, value_repository
+
+    if commune.id != "giao-phong":
+        return 0
+    office = Principal(
+        subject_id="demo-office",
+        kind="staff",
+        roles=frozenset({Role.OFFICE}),
+        commune_id=commune.id,
+        display_name="Vũ Thị Hương (Văn phòng - Thống kê)",
+        session_id="demo-seed",
+        expires_at=datetime(2100, 1, 1, tzinfo=UTC),
+    )
+    this_year = services.clock().astimezone(VN_TZ).year
+    written = 0
+    for code, (by_offset, evidence) in SOCIO_ECONOMIC.items():
+        for offset, value in sorted(by_offset.items()):
+            period = str(this_year + offset)
+            if services.get(value_repository).series(commune.id, code, period, period):
+                continue
+            new = NewValue(code=code, period=period, value=value, evidence=evidence)
+            services.get(reports).enter_value(office, new)
+            written += 1
+    return written

@@ -24,6 +24,12 @@ _CUSTOM: dict[str, tuple[str, str]] = {
         "Not a valid work phone: a mobile number or a landline with its area code (e.g. 0228 3877 123).",
     ),
     "email": ("Địa chỉ thư điện tử không hợp lệ.", "Not a valid e-mail address."),
+    "school_year": (
+        "Năm học viết dạng 2026-2027 (hai năm liền nhau).",
+        "A school year is written 2026-2027 (two consecutive years).",
+    ),
+    "classes_exceed_pupils": ("Số lớp không được lớn hơn số học sinh.", "There cannot be more classes than pupils."),
+    "classes_required": ("Trường có học sinh thì có ít nhất 1 lớp.", "Pupils need at least one class."),
 }
 
 

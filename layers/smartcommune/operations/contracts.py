@@ -62,9 +62,9 @@ class Tile(BaseModel):
 
 
 class MapMarker(BaseModel):
-    """A point on the hamlet map: a loudspeaker cluster, a camera, a sensor, a warning."""
+    """A point on the hamlet map: a loudspeaker cluster, a camera, a sensor, a wifi point, a school, a warning."""
 
-    kind: Literal["speaker", "camera", "water", "warning", "feedback"]
+    kind: Literal["speaker", "camera", "water", "wifi", "school", "warning", "feedback"]
     lat: float
     lon: float
     label_vi: str

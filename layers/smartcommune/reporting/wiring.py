@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from smartcommune.core.services import Services
     from smartcommune.core.settings import Settings
     from smartcommune.reporting.contracts import Computed
+    from smartcommune.reporting.logic.catalog import IndicatorCatalog
     from smartcommune.reporting.logic.ports import PdfSigner, Provider, Signer
     from smartcommune.reporting.logic.reports import ReportService
     from smartcommune.reporting.logic.scorecard import ScorecardService
@@ -173,12 +174,58 @@ def telehealth_records(services: Services) -> Provider:
     return compute
 
 
+def facilities_wifi_coverage(services: Services) -> Provider:
+    """4.3: public places with a free wifi point in service, from the facilities' wifi register."""
+    from smartcommune.facilities.wiring import facilities_summary
+    from smartcommune.reporting.contracts import Computed
+
+    def compute(commune_id: str, period: str) -> Computed | None:
+        wifi = services.get(facilities_summary).wifi(commune_id)
+        if wifi.coverage_pct is None:  # no point registered: the value staff entered stands
+            return None
+        missing = f"; chưa có: {', '.join(wifi.uncovered)}" if wifi.uncovered else ""
+        return Computed(
+            value=wifi.coverage_pct,
+            detail_vi=f"Tính từ sổ điểm wifi: {wifi.public_places_covered}/{wifi.public_places} điểm công cộng có "
+            f"wifi miễn phí đang hoạt động{missing}",
+            evidence=f"GET /communes/{commune_id}/facilities/wifi",
+        )
+
+    return compute
+
+
+def _school_criterion(field: str, what_vi: str) -> ProviderFactory:
+    """10.1 / 10.2: met (1) when every school's latest school year has ``field``, from the facilities' schools."""
+
+    def factory(services: Services) -> Provider:
+        from smartcommune.facilities.wiring import facilities_summary
+        from smartcommune.reporting.contracts import Computed
+
+        def compute(commune_id: str, period: str) -> Computed | None:
+            found = services.get(facilities_summary).school_criterion(commune_id, field)
+            if found is None:
+                return None
+            return Computed(
+                value=1.0 if found.met else 0.0,
+                detail_vi=f"Tính từ số liệu các trường: {found.having}/{found.schools} trường {what_vi} "
+                f"(năm học {', '.join(found.school_years)})",
+                evidence=f"GET /communes/{commune_id}/facilities/schools",
+            )
+
+        return compute
+
+    return factory
+
+
 PROVIDERS: dict[str, ProviderFactory] = {
     "1.2": feedback_satisfaction,
     "1.3": broadcast_deliveries,
+    "4.3": facilities_wifi_coverage,
     "8.1": fees_online_households,
     "8.2": fees_online_businesses,
     "9.1": telehealth_records,
+    "10.1": _school_criterion("has_management_software", "có phần mềm quản trị nhà trường"),
+    "10.2": _school_criterion("has_digital_equipment", "có thiết bị, phần mềm dạy học số"),
 }
 """Indicator code → the factory of its provider. Add a capability's figure here (or with register_provider)."""
 
@@ -297,6 +344,13 @@ class _CommuneNames:
 
         commune = self._services.get(commune_repository).get(commune_id)
         return commune.name if commune is not None else commune_id
+
+
+def indicator_catalog(services: Services) -> IndicatorCatalog:
+    """The indicator catalog (public: the dashboard's socio-economic tile lists the province's indicators)."""
+    from smartcommune.reporting.logic.catalog import IndicatorCatalog
+
+    return IndicatorCatalog()
 
 
 def scorecards(services: Services) -> ScorecardService:

@@ -9,6 +9,7 @@ from tests.support.access import (  # noqa: F401 - they register
     cameras,
     citizens,
     devices,
+    facilities,
     feedback,
     fees,
     identity,

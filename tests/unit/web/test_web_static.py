@@ -262,6 +262,7 @@ def test_the_citizen_portal_splits_feedback_views_out_of_its_first_load() -> Non
         ("admin", "fees.js"),
         ("admin", "reports.js"),
         ("admin", "site.js"),
+        ("admin", "facilities.js"),
     ],
 )
 def test_each_section_view_is_loaded_on_demand_not_with_the_page(site: str, view: str) -> None:

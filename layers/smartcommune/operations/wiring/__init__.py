@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from smartcommune.core.services import Services
     from smartcommune.core.warnings import WarningSource
     from smartcommune.operations.logic.dashboard import DashboardService, ScorecardSource, TileSource
+    from smartcommune.operations.wiring.register import PopulationRegister
 
 
 def installed(module: str, factory: str) -> Callable[[Services], Any] | None:
@@ -54,6 +55,31 @@ def _water(services: Services) -> TileSource | None:
     return WaterTile(services.get(found)) if found else None
 
 
+def _wifi(services: Services) -> TileSource | None:
+    from smartcommune.operations.wiring.wifi_tile import WifiTile
+
+    found = installed("smartcommune.facilities.wiring", "facilities_summary")
+    return WifiTile(services.get(found)) if found else None
+
+
+def _schools(services: Services) -> TileSource | None:
+    from smartcommune.operations.wiring.register import CommuneProfiles
+    from smartcommune.operations.wiring.schools_tile import SchoolsTile
+
+    found = installed("smartcommune.facilities.wiring", "facilities_summary")
+    if not found:
+        return None
+    return SchoolsTile(services.get(found), services.get(population_register), CommuneProfiles(services))
+
+
+def _indicators(services: Services) -> TileSource | None:
+    from smartcommune.operations.wiring.indicators_tile import IndicatorsTile
+
+    catalog = installed("smartcommune.reporting.wiring", "indicator_catalog")
+    cards = installed(*SCORECARD_PROVIDER)
+    return IndicatorsTile(services.get(catalog), services.get(cards)) if catalog and cards else None
+
+
 def _summary_tile(name: str, module: str, factory: str) -> Callable[[Services], TileSource | None]:
     """A tile from another capability's ``summary(commune_id)`` service, when that capability is installed."""
 
@@ -72,6 +98,9 @@ TILE_PROVIDERS: Final[dict[str, Callable[[Services], TileSource | None]]] = {
     "cameras": _summary_tile("cameras", "smartcommune.cameras.wiring", "camera_summary"),
     "water": _water,
     "health": _health,
+    "wifi": _wifi,
+    "schools": _schools,
+    "indicators": _indicators,
     "directory": _summary_tile("directory", "smartcommune.site.wiring", "directory"),
 }
 """Tile name → provider, in the order the screen shows them."""
@@ -100,15 +129,22 @@ def scorecard_source(services: Services) -> ScorecardSource | None:
     return ReportingScorecards(services.get(found), services.clock) if found else None
 
 
+def population_register(services: Services) -> PopulationRegister:
+    """The people the forecasts count (one read an hour), shared by the forecasts and the schools tile."""
+    from smartcommune.operations.wiring.register import PopulationRegister
+
+    return PopulationRegister(services)
+
+
 def dashboard_service(services: Services) -> DashboardService:
     from smartcommune.operations.logic.dashboard import DashboardService
-    from smartcommune.operations.wiring.register import CommuneProfiles, PopulationRegister
+    from smartcommune.operations.wiring.register import CommuneProfiles
 
     return DashboardService(
         tiles={name: provide(services) for name, provide in TILE_PROVIDERS.items()},
         warnings=services.get(warning_sources),
         scorecards=services.get(scorecard_source),
-        population=PopulationRegister(services),
+        population=services.get(population_register),
         communes=CommuneProfiles(services),
         clock=services.clock,
     )
