@@ -38,6 +38,8 @@ API_ROLE_ACTIONS = {
     "dynamodb:ConditionCheckItem",
     "sqs:SendMessage",
     "kms:Encrypt",  # seals the SMS it queues (only the SMS sender may decrypt)
+    "kms:Sign",  # signs a sent report (JWS ES256) with ReportSigningKey
+    "kms:GetPublicKey",  # publishes that key's public half (GET /.well-known/jwks.json)
     "secretsmanager:GetSecretValue",  # the PII hash key and the command key, read at run time
     "s3:GetObject",
     "s3:PutObject",
@@ -133,6 +135,7 @@ def test_the_api_function_has_the_least_privilege_role(sam):
         "CameraDevicesRole",  # camera acks, health and upload grants (presigned POSTs under frames/ only)
         "CameraAnalyseRole",  # burst analysis: reads frames/, writes events/ crops
         "CameraRetentionRole",  # the lifecycle sweep: lists and deletes expired objects
+        "CommunesMergeRole",  # mergers the province ordered: the table, the audit anchors, its queue
     }
     # And table access covers the table and its indexes, nothing else
     (table,) = [s for s in statements if "dynamodb:Query" in s["Action"]]
