@@ -121,10 +121,11 @@ def _ensure_policy(iot: Any) -> None:
         )
 
 
-def seed_iot_things(iot: Any, speakers: list[Speaker]) -> int:
+def seed_iot_things(iot: Any, speakers: list[Speaker], bindings: dict[str, list[str]] | None = None) -> int:
     """Create missing things (with a certificate and the speaker policy) in the IoT control plane; returns how many.
 
-    Each thing carries the attribute ``commune``: the speaker policy binds the thing's topics to it.
+    Each thing carries the attribute ``commune``: the speaker policy binds the thing's topics to it; a speaker
+    being re-provisioned (``bindings``: thing -> communes, from the registry) also ``commune_alt``.
     """
     _ensure_policy(iot)
     created = 0
@@ -134,10 +135,11 @@ def seed_iot_things(iot: Any, speakers: list[Speaker]) -> int:
             continue
         except iot.exceptions.ResourceNotFoundException:
             pass
-        iot.create_thing(
-            thingName=s.thing,
-            attributePayload={"attributes": {"commune": s.commune_id, "cluster": s.cluster_id, "hamlet": s.hamlet_id}},
-        )
+        communes = (bindings or {}).get(s.thing) or [s.commune_id]
+        attributes = {"commune": communes[0], "cluster": s.cluster_id, "hamlet": s.hamlet_id}
+        if len(communes) > 1:
+            attributes["commune_alt"] = communes[1]
+        iot.create_thing(thingName=s.thing, attributePayload={"attributes": attributes})
         cert = iot.create_keys_and_certificate(setAsActive=True)
         iot.attach_policy(policyName=SPEAKER_POLICY_NAME, target=cert["certificateArn"])
         iot.attach_thing_principal(thingName=s.thing, principal=cert["certificateArn"])
@@ -156,8 +158,10 @@ def seed_devices(services: Services, commune_ids: tuple[str, ...] = ("giao-phong
     iot = client("iot", services.settings)
     from smartcommune_local.communes_cli import merged_away
 
+    bindings = registry_bindings(services)
     for commune_id in commune_ids:
-        if merged_away(services, commune_id):  # its speakers are the new commune's now (on their old topics)
+        if merged_away(services, commune_id):  # its speakers are the new commune's now: only their things
+            counts["things_created"] += seed_iot_things(iot, demo_speakers(commune_id), bindings)
             continue
         repo = DeviceRepository(commune_id)
         existing = repo.registry()
@@ -170,5 +174,14 @@ def seed_devices(services: Services, commune_ids: tuple[str, ...] = ("giao-phong
             )
             counts["clusters"] += 1
         counts["speakers"] += len(demo_speakers(commune_id))
-        counts["things_created"] += seed_iot_things(iot, demo_speakers(commune_id))
+        counts["things_created"] += seed_iot_things(iot, demo_speakers(commune_id), bindings)
     return counts
+
+
+def registry_bindings(services: Services) -> dict[str, list[str]]:
+    """thing -> the communes whose topics it may use now, for every registered speaker of every commune: what the
+    broker's ACL and the things' attributes are made from (the moto IoT registry does not survive a restart)."""
+    from smartcommune.communes.wiring import commune_repository
+    from smartcommune.devices.wiring import speaker_topic_bindings
+
+    return speaker_topic_bindings(services, sorted(services.get(commune_repository).all_ids()))
