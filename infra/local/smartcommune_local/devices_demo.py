@@ -77,11 +77,15 @@ def demo_things(commune_id: str) -> list[str]:
 
 def speaker_policy_document() -> dict[str, Any]:
     """The IoT policy of template.yaml (``SpeakerPolicy``): a thing, with its certificate attached, uses only its
-    own topics under its own commune (its registry attribute ``commune``, set by :func:`seed_iot_things`)."""
+    own topics under its own commune (its registry attribute ``commune``, set by :func:`seed_iot_things`) and,
+    while it is re-provisioned after a merger, under a second one (``commune_alt``)."""
     thing = "${iot:Connection.Thing.ThingName}"
     commune = "${iot:Connection.Thing.Attributes[commune]}"
     topic = f"arn:aws:iot:*:*:topic/sc/{commune}/speakers/{thing}"
     topicfilter = f"arn:aws:iot:*:*:topicfilter/sc/{commune}/speakers/{thing}"
+    alt = "${iot:Connection.Thing.Attributes[commune_alt]}"
+    alt_topic = f"arn:aws:iot:*:*:topic/sc/{alt}/speakers/{thing}"
+    alt_filter = f"arn:aws:iot:*:*:topicfilter/sc/{alt}/speakers/{thing}"
     shadow = f"arn:aws:iot:*:*:topic/$aws/things/{thing}/shadow"
     shadow_filter = f"arn:aws:iot:*:*:topicfilter/$aws/things/{thing}/shadow"
     return {
@@ -100,6 +104,10 @@ def speaker_policy_document() -> dict[str, Any]:
                 "Action": "iot:Publish",
                 "Resource": [f"{topic}/ack", f"{topic}/heartbeat", f"{shadow}/update", f"{shadow}/get"],
             },
+            # re-provisioning after a merger: the same topics under the thing's second commune (commune_alt)
+            {"Effect": "Allow", "Action": "iot:Subscribe", "Resource": [f"{alt_filter}/cmd"]},
+            {"Effect": "Allow", "Action": "iot:Receive", "Resource": [f"{alt_topic}/cmd"]},
+            {"Effect": "Allow", "Action": "iot:Publish", "Resource": [f"{alt_topic}/ack", f"{alt_topic}/heartbeat"]},
         ],
     }
 
