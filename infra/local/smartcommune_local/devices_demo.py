@@ -27,6 +27,7 @@ HAMLET_NAMES = {
 }
 CLUSTERS_PER_COMMUNE = 20
 SPEAKER_POLICY_NAME = "smartcommune-speaker"
+SPEAKER_THING_TYPE = "smartcommune-speaker"  # template.yaml's SpeakerThingType
 # Giao Phong, Giao Thủy, Nam Định (approximate centre).
 _CENTRE = (20.2560, 106.4940)
 
@@ -136,6 +137,8 @@ def seed_iot_things(iot: Any, speakers: list[Speaker], bindings: dict[str, list[
     being re-provisioned (``bindings``: thing -> communes, from the registry) also ``commune_alt``.
     """
     _ensure_policy(iot)
+    if not iot.list_thing_types(thingTypeName=SPEAKER_THING_TYPE).get("thingTypes"):
+        iot.create_thing_type(thingTypeName=SPEAKER_THING_TYPE)
     created = 0
     for s in speakers:
         try:
@@ -147,7 +150,9 @@ def seed_iot_things(iot: Any, speakers: list[Speaker], bindings: dict[str, list[
         attributes = {"commune": communes[0], "cluster": s.cluster_id, "hamlet": s.hamlet_id}
         if len(communes) > 1:
             attributes["commune_alt"] = communes[1]
-        iot.create_thing(thingName=s.thing, attributePayload={"attributes": attributes})
+        iot.create_thing(
+            thingName=s.thing, thingTypeName=SPEAKER_THING_TYPE, attributePayload={"attributes": attributes}
+        )
         cert = iot.create_keys_and_certificate(setAsActive=True)
         iot.attach_policy(policyName=SPEAKER_POLICY_NAME, target=cert["certificateArn"])
         iot.attach_thing_principal(thingName=s.thing, principal=cert["certificateArn"])

@@ -56,22 +56,30 @@ class _Both:
         return missing
 
 
+def local_thing_policy(services: Services, data_dir: Path) -> None:
+    """Bind speakers in the moto IoT registry (as in AWS) and in the local broker's ACL under ``data_dir``."""
+    from smartcommune.core.aws import client
+    from smartcommune.devices.storage.reprovisioning import IotThingPolicy
+    from smartcommune.devices.wiring import thing_policy
+    from smartcommune_local.broker import BrokerAclPolicy
+
+    both: ThingPolicy = _Both(
+        [IotThingPolicy(client("iot", services.settings)), BrokerAclPolicy(Path(data_dir) / "mosquitto")]
+    )
+    services.override(thing_policy, both)
+
+
 def local_services(services: Services) -> Services:
     """``services`` with this process's own broker connection and the broker's ACL among the policies."""
-    from smartcommune.core.aws import client
     from smartcommune.devices.storage.publishers import MqttPublisher
-    from smartcommune.devices.storage.reprovisioning import IotThingPolicy
-    from smartcommune.devices.wiring import command_publisher, thing_policy
-    from smartcommune_local.broker import BrokerAclPolicy
+    from smartcommune.devices.wiring import command_publisher
 
     settings = services.settings
     if settings.fanout_transport == "mqtt":
         # A client id of its own: the stack's fan-out is connected as "platform-fanout" and would be taken over.
         publisher: CommandPublisher = MqttPublisher(settings, client_id=f"platform-reprovision-{os.getpid()}")
         services.override(command_publisher, publisher)
-        data_dir = Path(os.environ.get("DATA_DIR") or Path(__file__).resolve().parents[3] / ".local")
-        both: ThingPolicy = _Both([IotThingPolicy(client("iot", settings)), BrokerAclPolicy(data_dir / "mosquitto")])
-        services.override(thing_policy, both)
+        local_thing_policy(services, Path(os.environ.get("DATA_DIR") or Path(__file__).resolve().parents[3] / ".local"))
     return services
 
 

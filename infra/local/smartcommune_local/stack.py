@@ -280,6 +280,9 @@ class LocalStack:
             sensor_communes=sensor_communes(),
             speaker_bindings=registry_bindings(self.services),  # re-provisioned speakers: the communes they use now
         )
+        from smartcommune_local.reprovision_cli import local_thing_policy
+
+        local_thing_policy(self.services, self.config.data_dir)  # a run started in this process updates the ACL
         # One reading per sensor per minute, as the real ones (the readings function stores them via the queue);
         # SMARTCOMMUNE_WATER_INTERVAL_S / SMARTCOMMUNE_WATER_TIME_SCALE compress time for tests and demos.
         self.water = start_water_sensors(

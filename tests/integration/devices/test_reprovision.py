@@ -263,8 +263,10 @@ def test_the_command_carries_the_new_key_sealed_for_its_thing_and_is_signed_with
     # When the re-provisioning step starts
     started = _reprovision(world).start(NEW)
     # Then every speaker was allowed its new topics first (the thing attributes the speaker policy reads)
-    attributes = world.broker.iot.describe_thing(thingName="gp-spk-20b")["attributes"]
+    thing = world.broker.iot.describe_thing(thingName="gp-spk-20b")
+    attributes = thing["attributes"]
     assert (attributes["commune"], attributes["commune_alt"], attributes["cluster"]) == (OLD, NEW, "gp-cl-20")
+    assert thing["thingTypeName"] == "smartcommune-speaker"  # four attributes need a thing type in AWS
     # and got one command on its Giao Phong topic, signed with Giao Phong's key
     sent = {parse_topic(t)[1]: (t, ReprovisionCommand.model_validate_json(p)) for t, p in world.broker.sent}
     assert len(sent) == 40 and started.command_ids == [sent["gp-spk-01a"][1].command_id]

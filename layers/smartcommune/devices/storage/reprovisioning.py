@@ -69,6 +69,7 @@ class IotThingPolicy:
 
     PRIMARY = "commune"
     ALTERNATE = "commune_alt"
+    THING_TYPE = "smartcommune-speaker"  # template.yaml's SpeakerThingType: a thing without a type has 3 attributes
 
     def __init__(self, iot: Any) -> None:
         self._iot = iot
@@ -77,15 +78,19 @@ class IotThingPolicy:
         missing: set[str] = set()
         for thing, communes in namespaces.items():
             try:
-                attributes = dict(self._iot.describe_thing(thingName=thing).get("attributes") or {})
+                described = self._iot.describe_thing(thingName=thing)
             except self._iot.exceptions.ResourceNotFoundException:
                 missing.add(thing)
                 continue
+            attributes = dict(described.get("attributes") or {})
             attributes.pop(self.ALTERNATE, None)
             attributes[self.PRIMARY] = communes[0]
             if len(communes) > 1:
                 attributes[self.ALTERNATE] = communes[1]
-            self._iot.update_thing(thingName=thing, attributePayload={"attributes": attributes, "merge": False})
+            typed = {} if described.get("thingTypeName") else {"thingTypeName": self.THING_TYPE}
+            self._iot.update_thing(
+                thingName=thing, attributePayload={"attributes": attributes, "merge": False}, **typed
+            )
         return missing
 
 
