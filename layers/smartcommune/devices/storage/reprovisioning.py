@@ -19,6 +19,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KeyOf = Callable[[str], bytes]  # commune id -> its command key
+WORKERS = 16  # IoT and table calls side by side
 
 
 class ThingPolicy(Protocol):
@@ -71,27 +73,29 @@ class IotThingPolicy:
     ALTERNATE = "commune_alt"
     THING_TYPE = "smartcommune-speaker"  # template.yaml's SpeakerThingType: a thing without a type has 3 attributes
 
-    def __init__(self, iot: Any) -> None:
+    def __init__(self, iot: Any, workers: int = WORKERS) -> None:
         self._iot = iot
+        self._workers = workers
 
     def bind(self, namespaces: Mapping[str, Sequence[str]]) -> set[str]:
-        missing: set[str] = set()
-        for thing, communes in namespaces.items():
-            try:
-                described = self._iot.describe_thing(thingName=thing)
-            except self._iot.exceptions.ResourceNotFoundException:
-                missing.add(thing)
-                continue
-            attributes = dict(described.get("attributes") or {})
-            attributes.pop(self.ALTERNATE, None)
-            attributes[self.PRIMARY] = communes[0]
-            if len(communes) > 1:
-                attributes[self.ALTERNATE] = communes[1]
-            typed = {} if described.get("thingTypeName") else {"thingTypeName": self.THING_TYPE}
-            self._iot.update_thing(
-                thingName=thing, attributePayload={"attributes": attributes, "merge": False}, **typed
-            )
-        return missing
+        """Two calls per thing (DescribeThing, UpdateThing), side by side (a commune has tens of speakers)."""
+        with ThreadPoolExecutor(max_workers=max(1, min(self._workers, len(namespaces)))) as pool:
+            bound = dict(zip(namespaces, pool.map(lambda pair: self._bind(*pair), namespaces.items()), strict=True))
+        return {thing for thing, ok in bound.items() if not ok}
+
+    def _bind(self, thing: str, communes: Sequence[str]) -> bool:
+        try:
+            described = self._iot.describe_thing(thingName=thing)
+        except self._iot.exceptions.ResourceNotFoundException:
+            return False
+        attributes = dict(described.get("attributes") or {})
+        attributes.pop(self.ALTERNATE, None)
+        attributes[self.PRIMARY] = communes[0]
+        if len(communes) > 1:
+            attributes[self.ALTERNATE] = communes[1]
+        typed = {} if described.get("thingTypeName") else {"thingTypeName": self.THING_TYPE}
+        self._iot.update_thing(thingName=thing, attributePayload={"attributes": attributes, "merge": False}, **typed)
+        return True
 
 
 def _position(item: SpeakerItem) -> SpeakerPosition:
@@ -217,8 +221,8 @@ class SpeakerReprovisioning:
         targets = [i for i in items if i.thing not in missing]
         store.create_reprovision(plan, [i.thing for i in targets], now)
         new_key = self.key_of(commune_id)
-        marked: list[str] = []
-        for item in targets:
+
+        def mark(item: SpeakerItem) -> bool:
             namespace = item.topic_commune or item.commune_id
             sealed = seal_key(self.key_of(namespace), unsealed_command(plan, item.thing, namespace), new_key)
             try:
@@ -231,8 +235,11 @@ class SpeakerReprovisioning:
                     condition=SpeakerItem.topic_commune == namespace,  # unchanged since read
                 )
             except UpdateError:
-                continue  # moved meanwhile (another run, a merger): left to the next step
-            marked.append(item.thing)
+                return False  # moved meanwhile (another run, a merger): left to the next step
+            return True
+
+        with ThreadPoolExecutor(max_workers=max(1, min(WORKERS, len(targets)))) as pool:
+            marked = [i.thing for i, ok in zip(targets, pool.map(mark, targets), strict=True) if ok]
         publish_reprovision(self.publisher, self.key_of, commune_id, plan, marked)
         for thing in sorted(missing):
             log.warning("speaker not in the IoT registry: not re-provisioned", extra={"thing": thing})
