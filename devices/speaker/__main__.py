@@ -4,7 +4,9 @@ The agent always connects with mutual TLS: ``--cert/--key`` (the device certific
 key) and ``--ca``. On AWS: ``--host <iot endpoint> --port 8883 --ca AmazonRootCA1.pem`` (shadow on IoT Core's
 ``$aws/things/...`` topics); on the local broker: ``--port <mqtt port> --ca <data_dir>/pki/ca.crt --shadow
 relayed`` with the certificates under ``<data_dir>/pki``. ``SPEAKER_COMMAND_KEY`` (hex, the commune's command
-key) comes from the environment.
+key) comes from the environment. ``--commune`` and that key are where the speaker was provisioned: once the platform
+has moved it to another commune after a merger, its state file (``--state-dir``) holds the new namespace and key,
+and a restart comes back on those.
 """
 
 from __future__ import annotations

@@ -26,6 +26,12 @@ answer, so a change made while it was away is not lost; deltas are applied as th
 reported to the shadow (``update``) and in the heartbeat. Only the topic names differ between IoT Core and the
 local broker (:class:`~smartcommune.devices.contracts.ShadowTopics`, from the config).
 
+After a merger the platform moves the speaker onto the new commune's topics and key with a re-provisioning
+command on its ``cmd`` topic (:mod:`devices.speaker.reprovision`): it subscribes to the new topics first, stores
+the new namespace and key in its state file, acks; it keeps listening on the old topics (with the old key) until
+the command's ``keep_old_until`` (:mod:`devices.speaker.namespaces`), and plays a command id once whichever topic
+brought it. Acks go back on the namespace the command came on; heartbeats and shadow reports on the current one.
+
 Many agents can run in one process (the local stack's 40 speakers, the 2,000-speaker bench): they share one
 :class:`~devices.speaker.runtime.AgentRuntime` (scheduler thread, audio fetch pool and audio cache).
 
@@ -38,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,7 +54,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from devices.speaker.namespaces import Namespace, Namespaces
 from devices.speaker.queue import PlayQueue, QueueItem, Step
+from devices.speaker.reprovision import Reprovisioner
 from devices.speaker.runtime import AgentRuntime
 from smartcommune.devices.contracts import (
     AckState,
@@ -58,9 +67,10 @@ from smartcommune.devices.contracts import (
     ack_topic,
     cmd_topic,
     heartbeat_topic,
+    parse_topic,
     verify_command,
 )
-from smartcommune.devices.storage.mqtt import MqttClient, TlsFiles
+from smartcommune.devices.storage.mqtt import MqttClient, MqttError, TlsFiles
 
 log = logging.getLogger("devices.speaker")
 
@@ -101,6 +111,7 @@ class PlayRecord:
 
 @dataclass
 class _State:
+    namespaces: Namespaces
     seen: dict[str, str] = field(default_factory=dict)  # command_id -> expires_at (ISO), pruned after expiry
     volume: int = 70
 
@@ -125,11 +136,13 @@ class SpeakerAgent:
         self.plays: list[PlayRecord] = []
         self.acks: list[CommandAck] = []
         self._outcomes: dict[str, CommandAck] = {}  # command_id -> latest started/finished/failed/expired ack
+        self._commands_namespace: dict[str, str] = {}  # command_id -> the namespace it came on (acks go there)
         self._current: PlayRecord | None = None
         self._queue: PlayQueue[PlayCommand] = PlayQueue()
         self._running = False
         self._heartbeat_generation = 0
         self.client: MqttClient | None = None
+        self.reprovisioner = Reprovisioner(self)
 
     # -- lifecycle
 
@@ -149,6 +162,7 @@ class SpeakerAgent:
         self._running = True
         if not session_present:
             self._subscribe(self.client, timeout_s)
+        self.expire_namespaces()
         self.request_shadow()
         self._heartbeat_generation += 1
         self._schedule_heartbeat(self._heartbeat_generation, delay_s=0.0)
@@ -165,10 +179,55 @@ class SpeakerAgent:
             self.runtime.close()
 
     def _subscribe(self, client: MqttClient, timeout_s: float = 10.0) -> None:
-        c = self.config
-        client.subscribe(cmd_topic(c.commune_id, c.thing), 1, timeout_s)
-        client.subscribe(c.shadow.delta, 1, timeout_s)
-        client.subscribe(c.shadow.get_accepted, 1, timeout_s)
+        """Every namespace it listens on; one kept only for the switch-over may be refused already (logged)."""
+        current, *previous = self.namespaces.active(self.runtime.clock())
+        self.subscribe_namespace(client, current.commune_id, timeout_s)
+        for namespace in previous:
+            try:
+                self.subscribe_namespace(client, namespace.commune_id, timeout_s)
+            except MqttError:
+                log.warning("%s: old topics of %s refused", self.config.thing, namespace.commune_id)
+        if not self.relayed_shadow:
+            client.subscribe(self.config.shadow.delta, 1, timeout_s)
+            client.subscribe(self.config.shadow.get_accepted, 1, timeout_s)
+
+    def subscribe_namespace(self, client: MqttClient, commune_id: str, timeout_s: float = 10.0) -> None:
+        """Its command topic under ``commune_id`` (and the relayed shadow topics there, on the local broker)."""
+        client.subscribe(cmd_topic(commune_id, self.config.thing), 1, timeout_s)
+        if self.relayed_shadow:
+            shadow = ShadowTopics.relayed(commune_id, self.config.thing)
+            client.subscribe(shadow.delta, 1, timeout_s)
+            client.subscribe(shadow.get_accepted, 1, timeout_s)
+
+    def expire_namespaces(self) -> None:
+        """Stop listening on namespaces kept past their time; schedule the next one's end."""
+        with self._lock:
+            gone = self.namespaces.expire(self.runtime.clock())
+            if gone:
+                self._save_state()
+        client = self.client
+        for namespace in gone:
+            if client is not None:
+                with contextlib.suppress(Exception):  # offline: the broker forgets with the session
+                    client.unsubscribe(cmd_topic(namespace.commune_id, self.config.thing))
+        ends = [p.until.timestamp() for p in self.namespaces.previous if p.until is not None]
+        if ends and self._running:
+            self.runtime.scheduler.at(min(ends), self.expire_namespaces)
+
+    @property
+    def namespaces(self) -> Namespaces:
+        return self._state.namespaces
+
+    @property
+    def relayed_shadow(self) -> bool:
+        """The local broker's relayed shadow topics (one set per namespace), not IoT Core's ``$aws/things/...``."""
+        return self.config.shadow == ShadowTopics.relayed(self.config.commune_id, self.config.thing)
+
+    def shadow_topics(self, commune_id: str | None = None) -> ShadowTopics:
+        """The shadow topics under ``commune_id`` (default: the current namespace)."""
+        if not self.relayed_shadow:
+            return self.config.shadow
+        return ShadowTopics.relayed(commune_id or self.namespaces.current.commune_id, self.config.thing)
 
     def _resumed(self, session_present: bool) -> None:
         """awscrt reconnected by itself (broker restart, network back): ask for the shadow again."""
@@ -191,7 +250,7 @@ class SpeakerAgent:
         """Ask for the whole shadow document (answered on ``shadow.get_accepted``), as IoT Core's ``get``."""
         client = self.client
         if client is not None:
-            client.publish(self.config.shadow.get, b"{}", qos=1)
+            client.publish(self.shadow_topics().get, b"{}", qos=1)
 
     @property
     def volume(self) -> int:
@@ -204,30 +263,47 @@ class SpeakerAgent:
     # -- state file
 
     def _load_state(self) -> _State:
+        provisioned = Namespace(self.config.commune_id, self.config.command_key)
         try:
             data = json.loads(self._state_path.read_text(encoding="utf-8"))
-            return _State(seen=dict(data.get("seen", {})), volume=int(data.get("volume", self.config.volume)))
+            return _State(
+                namespaces=Namespaces.from_dict(data.get("namespaces"), provisioned),
+                seen=dict(data.get("seen", {})),
+                volume=int(data.get("volume", self.config.volume)),
+            )
         except (OSError, ValueError):
-            return _State(volume=self.config.volume)
+            return _State(namespaces=Namespaces(provisioned), volume=self.config.volume)
 
     def _save_state(self) -> None:
+        """Write the state file atomically and durably (a new file, flushed to disk, renamed over the old one)."""
         now = self.runtime.clock()
         cutoff = (now - timedelta(days=1)).isoformat()
         self._state.seen = {k: v for k, v in self._state.seen.items() if v >= cutoff}
         self._state_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"seen": self._state.seen, "volume": self._state.volume}), encoding="utf-8")
+        document = {"seen": self._state.seen, "volume": self._state.volume}
+        if self._state.namespaces.current.commune_id != self.config.commune_id or self._state.namespaces.previous:
+            document["namespaces"] = self._state.namespaces.to_dict()
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write(json.dumps(document))
+            f.flush()
+            os.fsync(f.fileno())
         tmp.replace(self._state_path)
+
+    def save_state(self) -> None:
+        with self._lock:
+            self._save_state()
 
     # -- messages
 
     def handle_message(self, topic: str, payload: bytes) -> None:
         try:
+            shadows = [self.shadow_topics(n.commune_id) for n in self.namespaces.active(self.runtime.clock())]
             if topic.endswith("/cmd"):
-                self.handle_command(payload)
-            elif topic == self.config.shadow.delta:
+                self.handle_command(payload, topic)
+            elif topic in {s.delta for s in shadows}:
                 self.handle_shadow_delta(payload)
-            elif topic == self.config.shadow.get_accepted:
+            elif topic in {s.get_accepted for s in shadows}:
                 self.handle_shadow_document(payload)
         except Exception:
             log.exception("%s: message on %s failed", self.config.thing, topic)
@@ -257,22 +333,28 @@ class SpeakerAgent:
         client = self.client
         if client is not None:
             reported = json.dumps({"state": {"reported": {"volume": volume}}}).encode()
-            client.publish(self.config.shadow.update, reported, qos=1)
+            client.publish(self.shadow_topics().update, reported, qos=1)
         self.send_heartbeat()  # reports the new volume
 
-    def handle_command(self, payload: bytes) -> None:
+    def handle_command(self, payload: bytes, topic: str | None = None) -> None:
+        """A message on one of its ``cmd`` topics: a play command, or a re-provisioning one (``kind``)."""
         now = self.runtime.clock()
+        reply = parse_topic(topic)[0] if topic else self.namespaces.current.commune_id  # answer where it came
+        if _raw_field(payload, "kind") == "reprovision":
+            self.reprovisioner.handle(payload, reply)
+            return
         try:
             command = PlayCommand.model_validate_json(payload)
         except ValidationError:
-            command_id = _raw_command_id(payload)
-            self._ack(command_id, "failed", now, "invalid command / lệnh không hợp lệ")
+            command_id = _raw_field(payload, "command_id")
+            self._ack(command_id, "failed", now, "invalid command / lệnh không hợp lệ", namespace=reply)
             return
-        if not verify_command(command, self.config.command_key):
-            self._ack(command.command_id, "failed", now, "bad signature / chữ ký không hợp lệ")
+        key = self.namespaces.key_for(command.commune_id, now)
+        if key is None:
+            self._ack(command.command_id, "failed", now, "wrong commune / sai xã", namespace=reply)
             return
-        if command.commune_id != self.config.commune_id:
-            self._ack(command.command_id, "failed", now, "wrong commune / sai xã")
+        if not verify_command(command, key):
+            self._ack(command.command_id, "failed", now, "bad signature / chữ ký không hợp lệ", namespace=reply)
             return
         with self._lock:
             if command.command_id in self._state.seen:
@@ -280,17 +362,19 @@ class SpeakerAgent:
             else:
                 duplicate = False
                 self._state.seen[command.command_id] = command.expires_at.isoformat()
+                self._commands_namespace[command.command_id] = reply
                 self._save_state()
-        if duplicate:
+        if duplicate:  # also a command seen on the old topics that now comes on the new ones: played once
             outcome = self._outcomes.get(command.command_id)
             if outcome is not None:
-                self._publish(outcome)  # the same ack again (same time): the platform applies it once
-            self._ack(command.command_id, "duplicate", now, "already handled / đã xử lý")
+                self._publish(outcome, reply)  # the same ack again (same time): the platform applies it once
+            self._ack(command.command_id, "duplicate", now, "already handled / đã xử lý", namespace=reply)
             return
         if now >= command.expires_at:
-            self._ack(command.command_id, "expired", now, "expired before delivery / hết hạn trước khi nhận")
+            detail = "expired before delivery / hết hạn trước khi nhận"
+            self._ack(command.command_id, "expired", now, detail, namespace=reply)
             return
-        self._ack(command.command_id, "received", now)
+        self._ack(command.command_id, "received", now, namespace=reply)
         self.runtime.fetch_pool.submit(self._prepare, command)
 
     def _prepare(self, command: PlayCommand) -> None:
@@ -359,23 +443,35 @@ class SpeakerAgent:
 
     # -- outgoing
 
-    def _ack(self, command_id: str, state: AckState, at: datetime, detail: str = "") -> None:
+    def _ack(
+        self, command_id: str, state: AckState, at: datetime, detail: str = "", *, namespace: str | None = None
+    ) -> None:
+        """Answer a command on ``namespace`` (the one it came on; default the commune the command names)."""
         ack = CommandAck(command_id=command_id, thing=self.config.thing, state=state, at=at, detail=detail)
         self.acks.append(ack)
         if state in _OUTCOMES:
             with self._lock:
                 self._outcomes[command_id] = ack
                 self._outcomes = {k: v for k, v in self._outcomes.items() if k in self._state.seen}
-        self._publish(ack)
+                self._commands_namespace = {k: v for k, v in self._commands_namespace.items() if k in self._state.seen}
+        self._publish(ack, namespace or self._commands_namespace.get(command_id))
 
-    def _publish(self, ack: CommandAck) -> None:
+    def ack(self, command_id: str, state: AckState, at: datetime, detail: str = "", *, namespace: str) -> None:
+        """Answer a re-provisioning command (``devices.speaker.reprovision``): not kept among the played outcomes."""
+        ack = CommandAck(command_id=command_id, thing=self.config.thing, state=state, at=at, detail=detail)
+        self.acks.append(ack)
+        self._publish(ack, namespace)
+
+    def _publish(self, ack: CommandAck, namespace: str | None = None) -> None:
         client = self.client
         if client is not None:
-            self.runtime.uplink.submit(self._publish_ack, client, ack)
+            self.runtime.uplink.submit(self._publish_ack, client, ack, namespace)
 
-    def _publish_ack(self, client: MqttClient, ack: CommandAck) -> None:
+    def _publish_ack(self, client: MqttClient, ack: CommandAck, namespace: str | None = None) -> None:
+        active = {n.commune_id for n in self.namespaces.active(self.runtime.clock())}
+        topic_commune = namespace if namespace in active else self.namespaces.current.commune_id
         try:
-            client.publish(ack_topic(self.config.commune_id, self.config.thing), ack.to_json(), qos=1)
+            client.publish(ack_topic(topic_commune, self.config.thing), ack.to_json(), qos=1)
         except Exception:
             # the platform retries a command whose ack it never saw; the agent acks a duplicate again
             log.warning("ack publish failed for %s", ack.command_id)
@@ -385,7 +481,8 @@ class SpeakerAgent:
         if client is None:
             return
         beat = Heartbeat(thing=self.config.thing, at=self.runtime.clock(), volume=self.volume, playing=self.playing)
-        client.publish(heartbeat_topic(self.config.commune_id, self.config.thing), beat.to_json(), qos=0)
+        topic = heartbeat_topic(self.namespaces.current.commune_id, self.config.thing)
+        client.publish(topic, beat.to_json(), qos=0)
 
     def _schedule_heartbeat(self, generation: int, delay_s: float) -> None:
         def beat() -> None:
@@ -398,9 +495,9 @@ class SpeakerAgent:
         self.runtime.scheduler.at(self.runtime.clock.timestamp() + delay_s, beat)
 
 
-def _raw_command_id(payload: bytes) -> str:
+def _raw_field(payload: bytes, name: str) -> str:
     try:
-        value: Any = json.loads(payload).get("command_id")
+        value: Any = json.loads(payload).get(name)
     except (ValueError, AttributeError):
         return "unknown"
     return value[:64] if isinstance(value, str) and value else "unknown"

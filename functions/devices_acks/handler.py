@@ -23,6 +23,9 @@ a policy is ever loosened: a thing that is not in that commune's registry (a Gia
 
 After a merger, a speaker keeps the topics of the commune it was provisioned under: a thing not registered in the
 topic's commune is looked for in the commune that one was merged into (only then: one extra read on that path).
+Once its delivery row is written, a ``finished`` ack of a re-provisioning run flips the speaker onto the new
+commune's topics (``DeviceFanout.switch_reprovisioned``: conditional on the run, so a repeated ack does nothing;
+a failure reports the batch's messages back and the flip is tried again with them).
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ def handle(event: dict[str, Any], services: Services) -> dict[str, Any]:
                 commune_id = successor
             row = fanout.deliveries(commune_id).apply_ack(ack, received_at)
             fanout.registry(commune_id).record_command_state(thing, ack.command_id, ack.state, received_at)
+            fanout.switch_reprovisioned(commune_id, [(ack, received_at)])
             return {"ok": row is not None, "state": row.state if row else None}
         if kind == "heartbeat":
             return _heartbeat(Heartbeat.model_validate(message), commune_id, thing, received_at, services)
@@ -108,6 +112,7 @@ def handle_batch(event: dict[str, Any], services: Services) -> dict[str, Any]:
             for thing in sorted({ack.thing for _, ack, _ in entries if ack.thing not in known}):
                 _foreign("ack", commune_id, thing)
             fanout.deliveries(commune_id).apply_acks(mine, registry)
+            fanout.switch_reprovisioned(commune_id, mine)  # only now: a run's ack moves its speaker's topics
         except Exception:
             logger.exception("ack batch of a commune failed; its messages come again", extra={"commune": commune_id})
             failures.extend({"itemIdentifier": message_id} for message_id, _, _ in entries)

@@ -13,7 +13,7 @@ tests build on it:
 ``wait_for_sms(phone, after=0, timeout_s=10, purpose=None)``  the first SMS to ``phone`` (of ``purpose``) after
               the first ``after``
 ``restart()`` stop (SIGINT, final snapshot) and start again on the same ports and DATA_DIR
-``cli(*args)`` run ``smartcommune <args>`` against this DATA_DIR; returns ``subprocess.CompletedProcess``
+``cli(*args, timeout_s=60)`` run ``smartcommune <args>`` against this DATA_DIR; returns ``subprocess.CompletedProcess``
 ``get(url)`` / ``post(url, json_body, token=None)``  small JSON HTTP helpers returning ``(status, headers, body)``
 
 Demo logins are those of ``smartcommune_local.demo_data`` (``DEMO_PASSWORD``, ``demo_staff``,

@@ -20,17 +20,27 @@ Usage::
 
 The broker keeps persistent sessions and queued QoS 1 messages on disk (``persistence``), so a restart keeps
 what was queued for an offline speaker.
+
+A speaker being re-provisioned after a merger may use its topics under two communes at once (the old and the
+new: ``device_communes`` values may be lists), as the IoT policy's ``commune`` and ``commune_alt`` attributes allow
+in AWS. What the ACL binds is kept beside it (``bindings.json``, with the broker's pid), so another process —
+``smartcommune communes reprovision`` — changes it with :class:`BrokerAclPolicy`: rewrite, then SIGHUP (mosquitto
+reloads its ACL and applies it to every message it delivers from then on).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,7 +70,6 @@ topic read sc/+/cameras/+/upload/request
 # No `pattern` lines: mosquitto applies them to every user, and `%u` cannot name a commune. Each speaker gets its
 # own block with its commune written out, as the IoT policy's ${iot:Connection.Thing.Attributes[commune]}.
 DEVICE_ACL = """\
-user {thing}
 topic read sc/{commune}/speakers/{thing}/cmd
 topic read sc/{commune}/speakers/{thing}/shadow/delta
 topic read sc/{commune}/speakers/{thing}/shadow/get/accepted
@@ -71,12 +80,10 @@ topic write sc/{commune}/speakers/{thing}/shadow/update
 """
 # A water sensor (CN = sensor id) may only publish its readings, as the template's WaterSensorPolicy.
 SENSOR_ACL = """\
-user {sensor}
 topic write sc/{commune}/water/{sensor}/reading
 """
 # A camera (``<prefix>-cam-NN``): the CameraPolicy of template.yaml, its commune written out likewise.
 CAMERA_ACL = """\
-user {thing}
 topic read sc/{commune}/cameras/{thing}/cmd
 topic read sc/{commune}/cameras/{thing}/upload/grant
 topic write sc/{commune}/cameras/{thing}/ack
@@ -87,17 +94,25 @@ _CAMERA = re.compile(r"^[a-z0-9]{1,12}-cam-\d{2}$")
 _ACL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
-def acl_text(
-    platform_username: str, device_communes: Mapping[str, str], sensor_communes: Mapping[str, str] | None = None
-) -> str:
-    """The broker's ACL: the platform's user, then one block per speaker and per water sensor bound to its commune."""
+Bindings = Mapping[str, str | Sequence[str]]  # device -> its commune, or the communes whose topics it may use
+
+
+def _communes(value: str | Sequence[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def acl_text(platform_username: str, device_communes: Bindings, sensor_communes: Bindings | None = None) -> str:
+    """The broker's ACL: the platform's user, then one block per speaker and per water sensor bound to its commune
+    (a speaker being re-provisioned: to both of its communes)."""
     blocks = [PLATFORM_ACL.format(platform=platform_username)]
     for template, names in ((DEVICE_ACL, device_communes), (SENSOR_ACL, sensor_communes or {})):
-        for thing, commune in sorted(names.items()):
-            if not (_ACL_NAME.match(thing) and _ACL_NAME.match(commune)):  # no wildcards, no line breaks
-                raise ValueError(f"not a thing/commune name: {thing!r} / {commune!r}")
+        for thing, value in sorted(names.items()):
+            communes = _communes(value)
+            if not (_ACL_NAME.match(thing) and communes and all(_ACL_NAME.match(c) for c in communes)):
+                raise ValueError(f"not a thing/commune name: {thing!r} / {communes!r}")  # no wildcards, no newlines
             block = CAMERA_ACL if template is DEVICE_ACL and _CAMERA.match(thing) else template
-            blocks.append(block.format(thing=thing, sensor=thing, commune=commune))
+            lines = "".join(block.format(thing=thing, sensor=thing, commune=c) for c in communes)
+            blocks.append(f"user {thing}\n{lines}")
     return "\n".join(blocks)
 
 
@@ -148,8 +163,8 @@ class BrokerHandle:
     config_path: Path
     log_path: Path
     platform_username: str = "platform"
-    device_communes: dict[str, str] = field(default_factory=dict)
-    sensor_communes: dict[str, str] = field(default_factory=dict)
+    device_communes: dict[str, str | Sequence[str]] = field(default_factory=dict)
+    sensor_communes: dict[str, str | Sequence[str]] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     _log: object | None = field(default=None, repr=False)
 
@@ -164,6 +179,7 @@ class BrokerHandle:
             [MOSQUITTO, "-c", str(self.config_path)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         _wait_listening(self.port, self.process, timeout_s)
+        _write_bindings(self.directory, self)
 
     def stop(self, timeout_s: float = 5.0) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -185,16 +201,55 @@ class BrokerHandle:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def add_devices(self, device_communes: Mapping[str, str]) -> None:
-        """Bind more speakers (CN = thing) to their commune in the ACL and reload mosquitto (SIGHUP)."""
+    def add_devices(self, device_communes: Bindings) -> None:
+        """Bind more speakers (CN = thing) to their commune(s) in the ACL and reload mosquitto (SIGHUP)."""
         self.device_communes.update(device_communes)
-        acl = acl_text(self.platform_username, self.device_communes, self.sensor_communes)
-        (self.directory / "acl").write_text(acl, encoding="utf-8")
-        _give_to_mosquitto(self.directory)
-        if self.process is not None:
-            import signal
+        BrokerAclPolicy(self.directory).bind(device_communes)
 
-            self.process.send_signal(signal.SIGHUP)
+
+def _write_bindings(directory: Path, handle: BrokerHandle) -> None:
+    document = {
+        "pid": handle.process.pid if handle.process is not None else None,
+        "platform": handle.platform_username,
+        "devices": {k: _communes(v) for k, v in handle.device_communes.items()},
+        "sensors": {k: _communes(v) for k, v in handle.sensor_communes.items()},
+    }
+    with _bindings_lock(directory):
+        (directory / "bindings.json").write_text(json.dumps(document, sort_keys=True), encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _bindings_lock(directory: Path) -> Iterator[None]:
+    with (directory / "bindings.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class BrokerAclPolicy:
+    """The local broker's side of ``devices.storage.reprovisioning.ThingPolicy``: which communes' topics each
+    speaker may use, written into the running broker's ACL from any process (``<data_dir>/mosquitto``)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def bind(self, namespaces: Mapping[str, Sequence[str]]) -> set[str]:
+        """Rebind these things (the others keep theirs), rewrite the ACL and make mosquitto reload it."""
+        path = self.directory / "bindings.json"
+        with _bindings_lock(self.directory):
+            document = json.loads(path.read_text(encoding="utf-8"))
+            document["devices"].update({thing: list(communes) for thing, communes in namespaces.items()})
+            acl = acl_text(document["platform"], document["devices"], document["sensors"])
+            (self.directory / "acl").write_text(acl, encoding="utf-8")
+            path.write_text(json.dumps(document, sort_keys=True), encoding="utf-8")
+            _give_to_mosquitto(self.directory)
+            pid = document.get("pid")
+            if pid:
+                with contextlib.suppress(ProcessLookupError):  # not running: the next start reads the registry
+                    os.kill(int(pid), signal.SIGHUP)
+        return set()
 
 
 def start_broker(
@@ -202,8 +257,8 @@ def start_broker(
     port: int,
     pki: LocalPki,
     *,
-    device_communes: Mapping[str, str] | None = None,
-    sensor_communes: Mapping[str, str] | None = None,
+    device_communes: Bindings | None = None,
+    sensor_communes: Bindings | None = None,
     platform_username: str = "platform",
     max_queued_messages: int = 1000,
 ) -> BrokerHandle:
@@ -211,7 +266,7 @@ def start_broker(
 
     Clients must present a certificate of ``pki``'s CA; its CN is their identity: every speaker (CN = thing name)
     and the platform (``platform_username``, which gets the platform's ACL). ``device_communes`` maps each speaker
-    to its commune: a speaker may use only its own topics under that commune, and one missing from it nothing;
+    to its commune (or communes): a speaker may use only its own topics under them, and one missing from it nothing;
     ``sensor_communes`` does the same for water sensors (which may only publish their readings).
     """
     directory = Path(data_dir) / "mosquitto"

@@ -1,9 +1,11 @@
 """``smartcommune communes merge`` and ``smartcommune communes replay-2025``: commune mergers on the local stack.
 
-``merge`` runs one merger (or resumes it, or rolls it back with ``--rollback``) and prints its JSON summary.
+``merge`` runs one merger (or resumes it, or rolls it back with ``--rollback``) and prints its JSON summary;
+``reprovision`` then moves the new commune's speakers onto its own topics and key (``reprovision_cli``).
 ``replay-2025`` replays the 2025 reorganisation on the demo data, which keeps the plan's 2023 names: from
 1/7/2025 Giao Phong is part of Xã Giao Ninh and Bạch Long part of Xã Giao Bình, both in Ninh Bình province
-(Nghị quyết 1674/NQ-UBTVQH15; Nghị quyết 202/2025/QH15).
+(Nghị quyết 1674/NQ-UBTVQH15; Nghị quyết 202/2025/QH15); after each merger it re-provisions the speakers and
+prints that step's summary too.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     backfill.set_defaults(handler=backfill_command)
     replay = sub.add_parser("replay-2025", help="dữ liệu mẫu: sáp nhập năm 2025 / demo: replay the 2025 mergers")
     replay.set_defaults(handler=replay_command)
+    from smartcommune_local.reprovision_cli import add_arguments as add_reprovision
+
+    add_reprovision(sub)
 
 
 def _services() -> Services:
@@ -111,16 +116,24 @@ def merge_command(args: argparse.Namespace) -> int:
 
 def replay_command(_args: argparse.Namespace) -> int:
     from smartcommune.communes.contracts import MergeRequest
+    from smartcommune_local.reprovision_cli import close, local_services, run_reprovision
 
-    services = _services()
+    services = local_services(_services())
     worst = 0
-    for step in REORGANISATION_2025:
-        request = MergeRequest.model_validate(
-            {**step, "province_id": "ninh-binh", "province": "Tỉnh Ninh Bình", "effective": "2025-07-01"}
-        )
-        summary = run_merge(services, request)
-        print(summary.model_dump_json())
-        worst = max(worst, 1 if summary.lost else 0)
+    try:
+        for step in REORGANISATION_2025:
+            request = MergeRequest.model_validate(
+                {**step, "province_id": "ninh-binh", "province": "Tỉnh Ninh Bình", "effective": "2025-07-01"}
+            )
+            summary = run_merge(services, request)
+            print(summary.model_dump_json(), flush=True)
+            worst = max(worst, 1 if summary.lost else 0)
+            if summary.state == "done":  # the speakers follow: onto the new commune's topics and key
+                moved = run_reprovision(services, request.new_id, wait_s=30.0)
+                print(moved.model_dump_json(), flush=True)
+                worst = max(worst, 1 if moved.failed else 0)
+    finally:
+        close(services)
     return worst
 
 

@@ -27,6 +27,7 @@ HAMLET_NAMES = {
 }
 CLUSTERS_PER_COMMUNE = 20
 SPEAKER_POLICY_NAME = "smartcommune-speaker"
+SPEAKER_THING_TYPE = "smartcommune-speaker"  # template.yaml's SpeakerThingType
 # Giao Phong, Giao Thủy, Nam Định (approximate centre).
 _CENTRE = (20.2560, 106.4940)
 
@@ -77,11 +78,15 @@ def demo_things(commune_id: str) -> list[str]:
 
 def speaker_policy_document() -> dict[str, Any]:
     """The IoT policy of template.yaml (``SpeakerPolicy``): a thing, with its certificate attached, uses only its
-    own topics under its own commune (its registry attribute ``commune``, set by :func:`seed_iot_things`)."""
+    own topics under its own commune (its registry attribute ``commune``, set by :func:`seed_iot_things`) and,
+    while it is re-provisioned after a merger, under a second one (``commune_alt``)."""
     thing = "${iot:Connection.Thing.ThingName}"
     commune = "${iot:Connection.Thing.Attributes[commune]}"
     topic = f"arn:aws:iot:*:*:topic/sc/{commune}/speakers/{thing}"
     topicfilter = f"arn:aws:iot:*:*:topicfilter/sc/{commune}/speakers/{thing}"
+    alt = "${iot:Connection.Thing.Attributes[commune_alt]}"
+    alt_topic = f"arn:aws:iot:*:*:topic/sc/{alt}/speakers/{thing}"
+    alt_filter = f"arn:aws:iot:*:*:topicfilter/sc/{alt}/speakers/{thing}"
     shadow = f"arn:aws:iot:*:*:topic/$aws/things/{thing}/shadow"
     shadow_filter = f"arn:aws:iot:*:*:topicfilter/$aws/things/{thing}/shadow"
     return {
@@ -100,6 +105,10 @@ def speaker_policy_document() -> dict[str, Any]:
                 "Action": "iot:Publish",
                 "Resource": [f"{topic}/ack", f"{topic}/heartbeat", f"{shadow}/update", f"{shadow}/get"],
             },
+            # re-provisioning after a merger: the same topics under the thing's second commune (commune_alt)
+            {"Effect": "Allow", "Action": "iot:Subscribe", "Resource": [f"{alt_filter}/cmd"]},
+            {"Effect": "Allow", "Action": "iot:Receive", "Resource": [f"{alt_topic}/cmd"]},
+            {"Effect": "Allow", "Action": "iot:Publish", "Resource": [f"{alt_topic}/ack", f"{alt_topic}/heartbeat"]},
         ],
     }
 
@@ -121,12 +130,15 @@ def _ensure_policy(iot: Any) -> None:
         )
 
 
-def seed_iot_things(iot: Any, speakers: list[Speaker]) -> int:
+def seed_iot_things(iot: Any, speakers: list[Speaker], bindings: dict[str, list[str]] | None = None) -> int:
     """Create missing things (with a certificate and the speaker policy) in the IoT control plane; returns how many.
 
-    Each thing carries the attribute ``commune``: the speaker policy binds the thing's topics to it.
+    Each thing carries the attribute ``commune``: the speaker policy binds the thing's topics to it; a speaker
+    being re-provisioned (``bindings``: thing -> communes, from the registry) also ``commune_alt``.
     """
     _ensure_policy(iot)
+    if not iot.list_thing_types(thingTypeName=SPEAKER_THING_TYPE).get("thingTypes"):
+        iot.create_thing_type(thingTypeName=SPEAKER_THING_TYPE)
     created = 0
     for s in speakers:
         try:
@@ -134,9 +146,12 @@ def seed_iot_things(iot: Any, speakers: list[Speaker]) -> int:
             continue
         except iot.exceptions.ResourceNotFoundException:
             pass
+        communes = (bindings or {}).get(s.thing) or [s.commune_id]
+        attributes = {"commune": communes[0], "cluster": s.cluster_id, "hamlet": s.hamlet_id}
+        if len(communes) > 1:
+            attributes["commune_alt"] = communes[1]
         iot.create_thing(
-            thingName=s.thing,
-            attributePayload={"attributes": {"commune": s.commune_id, "cluster": s.cluster_id, "hamlet": s.hamlet_id}},
+            thingName=s.thing, thingTypeName=SPEAKER_THING_TYPE, attributePayload={"attributes": attributes}
         )
         cert = iot.create_keys_and_certificate(setAsActive=True)
         iot.attach_policy(policyName=SPEAKER_POLICY_NAME, target=cert["certificateArn"])
@@ -156,8 +171,10 @@ def seed_devices(services: Services, commune_ids: tuple[str, ...] = ("giao-phong
     iot = client("iot", services.settings)
     from smartcommune_local.communes_cli import merged_away
 
+    bindings = registry_bindings(services)
     for commune_id in commune_ids:
-        if merged_away(services, commune_id):  # its speakers are the new commune's now (on their old topics)
+        if merged_away(services, commune_id):  # its speakers are the new commune's now: only their things
+            counts["things_created"] += seed_iot_things(iot, demo_speakers(commune_id), bindings)
             continue
         repo = DeviceRepository(commune_id)
         existing = repo.registry()
@@ -170,5 +187,14 @@ def seed_devices(services: Services, commune_ids: tuple[str, ...] = ("giao-phong
             )
             counts["clusters"] += 1
         counts["speakers"] += len(demo_speakers(commune_id))
-        counts["things_created"] += seed_iot_things(iot, demo_speakers(commune_id))
+        counts["things_created"] += seed_iot_things(iot, demo_speakers(commune_id), bindings)
     return counts
+
+
+def registry_bindings(services: Services) -> dict[str, list[str]]:
+    """thing -> the communes whose topics it may use now, for every registered speaker of every commune: what the
+    broker's ACL and the things' attributes are made from (the moto IoT registry does not survive a restart)."""
+    from smartcommune.communes.wiring import commune_repository
+    from smartcommune.devices.wiring import speaker_topic_bindings
+
+    return speaker_topic_bindings(services, sorted(services.get(commune_repository).all_ids()))

@@ -34,6 +34,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -300,6 +301,7 @@ def start_local_iot(
     commune_ids: tuple[str, ...] = ("giao-phong",),
     consume_queues: bool = False,
     sensor_communes: dict[str, str] | None = None,
+    speaker_bindings: Mapping[str, Sequence[str]] | None = None,
 ) -> LocalIot:
     """Start mosquitto (mutual TLS, ACL by certificate CN), the IoT-rule emulator, the shadow service, the speakers.
 
@@ -308,6 +310,8 @@ def start_local_iot(
     ``commune_ids`` (CN = thing name). ``consume_queues`` also feeds the rule queues' functions (the acks'
     batches), for a caller without the stack's ``Triggers`` (tests, benches). ``sensor_communes`` (water sensor
     id -> commune) gets each water sensor a device certificate and its one topic in the broker's ACL.
+    ``speaker_bindings`` (thing -> communes, from the registry: ``devices.wiring.speaker_topic_bindings``) binds
+    speakers re-provisioned after a merger to the communes they use now, instead of the one they were made under.
     """
     from smartcommune_local.broker import start_broker
     from smartcommune_local.devices_demo import demo_things
@@ -316,7 +320,8 @@ def start_local_iot(
     port = port or settings.mqtt_port
     tls = platform_tls_settings(data_dir, settings.mqtt_username)
     settings = settings.model_copy(update={"mqtt_port": port, "fanout_transport": "mqtt"} | tls)
-    communes = {t: c for c in commune_ids for t in demo_things(c)}  # the broker binds each thing to its commune
+    communes: dict[str, str | Sequence[str]] = {t: c for c in commune_ids for t in demo_things(c)}
+    communes.update(speaker_bindings or {})  # the broker binds each thing to its commune(s)
     from smartcommune_local.cameras_demo import demo_cameras
 
     communes.update({cam.thing: c for c in commune_ids for cam in demo_cameras(c)})  # and each camera

@@ -267,6 +267,8 @@ class LocalStack:
         from smartcommune_local.water_demo import seed_water_sensors, sensor_communes, start_water_sensors
 
         assert self.services is not None and self.resources is not None
+        from smartcommune_local.devices_demo import registry_bindings
+
         seed_devices(self.services)
         seed_water_sensors(self.services)
         self.iot = start_local_iot(
@@ -276,7 +278,11 @@ class LocalStack:
             services=self.services,
             port=self.config.mqtt_port,
             sensor_communes=sensor_communes(),
+            speaker_bindings=registry_bindings(self.services),  # re-provisioned speakers: the communes they use now
         )
+        from smartcommune_local.reprovision_cli import local_thing_policy
+
+        local_thing_policy(self.services, self.config.data_dir)  # a run started in this process updates the ACL
         # One reading per sensor per minute, as the real ones (the readings function stores them via the queue);
         # SMARTCOMMUNE_WATER_INTERVAL_S / SMARTCOMMUNE_WATER_TIME_SCALE compress time for tests and demos.
         self.water = start_water_sensors(

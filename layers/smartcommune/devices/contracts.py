@@ -16,6 +16,12 @@ the platform relays the same documents on the speaker's own topics (:class:`Shad
     sc/<commune>/speakers/<thing>/shadow/get           speaker -> platform, QoS 1, as $aws/.../shadow/get
     sc/<commune>/speakers/<thing>/shadow/get/accepted  platform -> speaker, QoS 1, the shadow document
     sc/<commune>/speakers/<thing>/shadow/update        speaker -> platform, QoS 1, {"state": {"reported": ...}}
+
+After a merger a speaker is moved onto its new commune's topics and command key by a :class:`ReprovisionCommand`
+on its ``cmd`` topic (``docs/architecture.md``, "Re-provisioning after a merger").
+
+Long because: it is the whole wire contract shared with the device agents (topics, messages, signatures, the
+registry), which a device maker reads as one file.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import hmac
 import json
 import re
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -151,7 +157,18 @@ def canonical_json(data: Any) -> bytes:
 # ---------------------------------------------------------------- messages
 
 
-class PlayCommand(_Timestamps):
+class _Signed(_Timestamps):
+    """A platform -> speaker message signed with the command key of the commune whose topic it is sent on."""
+
+    signature: str = ""
+
+    def signing_payload(self) -> bytes:
+        data = self.wire()
+        data.pop("signature", None)
+        return canonical_json(data)
+
+
+class PlayCommand(_Signed):
     """Play one audio item at ``start_at``; refused after ``expires_at``; played once per ``command_id``."""
 
     command_id: str = Field(pattern=r"^[0-9a-f-]{36}$", description="uuid4; the same on every retry")
@@ -166,10 +183,47 @@ class PlayCommand(_Timestamps):
     repeat: int = Field(ge=1, le=5)
     signature: str = Field(default="", description="hex HMAC-SHA256 over the canonical JSON of the other fields")
 
-    def signing_payload(self) -> bytes:
-        data = self.wire()
-        data.pop("signature", None)
-        return canonical_json(data)
+
+SwitchRule = Literal["new-first"]
+SWITCH_NEW_FIRST: SwitchRule = "new-first"
+
+
+class ReprovisionPlan(_Timestamps):
+    """What the platform records of one re-provisioning run (no key in it): onto ``commune_id``'s topics and key."""
+
+    kind: Literal["reprovision"] = "reprovision"
+    command_id: str = Field(pattern=r"^[0-9a-f-]{36}$", description="uuid4; the same on every retry")
+    commune_id: CommuneId = Field(description="the commune the speakers belong to now: their new topic namespace")
+    start_at: datetime = Field(description="when it was issued (retries count a stalled answer from it)")
+    expires_at: datetime = Field(description="retried until then; a speaker that never answers stays where it is")
+    keep_old_until: datetime = Field(description="the speaker keeps its old topics and key until then")
+
+
+class ReprovisionCommand(_Signed):
+    """Move one speaker onto its new commune's topics and command key, without a gap in service.
+
+    Sent on the speaker's current topic ``sc/<commune_id>/speakers/<thing>/cmd`` and signed with that commune's
+    key, through the play commands' delivery path (same command id on every retry, acks on the same topic).
+    ``sealed_key`` is the new commune's command key sealed for this one thing (AES-GCM under a key derived with
+    HKDF from the old commune's key and the thing name: ``devices.logic.reprovision``), never in clear.
+
+    The switch-over rule (``switch`` = ``new-first``): the speaker subscribes to the new topics, keeping the old
+    ones; stores the new namespace and key durably; then acks ``finished`` (only then does the platform flip its
+    registry and publish on the new topics). It accepts commands on both until ``keep_old_until`` and plays each
+    command id once, whichever topic brought it.
+    """
+
+    kind: Literal["reprovision"] = "reprovision"
+    command_id: str = Field(pattern=r"^[0-9a-f-]{36}$")
+    commune_id: CommuneId = Field(description="the namespace it is sent under (the speaker's current one)")
+    thing: str = Field(pattern=THING_PATTERN, description="the one speaker it is sealed for")
+    new_commune_id: CommuneId
+    sealed_key: str = Field(pattern=r"^[A-Za-z0-9_-]{40,200}$", description="base64url(nonce || AES-GCM ciphertext)")
+    switch: SwitchRule = SWITCH_NEW_FIRST
+    start_at: datetime
+    expires_at: datetime
+    keep_old_until: datetime
+    signature: str = Field(default="", description="hex HMAC-SHA256 with the old commune's key")
 
 
 class CommandAck(_Timestamps):
@@ -206,16 +260,19 @@ def commune_command_key(master_secret: str, commune_id: str) -> bytes:
     return hmac.new(master_secret.encode("utf-8"), f"sc-command-key:{commune_id}".encode(), hashlib.sha256).digest()
 
 
-def command_signature(command: PlayCommand, key: bytes) -> str:
+def command_signature(command: _Signed, key: bytes) -> str:
     return hmac.new(key, command.signing_payload(), hashlib.sha256).hexdigest()
 
 
-def sign_command(command: PlayCommand, key: bytes) -> PlayCommand:
+SignedT = TypeVar("SignedT", bound=_Signed)
+
+
+def sign_command(command: SignedT, key: bytes) -> SignedT:
     """The command with its ``signature`` set."""
     return command.model_copy(update={"signature": command_signature(command, key)})
 
 
-def verify_command(command: PlayCommand, key: bytes) -> bool:
+def verify_command(command: _Signed, key: bytes) -> bool:
     """True when the signature matches (constant-time comparison)."""
     return bool(command.signature) and hmac.compare_digest(command.signature, command_signature(command, key))
 
@@ -290,6 +347,21 @@ class SpeakerSummary(BaseModel):
     online: int
     total: int
     playing: int = 0
+
+
+class ReprovisionSummary(BaseModel):
+    """``smartcommune communes reprovision``: where a commune's speakers stand after (or during) a run."""
+
+    commune_id: str
+    command_ids: list[str] = Field(default_factory=list, description="the runs this step sent or resent")
+    speakers: int = Field(description="speakers in the commune's registry")
+    already: int = Field(description="on the commune's own topics before this step")
+    reprovisioned: int = Field(description="switched by this step: their ack is in and the registry flipped")
+    pending: int = Field(description="sent, no ack yet: still on their old topics (and playing there)")
+    failed: int = Field(description="refused the command or never answered before it expired: on their old topics")
+    pending_things: list[str] = Field(default_factory=list)
+    failed_things: dict[str, str] = Field(default_factory=dict, description="thing -> why")
+    elapsed_s: float | None = None
 
 
 class SpeakerSettingsUpdate(Contract):

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from smartcommune.devices.storage.fanout import DeviceFanout
     from smartcommune.devices.storage.publishers import CommandPublisher
     from smartcommune.devices.storage.registry import RegistryDirectory, SpeakerOutcomes
+    from smartcommune.devices.storage.reprovisioning import SpeakerReprovisioning, ThingPolicy
     from smartcommune.devices.storage.shadows import ShadowStore
 
 
@@ -67,3 +68,31 @@ def speaker_outcomes(services: Services) -> SpeakerOutcomes:
 
     services.get(bound_table)
     return SpeakerOutcomes()
+
+
+def thing_policy(services: Services) -> ThingPolicy:
+    """Which communes' topics each speaker may use: its thing attributes, read by the shared IoT policy (the local
+    stack overrides it to rewrite the broker's ACL too)."""
+    from smartcommune.core.aws import client
+    from smartcommune.devices.storage.reprovisioning import IotThingPolicy
+
+    return IotThingPolicy(client("iot", services.settings))
+
+
+def speaker_reprovisioning(services: Services) -> SpeakerReprovisioning:
+    """Move a commune's speakers onto its own topics and key after a merger (``smartcommune communes reprovision``;
+    public: a merger's done state may start it)."""
+    from smartcommune.devices.storage.reprovisioning import SpeakerReprovisioning
+
+    fanout = services.get(device_fanout)
+    return SpeakerReprovisioning(
+        clock=services.clock, publisher=fanout.publisher, policy=services.get(thing_policy), key_of=fanout.key
+    )
+
+
+def speaker_topic_bindings(services: Services, commune_ids: list[str]) -> dict[str, list[str]]:
+    """thing -> the communes whose topics it may use now (what the local broker's ACL is made from at start)."""
+    from smartcommune.devices.storage.reprovisioning import topic_bindings
+
+    services.get(bound_table)
+    return topic_bindings(commune_ids)

@@ -165,3 +165,51 @@ def test_the_acl_grants_speakers_nothing_by_pattern_only_their_own_topics(broker
             _, _, topic = rule
             assert "+" not in topic and "#" not in topic and topic.split("/")[3] == user
             assert topic.split("/")[1] == {GP_THING: "giao-phong", "bl-spk-01a": "bach-long"}[user]
+
+
+def test_a_speaker_being_reprovisioned_hears_both_communes_then_only_the_new_one(broker, pki):
+    # Given Giao Phong's speaker subscribed to its command topic under Giao Phong and under Giao Ninh
+    from smartcommune_local.broker import BrokerAclPolicy
+
+    old, new = cmd_topic("giao-phong", GP_THING), cmd_topic("giao-ninh", GP_THING)
+    inbox = Inbox(last=old)
+    speaker = _client(broker, pki, GP_THING, on_message=inbox)
+    platform = _client(broker, pki, "platform")
+    try:
+        speaker.subscribe(old)
+        speaker.subscribe(new)
+        assert not _delivered(platform, inbox, new, then=old)  # Giao Ninh's topic is not its own yet
+        # When another process (the re-provisioning step) allows both of its communes: the ACL is reloaded
+        assert BrokerAclPolicy(broker.directory).bind({GP_THING: ["giao-phong", "giao-ninh"]}) == set()
+        # Then it hears both
+        _until(lambda: _delivered(platform, inbox, new, then=old))
+        # And once the old commune is dropped, only the new one
+        BrokerAclPolicy(broker.directory).bind({GP_THING: ["giao-ninh"]})
+        _until(lambda: not _delivered(platform, inbox, old, then=new))
+        # Bach Long's speaker kept its own binding all along
+        acl = (broker.directory / "acl").read_text()
+        assert "user bl-spk-01a\ntopic read sc/bach-long/speakers/bl-spk-01a/cmd" in acl
+    finally:
+        speaker.disconnect()
+        platform.disconnect()
+
+
+def _delivered(platform: MqttClient, inbox: Inbox, first: str, *, then: str) -> bool:
+    """Publish ``first``, then ``then`` (allowed); once ``then`` arrived, ``first`` would have arrived before it."""
+    inbox.arrived.clear()
+    inbox.topics.clear()
+    inbox.last = then
+    platform.publish(first, b"{}").result(5)
+    platform.publish(then, b"{}").result(5)
+    assert inbox.arrived.wait(10)
+    return first in inbox.topics
+
+
+def _until(predicate: Any, timeout_s: float = 10.0) -> None:
+    """mosquitto reloads its ACL a moment after SIGHUP: ask again until it has."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "the broker did not reload its ACL"
+        time.sleep(0.1)

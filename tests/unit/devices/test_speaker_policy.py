@@ -43,6 +43,7 @@ def _template_document() -> dict[str, Any]:
 def _fill(pattern: str, thing: dict[str, Any]) -> str | None:
     variables = {"iot:Connection.Thing.ThingName": thing.get("name")}
     variables["iot:Connection.Thing.Attributes[commune]"] = thing.get("commune")
+    variables["iot:Connection.Thing.Attributes[commune_alt]"] = thing.get("commune_alt")
     for name in re.findall(r"\$\{([^}]+)\}", pattern):
         value = variables.get(name)
         if value is None:
@@ -126,3 +127,21 @@ def test_a_speaker_may_ask_for_its_own_shadow_on_connect_and_hear_the_answer_onl
     other = "$aws/things/gp-spk-01b/shadow"
     assert not allowed(policy, GP_THING, "iot:Publish", _arn("topic", f"{other}/get"))
     assert not allowed(policy, GP_THING, "iot:Receive", _arn("topic", f"{other}/get/accepted"))
+
+
+def test_a_speaker_being_reprovisioned_uses_its_topics_under_both_communes_and_no_third(policy):
+    # Given Giao Phong's speaker moving to Giao Ninh: the platform set its second attribute
+    moving = GP_THING | {"commune_alt": "giao-ninh"}
+    for commune in ("giao-phong", "giao-ninh"):
+        base = f"sc/{commune}/speakers/gp-spk-01a"
+        assert allowed(policy, moving, "iot:Subscribe", _arn("topicfilter", f"{base}/cmd"))
+        assert allowed(policy, moving, "iot:Receive", _arn("topic", f"{base}/cmd"))
+        assert allowed(policy, moving, "iot:Publish", _arn("topic", f"{base}/ack"))
+        assert allowed(policy, moving, "iot:Publish", _arn("topic", f"{base}/heartbeat"))
+    # Then nothing under a third commune, and nothing of another speaker's under the new one
+    assert not allowed(policy, moving, "iot:Receive", _arn("topic", "sc/bach-long/speakers/gp-spk-01a/cmd"))
+    assert not allowed(policy, moving, "iot:Receive", _arn("topic", "sc/giao-ninh/speakers/gp-spk-01b/cmd"))
+    # And once the old commune is dropped (commune = the new one, no second attribute) the old topics are closed
+    moved = GP_THING | {"commune": "giao-ninh"}
+    assert allowed(policy, moved, "iot:Publish", _arn("topic", "sc/giao-ninh/speakers/gp-spk-01a/ack"))
+    assert not allowed(policy, moved, "iot:Publish", _arn("topic", "sc/giao-phong/speakers/gp-spk-01a/ack"))

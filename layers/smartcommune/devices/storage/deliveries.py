@@ -17,7 +17,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 
 from smartcommune.core.errors import NotFoundError
 from smartcommune.core.table import MainTable, commune_pk, transaction
-from smartcommune.devices.contracts import CommandAck, PlayCommand
+from smartcommune.devices.contracts import CommandAck, PlayCommand, ReprovisionPlan
 from smartcommune.devices.logic import DeliveryRow, apply_ack
 from smartcommune.devices.storage.items import CommandItem, DeliveryItem, command_pk
 
@@ -41,16 +41,25 @@ _TX_SPEAKERS = 50
 
 @dataclass
 class CommandRecord:
-    command: PlayCommand
+    command: PlayCommand | ReprovisionPlan
     targets: list[str]
     attempts: dict[str, int]
     sent_at: datetime
     last_sent_at: datetime
 
+    @property
+    def kind(self) -> str:
+        return "reprovision" if isinstance(self.command, ReprovisionPlan) else "play"
+
 
 def _record_of(item: CommandItem) -> CommandRecord:
+    command: PlayCommand | ReprovisionPlan
+    if item.command_kind == "reprovision":
+        command = ReprovisionPlan.model_validate_json(item.command_json)
+    else:
+        command = PlayCommand.model_validate_json(item.command_json)
     return CommandRecord(
-        command=PlayCommand.model_validate_json(item.command_json),
+        command=command,
         targets=[str(t) for t in item.targets],
         attempts={k: int(v) for k, v in json.loads(item.attempts_json).items()},
         sent_at=item.sent_at,
@@ -98,6 +107,29 @@ class DeliveryStore:
             gsi2pk=commune_pk(self.commune_id, "OPENCMD"),
             gsi2sk=c.expires_at.isoformat(),
         ).save()
+
+    def create_reprovision(self, plan: ReprovisionPlan, targets: list[str], sent_at: datetime) -> None:
+        """Record a re-provisioning run: open (``OPENCMD``) like a play command, so retries and acks treat it alike."""
+        CommandItem(
+            command_pk(self.commune_id, plan.command_id),
+            "META",
+            command_kind="reprovision",
+            command_id=plan.command_id,
+            commune_id=self.commune_id,
+            bulletin_id="reprovision",
+            priority="priority",
+            command_json=plan.to_json().decode("utf-8"),
+            targets=targets,
+            attempts_json=json.dumps(dict.fromkeys(targets, 1)),
+            start_at=plan.start_at,
+            expires_on=plan.expires_at,
+            sent_at=sent_at,
+            last_sent_at=sent_at,
+            gsi1pk=commune_pk(self.commune_id, "REPROVISION"),
+            gsi1sk=f"CMD#{sent_at.isoformat()}#{plan.command_id}",
+            gsi2pk=commune_pk(self.commune_id, "OPENCMD"),
+            gsi2sk=plan.expires_at.isoformat(),
+        ).save(condition=CommandItem.pk.does_not_exist())
 
     def command(self, command_id: str) -> CommandRecord:
         cached = self._cache.get(command_id)

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 
 from smartcommune.core.errors import InvalidInputError, NotFoundError
 from smartcommune.devices.contracts import (
+    CommandAck,
     DeliveryBatch,
     DeliveryReport,
     PlayCommand,
     Priority,
+    ReprovisionPlan,
     Speaker,
     cmd_topic,
     commune_command_key,
@@ -34,8 +36,10 @@ from smartcommune.devices.logic import (
     delivery_report,
     plan_targets,
 )
+from smartcommune.devices.logic.reprovision import REPROVISION_RETRY
 from smartcommune.devices.storage.deliveries import DeliveryStore
 from smartcommune.devices.storage.registry import DeviceRepository
+from smartcommune.devices.storage.reprovisioning import flip_acked, publish_reprovision
 
 if TYPE_CHECKING:
     from smartcommune.core.settings import Settings
@@ -191,7 +195,7 @@ class DeviceFanout:
         if command_id is None:
             raise NotFoundError("Bản tin chưa được phát tới loa nào.", message_en="Bulletin not sent to any speaker.")
         record, rows = store.load(command_id)
-        if record.command.bulletin_id != bulletin_id:
+        if not isinstance(record.command, PlayCommand) or record.command.bulletin_id != bulletin_id:
             raise NotFoundError("Không tìm thấy lệnh phát.", message_en="Play command not found.")
         for thing in record.targets:
             rows.setdefault(thing, DeliveryRow(thing=thing, attempts=record.attempts.get(thing, 1)))
@@ -207,10 +211,16 @@ class DeviceFanout:
             now=self.clock(),
         )
 
+    def switch_reprovisioned(self, commune_id: str, acks: list[tuple[CommandAck, datetime]]) -> list[str]:
+        """After acks are recorded: speakers whose re-provisioning ack is in move onto the new topics."""
+        return flip_acked(self.deliveries(commune_id), commune_id, acks)
+
     def retry_pending(self, commune_id: str, *, force: bool = False) -> dict[str, list[str]]:
         """Resend open commands (same command id) to speakers that have not answered; close finished/expired ones.
 
-        ``force`` ignores the backoff (tests, or an operator's "resend now"). Returns command id -> things resent.
+        A re-provisioning run is retried the same way, on its own (slower, week-long) policy, each speaker on the
+        topic it is still on. ``force`` ignores the backoff (tests, or an operator's "resend now"). Returns command
+        id -> things resent.
         """
         store = self.deliveries(commune_id)
         now = self.clock()
@@ -220,6 +230,7 @@ class DeviceFanout:
             if now >= record.command.expires_at:
                 store.close(command_id)
                 continue
+            policy = REPROVISION_RETRY if record.kind == "reprovision" else self.retry_policy
             missing = []
             for thing in record.targets:
                 row = rows.get(thing)
@@ -227,10 +238,10 @@ class DeviceFanout:
                 attempts = record.attempts.get(thing, 1)
                 if (
                     force
-                    and self.retry_policy.resendable(
+                    and policy.resendable(
                         state=state, attempts=attempts, start_at=record.command.start_at, now=now, grace_s=0
                     )
-                ) or self.retry_policy.due(
+                ) or policy.due(
                     state=state,
                     attempts=attempts,
                     last_sent_at=record.last_sent_at,
@@ -242,8 +253,11 @@ class DeviceFanout:
             if all((rows.get(t) and rows[t].state in FINAL_STATES) for t in record.targets):
                 store.close(command_id)
                 continue
-            if missing:
+            if missing and isinstance(record.command, ReprovisionPlan):
+                missing = publish_reprovision(self.publisher, self.key, commune_id, record.command, missing)
+            elif missing and isinstance(record.command, PlayCommand):
                 self.publish(record.command, missing, self.registry(commune_id).registry())
+            if missing:
                 store.record_attempts(command_id, missing, now)
                 resent[command_id] = missing
         return resent

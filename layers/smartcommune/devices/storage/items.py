@@ -9,7 +9,8 @@ Items (single table, every key inside the commune's ``C#<commune>#`` prefix)::
     C#<c>#SPEAKERS        / T#<thing>      speaker: registry record + live state (heartbeat, last command)
     C#<c>#SPEAKERS        / CL#<cluster>   cluster
     C#<c>#CMD#<command>   / META           the signed command, its targets, attempts per target
-                                           GSI1 C#<c>#BULLETIN#<bulletin> / CMD#<sent_at>  (latest per bulletin)
+                                           GSI1 C#<c>#BULLETIN#<bulletin> / CMD#<sent_at>  (latest per bulletin;
+                                           C#<c>#REPROVISION for a re-provisioning run's plan)
                                            GSI2 C#<c>#OPENCMD / <expires_at>  while some target has not answered
     C#<c>#CMD#<command>   / T#<thing>      one speaker's delivery (written by the ack handler only)
     C#<c>#SPKSTAT#<thing> / S#<slot>       a 30 s heartbeat slot already counted (TTL 3 days)
@@ -51,6 +52,14 @@ class SpeakerItem(MainTable, discriminator="speaker"):
     last_command_state = UnicodeAttribute(null=True)
     # The commune its topics and command key belong to (a merger keeps it: see contracts.Speaker.topic_commune).
     topic_commune = UnicodeAttribute(null=True)
+    # Re-provisioning (devices.storage.reprovisioning): the run it waits for an ack of and its sealed new key
+    # (the command is rebuilt and signed from these on every retry); after the flip, the commune it left (still
+    # allowed in its policy until the platform drops it) and when.
+    reprovision_to = UnicodeAttribute(null=True)
+    reprovision_command_id = UnicodeAttribute(null=True)
+    reprovision_sealed = UnicodeAttribute(null=True)
+    previous_topic_commune = UnicodeAttribute(null=True)
+    reprovisioned_at = UTCDateTimeAttribute(null=True)
 
 
 class ClusterItem(MainTable, discriminator="speaker_cluster"):
@@ -68,6 +77,9 @@ class ClusterItem(MainTable, discriminator="speaker_cluster"):
 class CommandItem(MainTable, discriminator="play_command"):
     merge = MergePolicy.MOVE
 
+    # "play" (a PlayCommand) or "reprovision" (a ReprovisionPlan: the per-thing commands are built from the
+    # speakers' records), both through the same delivery rows, acks and retries.
+    command_kind = UnicodeAttribute(default="play")
     command_id = UnicodeAttribute()
     commune_id = UnicodeAttribute()
     bulletin_id = UnicodeAttribute()

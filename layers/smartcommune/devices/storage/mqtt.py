@@ -153,6 +153,13 @@ class MqttClient:
         if result.get("qos") is None:
             raise MqttError(f"{self.client_id}: subscribe {topic_filter} refused by the broker")
 
+    def unsubscribe(self, topic_filter: str, timeout_s: float = 10.0) -> None:
+        try:
+            future, _ = self._connection.unsubscribe(topic_filter)
+            future.result(timeout_s)
+        except Exception as exc:
+            raise MqttError(f"{self.client_id}: unsubscribe {topic_filter} failed: {exc}") from exc
+
     def publish(self, topic: str, payload: bytes, qos: int = 1) -> Future[Any]:
         """Queue a publish; the future completes on PUBACK (QoS 1) or when written (QoS 0)."""
         from awscrt import mqtt

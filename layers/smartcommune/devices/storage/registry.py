@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from smartcommune.core.errors import NotFoundError
 from smartcommune.core.table import commune_pk
@@ -146,14 +146,17 @@ class DeviceRepository:
             previous = int(old.reported_volume) if old.reported_volume is not None else None
         except SpeakerItem.DoesNotExist as exc:  # an unregistered thing: nothing to update, nothing to count
             raise NotFoundError("Không tìm thấy loa.", message_en="Speaker not found.") from exc
-        item.update(
-            actions=[
-                SpeakerItem.last_seen_at.set(at),
-                SpeakerItem.reported_volume.set(volume),
-                SpeakerItem.playing.set(playing),
-            ],
-            condition=SpeakerItem.pk.exists(),
-        )
+        try:
+            item.update(
+                actions=[
+                    SpeakerItem.last_seen_at.set(at),
+                    SpeakerItem.reported_volume.set(volume),
+                    SpeakerItem.playing.set(playing),
+                ],
+                condition=SpeakerItem.pk.exists(),
+            )
+        except UpdateError as exc:  # moved by a merger between the read and the write: found under its successor
+            raise NotFoundError("Không tìm thấy loa.", message_en="Speaker not found.") from exc
         if slot is not None:
             self.count_uptime(thing, slot)
         return previous

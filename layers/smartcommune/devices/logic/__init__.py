@@ -152,7 +152,8 @@ class RetryPolicy:
     stalled_after_s: float = 120.0
 
     def interval_s(self, attempts: int) -> float:
-        return min(self.max_interval_s, self.first_after_s * self.factor ** max(0, attempts - 1))
+        # the exponent is capped: a week-long policy (re-provisioning) counts past the floats' range
+        return min(self.max_interval_s, self.first_after_s * self.factor ** min(64, max(0, attempts - 1)))
 
     def resendable(
         self, *, state: DeliveryState, attempts: int, start_at: datetime, now: datetime, grace_s: float
