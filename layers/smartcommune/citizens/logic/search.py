@@ -26,6 +26,20 @@ def query_words(q: str) -> list[str]:
     return list(dict.fromkeys(search_tokens(q)))
 
 
+UNIT_WORDS = frozenset({"xa", "phuong", "dac", "khu", "thi", "tran"})
+"""Words of a unit's kind in its name ("Xã Giao Bình" → the name is "giao binh")."""
+
+
+def without_own_commune(words: list[str], commune_name: str) -> list[str]:
+    """The query's words less the words naming the caller's own commune, when the query names it whole: every
+    citizen of Giao Bình lives in Giao Bình (after a merger their addresses may still say "Bạch Long"), so "giao
+    binh" alone lists them all and "an giao binh" finds An there."""
+    name = [w for w in search_tokens(commune_name) if w not in UNIT_WORDS]
+    if not name or not set(name) <= set(words):
+        return words
+    return [w for w in words if w not in set(name)]
+
+
 def matches(text: str, words: list[str]) -> bool:
     """Whether every query word begins some word of ``text`` (a :func:`search_text`)."""
     return all(f" {word}" in text for word in words)

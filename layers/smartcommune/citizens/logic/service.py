@@ -9,7 +9,7 @@ from smartcommune.audit.contracts import AuditRecord
 from smartcommune.citizens.contracts import Citizen, CitizenListItem, CitizenPage, CitizenQuery
 from smartcommune.citizens.logic.base import PHONE_TAKEN
 from smartcommune.citizens.logic.profile import CitizenProfile
-from smartcommune.citizens.logic.search import classify_query
+from smartcommune.citizens.logic.search import classify_query, without_own_commune
 from smartcommune.core.contracts import Role
 from smartcommune.core.errors import ConflictError, InvalidInputError
 
@@ -47,7 +47,8 @@ class CitizenService(CitizenProfile):
                 ]
                 return CitizenPage(items=[CitizenListItem.of(c) for c in hits])
             assert isinstance(value, list)
-            words = value
+            commune = self._communes.get(commune_id)
+            words = without_own_commune(value, commune.name) if commune is not None else value
         items, cursor = self._citizens.page(
             commune_id,
             hamlet_id=query.hamlet_id,
