@@ -14,12 +14,12 @@ import boto3
 import pytest
 
 from smartcommune.audit.wiring import audit_repository
-from smartcommune.communes.contracts import Commune, Hamlet
 from smartcommune.communes.wiring import commune_repository
 from smartcommune.province.contracts import NewProvinceClient
 from smartcommune.province.wiring import province_clients
 from smartcommune_local.template import REPO_ROOT
 from smartcommune_local.triggers import sqs_event
+from tests.integration.province.test_province_api import THAI_BINH
 from tests.support.fixtures import Clock
 from tests.support.identities import citizen_token, ensure_demo_communes
 from tests.support.province import sign
@@ -43,14 +43,6 @@ ORDER = {
     "effective": "2025-07-01",
     "old_ids": ["giao-phong", "bach-long"],
 }
-THAI_BINH = Commune(
-    id="vu-thu",
-    name="Xã Vũ Thư",
-    district="Huyện Vũ Thư",
-    province_id="thai-binh",
-    province="Tỉnh Thái Bình",
-    hamlets=[Hamlet(id="thon-1", name="Thôn 1")],
-)
 
 
 @pytest.fixture

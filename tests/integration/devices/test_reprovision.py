@@ -5,6 +5,9 @@ policy reads: the real ``IotThingPolicy`` writes them); real speaker agents run 
 that delivers a message only to a subscriber the thing attributes allow (as IoT Core's policy would), keeps an
 offline speaker's messages for it (a persistent session), and hands what the speakers publish to the real
 ``devices_acks`` handler when the test pumps it — so each test decides when an ack "is in".
+
+Long because: each scenario of the switch (ack, duplicate, offline, in-flight bulletin, no answer, drop) shares
+one world of agents and broker; split, each file would rebuild it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Feedback in the pure service: the workflow state machine, deadlines, idempotency, photo checks, counters."""
+"""Feedback in the pure service: the workflow state machine, deadlines, idempotency, photo checks, counters.
+
+Long because: one fake store serves every scenario of the service; split, each file would rebuild it."""
 
 from __future__ import annotations
 
